@@ -1,0 +1,3 @@
+"""casedesk: a keyboard-driven terminal case console."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from casedesk.entry import main
+
+main()

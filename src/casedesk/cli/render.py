@@ -1,0 +1,138 @@
+"""Rich renderings for the terminal. Customer text always goes in as Text, never as markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from casedesk.clock import from_text
+from casedesk.model import Event
+from casedesk.rules import explain, humanize, is_overdue, relative
+from casedesk.safetext import one_line, printable
+from casedesk.store import CaseRow
+
+OVERDUE_MARK = "!"
+
+
+def plain(value: object, width: int | None = None) -> Text:
+    """Untrusted text, made printable and shown literally."""
+    return Text(one_line(str(value), width) if value is not None else "")
+
+
+def due_cell(row: CaseRow, now: datetime) -> Text:
+    if row.due is None:
+        return Text("—", style="dim")
+    if is_overdue(row.due, now):
+        return Text(f"{OVERDUE_MARK} {humanize(now - row.due.at)} overdue", style="bold red")
+    return Text(relative(row.due.at, now))
+
+
+def told_cell(row: CaseRow, now: datetime) -> Text:
+    if row.case.told_at is None:
+        return Text("never told", style="yellow")
+    return Text(f"told {humanize(now - row.case.told_at)} ago")
+
+
+def case_table(rows: list[CaseRow], now: datetime) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name, kwargs in [
+        ("due", {"min_width": 13}),
+        ("id", {"justify": "right", "min_width": 5}),
+        ("customer", {"max_width": 22, "min_width": 10}),
+        ("title", {"ratio": 1, "min_width": 12}),
+        ("status", {"min_width": 8}),
+        ("owner", {"max_width": 12, "min_width": 6}),
+        ("last heard", {"min_width": 10}),
+    ]:
+        table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
+    for row in rows:
+        table.add_row(
+            due_cell(row, now),
+            f"#{row.case.id}",
+            plain(row.customer.name, 24),
+            plain(row.case.title, 60),
+            row.case.status.value,
+            plain(row.case.owner or "—"),
+            told_cell(row, now),
+        )
+    return table
+
+
+def last_heard_line(row: CaseRow, now: datetime) -> Text:
+    case = row.case
+    line = Text("Customer last heard: ", style="bold")
+    if case.told_at is None:
+        return line.append("nothing yet", style="yellow")
+    line.append(f"{humanize(now - case.told_at)} ago, by {case.told_channel}, from ")
+    line.append(printable(case.told_by or "?"))
+    return line.append(" — ").append(f"“{one_line(case.told_text or '', 80)}”")
+
+
+def next_due_line(row: CaseRow, now: datetime) -> Text:
+    line = Text("Next update due: ", style="bold")
+    if row.due is None:
+        return line.append("nothing due")
+    if is_overdue(row.due, now):
+        text = f"{OVERDUE_MARK} OVERDUE {humanize(now - row.due.at)} — {explain(row.due, now)}"
+        return line.append(text, style="bold red")
+    return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
+
+
+def event_lines(event: Event, now: datetime) -> Text:
+    styles = {"inbound": "cyan", "outbound": "green", "internal": "yellow", "system": "dim"}
+    arrows = {"inbound": "→ in ", "outbound": "← out", "internal": "· note", "system": "· sys"}
+    direction = event.kind.direction
+    head = Text(f"{event.at.astimezone():%Y-%m-%d %H:%M}  ", style="dim")
+    head.append(f"{arrows[direction]:<6} ", style=styles[direction])
+    head.append(f"{event.kind.value}", style="bold")
+    if event.channel:
+        head.append(f" [{event.channel.value}]")
+    head.append(" by ").append(printable(event.actor))
+    body = printable(event.text).strip()
+    if event.kind.value == "status":
+        body = f"{event.data.get('from')} → {event.data.get('to')}" + (f" ({body})" if body else "")
+    elif event.kind.value == "assigned":
+        body = f"owner → {event.data.get('owner') or 'nobody'}"
+    elif event.kind.value == "snoozed":
+        body = f"until {_local(event.data.get('until'))}: {body}"
+    elif event.kind.value == "told" and event.data.get("promise"):
+        body += f"\n(promised next update by {_local(event.data['promise'])})"
+    if body:
+        head.append("\n")
+        head.append(Text("    " + body.replace("\n", "\n    ")))
+    return head
+
+
+def _local(stored: object) -> str:
+    return f"{from_text(str(stored)).astimezone():%a %Y-%m-%d %H:%M}" if stored else "?"
+
+
+def case_detail(row: CaseRow, events: list[Event], now: datetime) -> RenderableType:
+    case, customer = row.case, row.customer
+    title = Text(f"#{case.id} ", style="bold").append(printable(case.title), style="bold")
+    who = Text("Customer: ").append(printable(customer.name))
+    if customer.email:
+        who.append(f" <{printable(customer.email)}>")
+    facts = Text(
+        f"Owner: {printable(case.owner or 'unassigned')}   Status: {case.status}   "
+        f"Priority: {case.priority}   Customer urgency: {case.urgency}   Via: {case.channel}"
+    )
+    parts: list[RenderableType] = [
+        title,
+        who,
+        facts,
+        last_heard_line(row, now),
+        next_due_line(row, now),
+    ]
+    if case.resolution_summary:
+        parts.append(Text("Resolution: ").append(printable(case.resolution_summary)))
+    parts.append(Text(""))
+    parts.append(Text("In the customer's words:", style="bold"))
+    parts.append(Text("    " + printable(case.body or case.title).replace("\n", "\n    ")))
+    parts.append(Text(""))
+    parts.append(Text(f"Timeline ({len(events)} events):", style="bold"))
+    parts.extend(event_lines(e, now) for e in events)
+    return Group(*parts)

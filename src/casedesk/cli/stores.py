@@ -1,0 +1,189 @@
+"""Verbs about the store as a whole: the console, nag, search, customers, demo, backup."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from casedesk import paths
+from casedesk.cli.app import app
+from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
+from casedesk.cli.render import case_table, plain
+from casedesk.errors import InvalidInput, StoreError
+from casedesk.identity import current_agent
+from casedesk.model import Status
+from casedesk.serialize import case_json, customer_json
+
+
+@app.callback(invoke_without_command=True)
+def main(ctx: typer.Context, db: DbOption = None, as_: AsOption = None) -> None:
+    """Run without a command to open the console on the store."""
+    if ctx.invoked_subcommand is None:
+        open_console(paths.db_path(db), current_agent(as_))
+
+
+def open_console(db: Path, agent: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        say(
+            f"casedesk: the console needs a terminal. The store is {db}; "
+            "see `casedesk --help` for the commands."
+        )
+        return
+    try:
+        from casedesk.tui import run_console
+    except ModuleNotFoundError:
+        say("casedesk: the console (TUI) is not built yet; use the commands in `casedesk --help`.")
+        raise SystemExit(1) from None
+    run_console(db, agent)
+
+
+@app.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+def nag(ctx: typer.Context) -> None:
+    """Overdue "tell the customer" reminders for a login script (silent when none)."""
+    from casedesk.nag import main as nag_main
+
+    raise SystemExit(nag_main(list(ctx.args)))
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str,
+        typer.Argument(help='Words to find (SQLite FTS5 syntax: "a phrase", prefix*, OR, NOT).'),
+    ],
+    limit: Annotated[int, typer.Option(help="At most this many cases.", min=1)] = 50,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Find cases by title, customer, and every message and note on them."""
+    with open_desk(db, as_) as desk:
+        hits = desk.store.search(query, limit)
+        rows = {
+            row.case.id: row
+            for row in desk.store.list_cases(ids=[i for i, _ in hits], statuses=None, limit=None)
+        }
+        now = desk.now()
+        if json_:
+            print_json(
+                [{**case_json(rows[i], now), "match": snippet} for i, snippet in hits if i in rows]
+            )
+            return
+        if not hits:
+            console().print("no matches")
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for name in ("id", "status", "customer", "title", "match"):
+            table.add_column(name, overflow="ellipsis")
+        for case_id, snippet in hits:
+            row = rows[case_id]
+            table.add_row(
+                f"#{case_id}",
+                row.case.status.value,
+                plain(row.customer.name, 24),
+                plain(row.case.title, 40),
+                plain(snippet, 60),
+            )
+        console().print(table)
+
+
+customer_app = typer.Typer(help="Customers and all their cases.", no_args_is_help=True)
+app.add_typer(customer_app, name="customer")
+
+
+@customer_app.command("show")
+def customer_show(
+    key: Annotated[str, typer.Argument(help="The customer's email address or id.")],
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """A customer's contact details and every case they have had."""
+    with open_desk(db, as_) as desk:
+        who = desk.store.find_customer(key)
+        rows = desk.store.list_cases(customer_id=who.id, statuses=None, limit=None)
+        now = desk.now()
+        if json_:
+            print_json(
+                {
+                    **customer_json(who),
+                    "notes": desk.store.customer_notes(who.id),
+                    "cases": [case_json(row, now) for row in rows],
+                }
+            )
+            return
+        out = console()
+        line = Text(f"Customer #{who.id}: ", style="bold").append(plain(who.name))
+        if who.email:
+            line.append(" <").append(plain(who.email)).append(">")
+        out.print(line)
+        open_count = sum(1 for r in rows if r.case.status is not Status.CLOSED)
+        out.print(f"{len(rows)} cases, {open_count} not closed")
+        if rows:
+            out.print(case_table(rows, now))
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to build it (default: demo.db in the data dir, never your real store)."
+        ),
+    ] = None,
+    cases: Annotated[int, typer.Option(help="How many cases.", min=1)] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed, for the same store every time.")] = 7,
+    rebuild: Annotated[bool, typer.Option(help="Build it again even if it exists.")] = False,
+    open_: Annotated[
+        bool,
+        typer.Option(
+            "--open/--no-open", help="Open the console on it afterwards (when in a terminal)."
+        ),
+    ] = True,
+    as_: AsOption = None,
+) -> None:
+    """Build a realistic demo store (customers, cases in every state, some overdue) and open it."""
+    from casedesk.demo import build_demo
+
+    path = (db or paths.demo_db()).expanduser()
+    real = paths.db_path(None)
+    if path.resolve() == real.resolve() and real.exists() and db is None:
+        raise StoreError(f"refusing to build the demo over your store {real}")
+    if rebuild or not path.exists() or cases != 300:
+        build_demo(path, cases=cases, seed=seed, progress=sys.stderr.isatty())
+        say(f"casedesk: demo store with {cases} cases at {path}")
+    else:
+        say(f"casedesk: using the demo store at {path} (--rebuild to make it again)")
+    if open_:
+        open_console(path, current_agent(as_))
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="The file to write the copy to.")],
+    force: Annotated[bool, typer.Option(help="Overwrite DESTINATION if it exists.")] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """A consistent copy of the store, taken online while others keep working."""
+    if destination.exists() and not force:
+        raise InvalidInput(f"{destination} exists; use --force to overwrite it")
+    with open_desk(db, as_) as desk:
+        if destination.resolve() == desk.store.path.resolve():
+            raise InvalidInput("cannot back a store up onto itself")
+        if destination.exists():
+            destination.unlink()
+        desk.store.backup(destination)
+        counts = desk.store.counts()
+    say(
+        f"casedesk: backed up {counts['cases']} cases and {counts['events']} events to "
+        f"{destination}"
+    )

@@ -1,0 +1,33 @@
+"""Short words for what an event did, for timelines and conflict messages."""
+
+from __future__ import annotations
+
+from casedesk.model import Event, EventKind
+from casedesk.safetext import one_line
+
+
+def describe_event(event: Event, width: int = 60) -> str:
+    """'status → waiting-customer', 'told by email: "We ordered…"', 'assigned to bob'."""
+    d, kind = event.data, event.kind
+    if kind is EventKind.CREATED:
+        return f"opened: {one_line(str(d.get('title', '')), width)}"
+    if kind is EventKind.STATUS:
+        return f"status {d.get('from', '?')} → {d.get('to', '?')}"
+    if kind is EventKind.ASSIGNED:
+        return f"assigned to {d['owner']}" if d.get("owner") else "unassigned"
+    if kind is EventKind.TOLD:
+        return f"told by {event.channel}: “{one_line(event.text, width)}”"
+    if kind is EventKind.INBOUND:
+        return f"customer said ({event.channel}): “{one_line(event.text, width)}”"
+    if kind is EventKind.NOTE:
+        return f"note: {one_line(event.text, width)}"
+    if kind is EventKind.RESOLVED:
+        return f"resolved: {one_line(event.text, width)}"
+    if kind is EventKind.CLOSED:
+        reason = d.get("override_reason")
+        return f"closed (override: {one_line(reason, width)})" if reason else "closed"
+    if kind is EventKind.REOPENED:
+        return "reopened" + (f": {one_line(event.text, width)}" if event.text else "")
+    if kind is EventKind.SNOOZED:
+        return f"snoozed until {d.get('until', '?')}: {one_line(event.text, width)}"
+    return kind.value

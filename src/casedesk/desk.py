@@ -1,0 +1,333 @@
+"""The desk: every action an agent takes on a case, as one transaction each.
+
+CLI and TUI both call these; they hold no rules of their own. An action loads the case, checks the
+lifecycle, appends its events, folds them into the projection and stores the new due time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+
+from casedesk import clock, lifecycle, paths
+from casedesk.describe import describe_event
+from casedesk.errors import Conflict, InvalidInput
+from casedesk.model import (
+    INTAKE_CHANNELS,
+    TELL_CHANNELS,
+    CaseState,
+    Channel,
+    Customer,
+    Event,
+    EventKind,
+    Priority,
+    Status,
+    Urgency,
+)
+from casedesk.policy import Policy, load_policy
+from casedesk.projection import apply, replay
+from casedesk.rules import humanize, next_update_due
+from casedesk.store import CaseRow, Store
+
+SYSTEM_ACTOR = "casedesk"
+
+
+def parse_customer(text: str) -> tuple[str, str | None]:
+    """'Ann Smith <ann@example.com>', 'ann@example.com' or just 'Ann Smith'."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("a customer needs a name or an email address")
+    name, address = parseaddr(text)
+    if "@" in text:
+        if not address or "@" not in address or " " in address:
+            raise InvalidInput(f"cannot read {text!r} as 'Name <email@example.com>'")
+        return (name.strip() or address.split("@")[0]), address.strip()
+    return text, None
+
+
+def policy_signature(path: Path) -> str:
+    """What the nag compares to notice that policy.toml changed without loading it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "none"
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@dataclass
+class Desk:
+    store: Store
+    policy: Policy
+    actor: str
+    now: Callable[[], datetime] = field(default=clock.now)
+
+    # -- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, db: Path, actor: str, policy_path: Path | None = None) -> Desk:
+        """Open the store and make sure its stored due times follow the current policy."""
+        policy_path = policy_path or paths.policy_file()
+        policy = load_policy(policy_path)
+        store = Store.open(db)
+        desk = cls(store=store, policy=policy, actor=actor)
+        desk.sync_policy(policy_signature(policy_path))
+        return desk
+
+    def close(self) -> None:
+        self.store.close()
+
+    def sync_policy(self, signature: str) -> None:
+        if (
+            self.store.meta("policy_fingerprint") == self.policy.fingerprint
+            and self.store.meta("policy_signature") == signature
+        ):
+            return
+        with self.store.transaction():
+            if self.store.meta("policy_fingerprint") != self.policy.fingerprint:
+                self.recompute_due_times()
+            self.store.set_meta("policy_fingerprint", self.policy.fingerprint)
+            self.store.set_meta("policy_signature", signature)
+
+    def recompute_due_times(self) -> int:
+        """Every active case's due time under the current policy (after a policy change)."""
+        with self.store.transaction():
+            dues = [(s.id, next_update_due(s, self.policy)) for s in self.store.active_states()]
+            self.store.set_due_many(dues)
+        return len(dues)
+
+    # -- the machinery every action shares ------------------------------------------------
+
+    def _event(
+        self,
+        case_id: int,
+        kind: EventKind,
+        text: str = "",
+        channel: Channel | None = None,
+        actor: str | None = None,
+        **data: object,
+    ) -> Event:
+        return Event(
+            case_id=case_id,
+            at=self.now(),
+            actor=actor or self.actor,
+            kind=kind,
+            channel=channel,
+            text=text,
+            data={k: v for k, v in data.items() if v is not None},
+        )
+
+    def _change(
+        self,
+        case_id: int,
+        build: Callable[[CaseState], list[Event]],
+        expected_version: int | None = None,
+    ) -> CaseState:
+        with self.store.transaction():
+            state = self.store.case(case_id)
+            if expected_version is not None and state.version != expected_version:
+                raise self._conflict(state)
+            for event in build(state):
+                state = apply(state, event)
+                self.store.append_event(event)
+            self.store.update_case(state, next_update_due(state, self.policy))
+            self.store.remember_agent(self.actor, self.now())
+        return state
+
+    def _conflict(self, state: CaseState) -> Conflict:
+        last = self.store.last_event(state.id)
+        if last is None:
+            return Conflict(f"case #{state.id} changed meanwhile; look again")
+        ago = humanize(self.now() - last.at)
+        return Conflict(
+            f"case #{state.id} was changed by {last.actor} {ago} ago "
+            f"({describe_event(last)}); look again"
+        )
+
+    # -- actions --------------------------------------------------------------------------
+
+    def new_case(
+        self,
+        customer: str,
+        title: str,
+        body: str = "",
+        priority: Priority = Priority.NORMAL,
+        urgency: Urgency = Urgency.NORMAL,
+        channel: Channel = Channel.EMAIL,
+        owner: str | None = None,
+    ) -> CaseState:
+        title = title.strip()
+        if not title:
+            raise InvalidInput("a case needs a title")
+        if channel not in INTAKE_CHANNELS:
+            raise InvalidInput(f"a case cannot arrive by {channel}")
+        name, email = parse_customer(customer)
+        now = self.now()
+        with self.store.transaction():
+            who = self.store.find_or_create_customer(name, email, now)
+            case_id = self.store.next_case_id()
+            event = self._event(
+                case_id,
+                EventKind.CREATED,
+                body,
+                channel,
+                title=title,
+                customer_id=who.id,
+                priority=priority.value,
+                urgency=urgency.value,
+                owner=owner,
+            )
+            state = apply(None, event)
+            self.store.insert_case(state, next_update_due(state, self.policy))
+            self.store.append_event(event)
+            self.store.remember_agent(self.actor, now)
+            if owner:
+                self.store.remember_agent(owner, now)
+        return state
+
+    def note(self, case_id: int, text: str) -> CaseState:
+        text = _required(text, "a note")
+        return self._change(
+            case_id, lambda s: [self._event(s.id, EventKind.NOTE, text, Channel.INTERNAL)]
+        )
+
+    def heard(self, case_id: int, text: str, channel: Channel = Channel.PHONE) -> CaseState:
+        """The customer said something (a call, a chat, a walk-in, a mail)."""
+        text = _required(text, "what the customer said")
+
+        def build(state: CaseState) -> list[Event]:
+            events = []
+            if state.status is Status.CLOSED:
+                events.append(
+                    self._event(
+                        state.id, EventKind.REOPENED, "customer got in touch", actor=SYSTEM_ACTOR
+                    )
+                )
+            events.append(self._event(state.id, EventKind.INBOUND, text, channel))
+            if state.status is Status.WAITING_CUSTOMER:
+                events.append(
+                    self._event(
+                        state.id,
+                        EventKind.STATUS,
+                        "customer replied",
+                        actor=SYSTEM_ACTOR,
+                        to=Status.OPEN.value,
+                        **{"from": state.status.value},
+                    )
+                )
+            return events
+
+        return self._change(case_id, build)
+
+    def tell(
+        self,
+        case_id: int,
+        text: str,
+        channel: Channel = Channel.EMAIL,
+        promise: datetime | None = None,
+    ) -> CaseState:
+        """Record that the customer was told `text` (the words, or a summary of a call)."""
+        text = _required(text, "what the customer was told")
+        if channel not in TELL_CHANNELS:
+            choices = ", ".join(c.value for c in TELL_CHANNELS)
+            raise InvalidInput(f"cannot tell a customer by {channel}; use {choices}")
+        if promise is not None:
+            lifecycle.check_promise(promise, self.now())
+        return self._change(
+            case_id,
+            lambda s: [
+                self._event(
+                    s.id,
+                    EventKind.TOLD,
+                    text,
+                    channel,
+                    promise=clock.to_text(promise) if promise else None,
+                )
+            ],
+        )
+
+    def assign(
+        self, case_id: int, owner: str | None, expected_version: int | None = None
+    ) -> CaseState:
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_assign(state, owner)
+            return [self._event(state.id, EventKind.ASSIGNED, owner=owner, previous=state.owner)]
+
+        state = self._change(case_id, build, expected_version)
+        if owner:
+            with self.store.transaction():
+                self.store.remember_agent(owner, self.now())
+        return state
+
+    def set_status(
+        self, case_id: int, to: Status, expected_version: int | None = None
+    ) -> CaseState:
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_set_status(state, to)
+            return [
+                self._event(state.id, EventKind.STATUS, to=to.value, **{"from": state.status.value})
+            ]
+
+        return self._change(case_id, build, expected_version)
+
+    def resolve(self, case_id: int, summary: str, expected_version: int | None = None) -> CaseState:
+        summary = _required(summary, "a resolution summary")
+
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_resolve(state)
+            return [self._event(state.id, EventKind.RESOLVED, summary)]
+
+        return self._change(case_id, build, expected_version)
+
+    def close_case(
+        self, case_id: int, override_reason: str | None = None, expected_version: int | None = None
+    ) -> CaseState:
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_close(state, override_reason)
+            told = state.resolution_told
+            reason = override_reason.strip() if override_reason and not told else None
+            return [self._event(state.id, EventKind.CLOSED, reason or "", override_reason=reason)]
+
+        return self._change(case_id, build, expected_version)
+
+    def reopen(
+        self, case_id: int, reason: str = "", expected_version: int | None = None
+    ) -> CaseState:
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_reopen(state)
+            return [self._event(state.id, EventKind.REOPENED, reason.strip())]
+
+        return self._change(case_id, build, expected_version)
+
+    def snooze(self, case_id: int, until: datetime, reason: str) -> CaseState:
+        reason = _required(reason, "a reason for the snooze")
+
+        def build(state: CaseState) -> list[Event]:
+            lifecycle.check_snooze(state, until, self.now())
+            return [self._event(state.id, EventKind.SNOOZED, reason, until=clock.to_text(until))]
+
+        return self._change(case_id, build)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def case_row(self, case_id: int) -> CaseRow:
+        return self.store.case_row(case_id)
+
+    def events(self, case_id: int) -> list[Event]:
+        self.store.case(case_id)  # unknown id → CaseNotFound, not an empty history
+        return self.store.events(case_id)
+
+    def customer(self, customer_id: int) -> Customer:
+        return self.store.customer(customer_id)
+
+    def replayed(self, case_id: int) -> CaseState:
+        """The case rebuilt from its events alone, for integrity checks."""
+        return replay(self.store.events(case_id))
+
+
+def _required(text: str, what: str) -> str:
+    if not text or not text.strip():
+        raise InvalidInput(f"{what} cannot be empty")
+    return text

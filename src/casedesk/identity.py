@@ -1,0 +1,21 @@
+"""Who is acting: --as NAME, else CASEDESK_AGENT, else the OS login."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from casedesk.errors import InvalidInput
+
+
+def current_agent(explicit: str | None = None) -> str:
+    name = explicit or os.environ.get("CASEDESK_AGENT")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "agent"
+    name = name.strip()
+    if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
+        raise InvalidInput(f"{name!r} is not a usable agent name (one word, printable)")
+    return name

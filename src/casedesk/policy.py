@@ -1,0 +1,153 @@
+"""The "tell the customer" targets, from built-in defaults and an optional policy.toml."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from casedesk.errors import PolicyError
+from casedesk.model import Priority, Urgency
+
+DEFAULT_POLICY_TOML = """\
+# casedesk policy: how soon the customer must hear from us.
+# Durations: "90m", "4h", "3d", "1w" (or a number of hours).
+
+# Resolved but the customer not told yet.
+resolution_notice = "2h"
+# Waiting on the customer: chase them after this long.
+chase = "72h"
+# The customer's own urgency at these levels halves the periodic-update interval.
+halve_periodic_for_urgency = ["high", "critical"]
+
+[first_response]
+urgent = "1h"
+high = "4h"
+normal = "8h"
+low = "24h"
+
+[next_reply]
+urgent = "1h"
+high = "4h"
+normal = "8h"
+low = "24h"
+
+[periodic_update]
+urgent = "4h"
+high = "24h"
+normal = "72h"
+low = "168h"
+"""
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)?\s*$")
+_UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800, None: 3600}
+
+
+def parse_duration(value: object, where: str) -> timedelta:
+    """Parse "90m", "4h", "3d", "1w" or a bare number of hours."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise PolicyError(f'{where}: expected a duration like "4h", got {value!r}')
+    match = _DURATION.match(str(value))
+    if not match:
+        raise PolicyError(f'{where}: {value!r} is not a duration (use e.g. "90m", "4h", "3d")')
+    seconds = float(match.group(1)) * _UNIT[match.group(2)]
+    if seconds <= 0:
+        raise PolicyError(f"{where}: a target must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def _per_priority(table: object, name: str) -> dict[Priority, timedelta]:
+    if not isinstance(table, dict):
+        raise PolicyError(f"[{name}] must be a table of priority = duration")
+    unknown = set(table) - {p.value for p in Priority}
+    if unknown:
+        choices = ", ".join(p.value for p in Priority)
+        raise PolicyError(f"[{name}]: unknown priority {sorted(unknown)[0]!r} (use {choices})")
+    missing = [p.value for p in Priority if p.value not in table]
+    if missing:
+        raise PolicyError(f"[{name}]: no target for {', '.join(missing)}")
+    return {p: parse_duration(table[p.value], f"[{name}] {p.value}") for p in Priority}
+
+
+@dataclass(frozen=True)
+class Policy:
+    first_response: dict[Priority, timedelta]
+    next_reply: dict[Priority, timedelta]
+    periodic_update: dict[Priority, timedelta]
+    resolution_notice: timedelta
+    chase: timedelta
+    halve_periodic_for: frozenset[Urgency] = field(
+        default_factory=lambda: frozenset({Urgency.HIGH, Urgency.CRITICAL})
+    )
+    source: str = "built-in defaults"
+
+    def periodic_for(self, priority: Priority, urgency: Urgency) -> timedelta:
+        interval = self.periodic_update[priority]
+        return interval / 2 if urgency in self.halve_periodic_for else interval
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever any target changes: stored due times are then recomputed."""
+        parts = [
+            *(f"fr.{p}={self.first_response[p].total_seconds()}" for p in Priority),
+            *(f"nr.{p}={self.next_reply[p].total_seconds()}" for p in Priority),
+            *(f"pu.{p}={self.periodic_update[p].total_seconds()}" for p in Priority),
+            f"rn={self.resolution_notice.total_seconds()}",
+            f"ch={self.chase.total_seconds()}",
+            "hv=" + ",".join(sorted(self.halve_periodic_for)),
+        ]
+        return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+
+
+def policy_from_toml(text: str, source: str) -> Policy:
+    """Build a policy from TOML text laid over the defaults; any mistake is a PolicyError."""
+    try:
+        given = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML ({exc})") from None
+    merged = tomllib.loads(DEFAULT_POLICY_TOML)
+    known = set(merged)
+    unknown = set(given) - known
+    if unknown:
+        raise PolicyError(f"{source}: unknown setting {sorted(unknown)[0]!r}")
+    for key, value in given.items():
+        if isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    try:
+        levels = merged["halve_periodic_for_urgency"]
+        if not isinstance(levels, list):
+            raise PolicyError(f"{source}: halve_periodic_for_urgency must be a list")
+        halve = frozenset(Urgency(level) for level in levels)
+    except ValueError as exc:
+        raise PolicyError(f"{source}: halve_periodic_for_urgency: {exc}") from None
+    try:
+        return Policy(
+            first_response=_per_priority(merged["first_response"], "first_response"),
+            next_reply=_per_priority(merged["next_reply"], "next_reply"),
+            periodic_update=_per_priority(merged["periodic_update"], "periodic_update"),
+            resolution_notice=parse_duration(merged["resolution_notice"], "resolution_notice"),
+            chase=parse_duration(merged["chase"], "chase"),
+            halve_periodic_for=halve,
+            source=source,
+        )
+    except PolicyError as exc:
+        raise PolicyError(f"{source}: {exc}") from None
+
+
+DEFAULT_POLICY = policy_from_toml(DEFAULT_POLICY_TOML, "built-in defaults")
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The policy in `path` if that file exists, else the defaults."""
+    if path is None or not path.exists():
+        return DEFAULT_POLICY
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc}") from None
+    return policy_from_toml(text, str(path))

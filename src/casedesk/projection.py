@@ -1,0 +1,121 @@
+"""Fold a case's events into its current state. The event log is the truth; this is its reading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from casedesk.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
+
+
+def _opt_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def apply(state: CaseState | None, event: Event) -> CaseState:
+    """The case as it is after `event`. `state` is None only for the creating event."""
+    if event.kind is EventKind.CREATED:
+        if state is not None:
+            raise ValueError(f"case #{event.case_id} is created twice")
+        d = event.data
+        owner = d.get("owner")
+        return CaseState(
+            id=event.case_id,
+            title=d["title"],
+            body=event.text,
+            customer_id=d["customer_id"],
+            status=Status.OPEN if owner else Status.NEW,
+            priority=Priority(d.get("priority", Priority.NORMAL)),
+            urgency=Urgency(d.get("urgency", Urgency.NORMAL)),
+            channel=Channel(event.channel or Channel.EMAIL),
+            created_at=event.at,
+            updated_at=event.at,
+            owner=owner,
+            version=1,
+            inbound_at=event.at,
+            inbound_channel=Channel(event.channel or Channel.EMAIL),
+            inbound_text=event.text or d["title"],
+        )
+    if state is None:
+        raise ValueError(f"event {event.kind} for case #{event.case_id} before it was created")
+
+    state = replace(state, updated_at=max(state.updated_at, event.at), version=state.version + 1)
+    kind, d = event.kind, event.data
+    if kind is EventKind.INBOUND:
+        return replace(
+            state,
+            inbound_at=event.at,
+            inbound_channel=event.channel,
+            inbound_text=event.text,
+            snooze_until=None,
+            snooze_reason=None,
+        )
+    if kind is EventKind.TOLD:
+        resolution_told = state.resolution_told_at
+        if state.status is Status.RESOLVED and resolution_told is None:
+            resolution_told = event.at
+        return replace(
+            state,
+            status=Status.OPEN if state.status is Status.NEW else state.status,
+            told_at=event.at,
+            told_channel=event.channel,
+            told_by=event.actor,
+            told_text=event.text,
+            promise_at=_opt_time(d.get("promise")),
+            resolution_told_at=resolution_told,
+            snooze_until=None,
+            snooze_reason=None,
+        )
+    if kind is EventKind.ASSIGNED:
+        owner = d.get("owner")
+        status = Status.OPEN if state.status is Status.NEW and owner else state.status
+        return replace(state, owner=owner, status=status)
+    if kind is EventKind.STATUS:
+        to = Status(d["to"])
+        waiting = event.at if to is Status.WAITING_CUSTOMER else None
+        return replace(state, status=to, waiting_since=waiting)
+    if kind is EventKind.RESOLVED:
+        return replace(
+            state,
+            status=Status.RESOLVED,
+            resolved_at=event.at,
+            resolution_summary=event.text,
+            resolution_told_at=None,
+            promise_at=None,
+            waiting_since=None,
+            snooze_until=None,
+            snooze_reason=None,
+        )
+    if kind is EventKind.CLOSED:
+        return replace(
+            state,
+            status=Status.CLOSED,
+            close_override=d.get("override_reason"),
+            promise_at=None,
+            snooze_until=None,
+            snooze_reason=None,
+        )
+    if kind is EventKind.REOPENED:
+        return replace(
+            state,
+            status=Status.OPEN,
+            resolved_at=None,
+            resolution_summary=None,
+            resolution_told_at=None,
+            close_override=None,
+            waiting_since=None,
+        )
+    if kind is EventKind.SNOOZED:
+        return replace(state, snooze_until=_opt_time(d["until"]), snooze_reason=event.text)
+    return state  # notes change nothing but the version
+
+
+def replay(events: Iterable[Event]) -> CaseState:
+    """The state of a case from its whole history, oldest event first."""
+    state: CaseState | None = None
+    for event in events:
+        state = apply(state, event)
+    if state is None:
+        raise ValueError("a case needs at least its creating event")
+    return state

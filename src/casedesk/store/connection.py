@@ -1,0 +1,45 @@
+"""Open a store file with the settings every casedesk connection needs."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from casedesk.errors import StoreError
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
+    """One line for the user that names the file and what is wrong with it."""
+    text = str(exc)
+    if "file is not a database" in text or "malformed" in text:
+        return f"{path} is not a casedesk store or is damaged ({text}); nothing was changed"
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only for you ({text}); nothing was changed"
+    if "unable to open" in text:
+        return f"cannot open {path}: the folder is missing or not writable"
+    if "locked" in text or "busy" in text:
+        return f"{path} is busy: another casedesk kept it locked too long; try again"
+    return f"{path}: {text}"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from None
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as exc:
+        raise StoreError(describe_sqlite_error(path, exc)) from None
+    return conn

@@ -1,0 +1,128 @@
+"""The store's schema, as numbered migrations. `PRAGMA user_version` says which have run."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry moves the schema from version N to N+1. Never edit a released migration: add one.
+MIGRATIONS: list[str] = [
+    # 1: customers, cases (the projection), events (the truth).
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE customers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT COLLATE NOCASE UNIQUE,
+        created_at TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL DEFAULT '',
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        owner TEXT,
+        status TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        told_at TEXT, told_channel TEXT, told_by TEXT, told_text TEXT,
+        inbound_at TEXT, inbound_channel TEXT, inbound_text TEXT,
+        waiting_since TEXT,
+        promise_at TEXT,
+        resolved_at TEXT, resolution_summary TEXT, resolution_told_at TEXT,
+        close_override TEXT,
+        snooze_until TEXT, snooze_reason TEXT,
+        due_at TEXT, due_reason TEXT, due_since TEXT, due_detail TEXT
+    );
+    CREATE INDEX cases_due ON cases(due_at);
+    CREATE INDEX cases_owner_due ON cases(owner, due_at);
+    CREATE INDEX cases_status_due ON cases(status, due_at);
+    CREATE INDEX cases_customer ON cases(customer_id);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        channel TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_case ON events(case_id, id);
+    CREATE TRIGGER events_never_change BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+    CREATE TRIGGER events_never_go BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+    """,
+    # 2: full-text search over every event and each case's title and customer; known agents.
+    """
+    CREATE VIRTUAL TABLE events_fts USING fts5(
+        text, content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER events_fts_add AFTER INSERT ON events
+        BEGIN INSERT INTO events_fts(rowid, text) VALUES (new.id, new.text); END;
+    INSERT INTO events_fts(events_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE cases_fts USING fts5(
+        title, customer, tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER cases_fts_add AFTER INSERT ON cases BEGIN
+        INSERT INTO cases_fts(rowid, title, customer)
+        SELECT new.id, new.title, name || ' ' || coalesce(email, '')
+        FROM customers WHERE id = new.customer_id;
+    END;
+    INSERT INTO cases_fts(rowid, title, customer)
+        SELECT cases.id, cases.title, customers.name || ' ' || coalesce(customers.email, '')
+        FROM cases JOIN customers ON customers.id = cases.customer_id;
+    CREATE TABLE agents (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
+    INSERT OR IGNORE INTO agents(name, first_seen)
+        SELECT actor, min(at) FROM events WHERE actor NOT LIKE 'casedesk%' GROUP BY actor;
+    INSERT OR IGNORE INTO agents(name, first_seen)
+        SELECT owner, min(created_at) FROM cases WHERE owner IS NOT NULL GROUP BY owner;
+    """,
+]
+
+LATEST = len(MIGRATIONS)
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
+    """Run every migration the file has not had yet, each in its own transaction."""
+    current = version(conn)
+    while current < target:
+        script = MIGRATIONS[current]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if version(conn) != current:
+                conn.execute("ROLLBACK")
+                current = version(conn)
+                continue
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {current + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        current += 1
+    return current
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete statement in migration: {buffer.strip()[:60]}")
+    return statements

@@ -1,0 +1,494 @@
+"""The Store: every SQL statement casedesk runs against its file (except the nag's fast path)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casedesk.clock import from_text, to_text
+from casedesk.errors import CaseNotFound, CustomerNotFound, SearchSyntaxError, StoreError
+from casedesk.model import (
+    CaseState,
+    Channel,
+    Customer,
+    Due,
+    DueReason,
+    Event,
+    EventKind,
+    Priority,
+    Status,
+    Urgency,
+)
+from casedesk.store import schema
+from casedesk.store.connection import connect, describe_sqlite_error
+
+_STATE_FIELDS = [f.name for f in fields(CaseState)]
+_ENUMS: dict[str, type] = {
+    "status": Status,
+    "priority": Priority,
+    "urgency": Urgency,
+    "channel": Channel,
+    "told_channel": Channel,
+    "inbound_channel": Channel,
+}
+_TIMES = {name for name in _STATE_FIELDS if name.endswith(("_at", "_since", "_until"))}
+_DUE_COLUMNS = ("due_at", "due_reason", "due_since", "due_detail")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case as lists and the queue show it: its state, its customer and its due time."""
+
+    case: CaseState
+    customer: Customer
+    due: Due | None
+
+
+def _state_from_row(row: sqlite3.Row) -> CaseState:
+    values: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = row[name]
+        if value is not None:
+            if name in _TIMES:
+                value = from_text(value)
+            elif name in _ENUMS:
+                value = _ENUMS[name](value)
+        values[name] = value
+    return CaseState(**values)
+
+
+def _state_to_values(state: CaseState, due: Due | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = getattr(state, name)
+        if isinstance(value, datetime):
+            value = to_text(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        values[name] = value
+    values.update(_due_values(due))
+    return values
+
+
+def _due_values(due: Due | None) -> dict[str, Any]:
+    if due is None:
+        return dict.fromkeys(_DUE_COLUMNS)
+    return {
+        "due_at": to_text(due.at),
+        "due_reason": due.reason.value,
+        "due_since": to_text(due.since),
+        "due_detail": due.detail,
+    }
+
+
+def _due_from_row(row: sqlite3.Row) -> Due | None:
+    if row["due_at"] is None:
+        return None
+    return Due(
+        from_text(row["due_at"]),
+        DueReason(row["due_reason"]),
+        from_text(row["due_since"]),
+        row["due_detail"] or "",
+    )
+
+
+def _event_from_row(row: sqlite3.Row) -> Event:
+    return Event(
+        id=row["id"],
+        case_id=row["case_id"],
+        at=from_text(row["at"]),
+        actor=row["actor"],
+        kind=EventKind(row["kind"]),
+        channel=Channel(row["channel"]) if row["channel"] else None,
+        text=row["text"],
+        data=json.loads(row["data"]),
+    )
+
+
+_INSERT_EVENT = (
+    "INSERT INTO events(case_id, at, actor, kind, channel, text, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _event_values(event: Event) -> tuple[Any, ...]:
+    return (
+        event.case_id,
+        to_text(event.at),
+        event.actor,
+        event.kind.value,
+        event.channel.value if event.channel else None,
+        event.text,
+        json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _customer_from_row(row: sqlite3.Row, prefix: str = "") -> Customer:
+    return Customer(id=row[f"{prefix}id"], name=row[f"{prefix}name"], email=row[f"{prefix}email"])
+
+
+_ROW_SELECT = """
+    SELECT cases.*, customers.id AS cu_id, customers.name AS cu_name, customers.email AS cu_email
+    FROM cases JOIN customers ON customers.id = cases.customer_id
+"""
+
+
+class Store:
+    """One casedesk store file. Open it with `Store.open(path)`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._in_transaction = False
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) and migrate the store at `path`."""
+        conn = connect(path)
+        store = cls(path, conn)
+        try:
+            found = schema.version(conn)
+            if found > schema.LATEST:
+                raise StoreError(
+                    f"{path} was written by a newer casedesk (schema {found}, this one knows "
+                    f"{schema.LATEST}); upgrade casedesk"
+                )
+            if found < schema.LATEST:
+                schema.migrate(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+        if self._in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(describe_sqlite_error(self.path, exc)) from None
+        finally:
+            self._in_transaction = False
+
+    def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "readonly" in str(exc) or "disk" in str(exc):
+                raise StoreError(describe_sqlite_error(self.path, exc)) from None
+            raise
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- customers ------------------------------------------------------------------------
+
+    def find_or_create_customer(self, name: str, email: str | None, at: datetime) -> Customer:
+        """The customer with this address (case-insensitive), created if new."""
+        if email:
+            row = self._execute(
+                "SELECT id, name, email FROM customers WHERE email = ?", (email,)
+            ).fetchone()
+            if row:
+                return _customer_from_row(row)
+        cursor = self._execute(
+            "INSERT INTO customers(name, email, created_at) VALUES (?, ?, ?)",
+            (name, email or None, to_text(at)),
+        )
+        return Customer(id=int(cursor.lastrowid or 0), name=name, email=email or None)
+
+    def customer(self, customer_id: int) -> Customer:
+        row = self._execute(
+            "SELECT id, name, email FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        if row is None:
+            raise CustomerNotFound(f"#{customer_id}")
+        return _customer_from_row(row)
+
+    def find_customer(self, key: str) -> Customer:
+        """A customer by id (`12` or `#12`) or email address."""
+        stripped = key.strip().lstrip("#")
+        if stripped.isdigit():
+            return self.customer(int(stripped))
+        row = self._execute(
+            "SELECT id, name, email FROM customers WHERE email = ?", (key.strip(),)
+        ).fetchone()
+        if row is None:
+            raise CustomerNotFound(key)
+        return _customer_from_row(row)
+
+    def customer_notes(self, customer_id: int) -> str:
+        row = self._execute("SELECT notes FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        return row[0] if row else ""
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def remember_agent(self, name: str, at: datetime) -> None:
+        self._execute(
+            "INSERT OR IGNORE INTO agents(name, first_seen) VALUES (?, ?)", (name, to_text(at))
+        )
+
+    def agents(self) -> list[str]:
+        return [row[0] for row in self._execute("SELECT name FROM agents ORDER BY name")]
+
+    # -- cases and events -----------------------------------------------------------------
+
+    def next_case_id(self) -> int:
+        """The id the next case gets; call inside the transaction that creates it."""
+        return self._execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()[0]
+
+    def case(self, case_id: int) -> CaseState:
+        row = self._execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return _state_from_row(row)
+
+    def case_row(self, case_id: int) -> CaseRow:
+        row = self._execute(_ROW_SELECT + " WHERE cases.id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return self._case_row(row)
+
+    def _case_row(self, row: sqlite3.Row) -> CaseRow:
+        return CaseRow(_state_from_row(row), _customer_from_row(row, "cu_"), _due_from_row(row))
+
+    def insert_case(self, state: CaseState, due: Due | None) -> None:
+        values = _state_to_values(state, due)
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        self._execute(f"INSERT INTO cases ({columns}) VALUES ({marks})", values)
+
+    def update_case(self, state: CaseState, due: Due | None) -> None:
+        values = _state_to_values(state, due)
+        assignments = ", ".join(f"{name} = :{name}" for name in values if name != "id")
+        self._execute(f"UPDATE cases SET {assignments} WHERE id = :id", values)
+
+    def append_event(self, event: Event) -> int:
+        cursor = self._execute(_INSERT_EVENT, _event_values(event))
+        return int(cursor.lastrowid or 0)
+
+    def events(self, case_id: int, limit: int | None = None) -> list[Event]:
+        """A case's history, oldest first (the newest `limit` events when limited)."""
+        if limit is None:
+            rows = self._execute(
+                "SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,)
+            ).fetchall()
+        else:
+            rows = self._execute(
+                "SELECT * FROM (SELECT * FROM events WHERE case_id = ? ORDER BY id DESC LIMIT ?)"
+                " ORDER BY id",
+                (case_id, limit),
+            ).fetchall()
+        return [_event_from_row(row) for row in rows]
+
+    def event_count(self, case_id: int) -> int:
+        return self._execute(
+            "SELECT count(*) FROM events WHERE case_id = ?", (case_id,)
+        ).fetchone()[0]
+
+    def last_event(self, case_id: int) -> Event | None:
+        row = self._execute(
+            "SELECT * FROM events WHERE case_id = ? ORDER BY id DESC LIMIT 1", (case_id,)
+        ).fetchone()
+        return _event_from_row(row) if row else None
+
+    # -- bulk loading (demo stores, imports) ---------------------------------------------
+
+    def bulk_customers(
+        self, customers: Sequence[tuple[int, str, str | None]], at: datetime
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO customers(id, name, email, created_at) VALUES (?, ?, ?, ?)",
+            [(cid, name, email, to_text(at)) for cid, name, email in customers],
+        )
+
+    def bulk_cases(self, cases: Sequence[tuple[CaseState, Sequence[Event], Due | None]]) -> None:
+        """Insert whole cases with their histories; call inside a transaction."""
+        if not cases:
+            return
+        first = _state_to_values(cases[0][0], cases[0][2])
+        columns = ", ".join(first)
+        marks = ", ".join(f":{name}" for name in first)
+        self.conn.executemany(
+            f"INSERT INTO cases ({columns}) VALUES ({marks})",
+            [_state_to_values(state, due) for state, _, due in cases],
+        )
+        self.conn.executemany(
+            _INSERT_EVENT, [_event_values(e) for _, events, _ in cases for e in events]
+        )
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def list_cases(
+        self,
+        *,
+        statuses: Sequence[Status] | None = None,
+        owner: str | None = None,
+        unassigned: bool = False,
+        due_before: datetime | None = None,
+        customer_id: int | None = None,
+        ids: Sequence[int] | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[CaseRow]:
+        """Cases in queue order: most overdue first, then by due time, undated last."""
+        where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, ids)
+        sql = _ROW_SELECT + where + " ORDER BY cases.due_at IS NULL, cases.due_at, cases.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [self._case_row(row) for row in self._execute(sql, params)]
+
+    def count_cases(
+        self,
+        *,
+        statuses: Sequence[Status] | None = None,
+        owner: str | None = None,
+        unassigned: bool = False,
+        due_before: datetime | None = None,
+        customer_id: int | None = None,
+    ) -> int:
+        where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, None)
+        return self._execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
+
+    @staticmethod
+    def _filters(
+        statuses: Sequence[Status] | None,
+        owner: str | None,
+        unassigned: bool,
+        due_before: datetime | None,
+        customer_id: int | None,
+        ids: Sequence[int] | None,
+    ) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if statuses:
+            clauses.append(f"cases.status IN ({', '.join('?' for _ in statuses)})")
+            params += [s.value for s in statuses]
+        if owner is not None:
+            clauses.append("cases.owner = ?")
+            params.append(owner)
+        if unassigned:
+            clauses.append("cases.owner IS NULL")
+        if due_before is not None:
+            clauses.append("cases.due_at <= ?")
+            params.append(to_text(due_before))
+        if customer_id is not None:
+            clauses.append("cases.customer_id = ?")
+            params.append(customer_id)
+        if ids is not None:
+            clauses.append(f"cases.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
+            params += list(ids)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[int, str]]:
+        """Case ids matching an FTS5 query, best first, each with a snippet of what matched."""
+        sql = """
+            SELECT case_id, min(rank) AS best, snippet FROM (
+                SELECT rowid AS case_id, rank,
+                       snippet(cases_fts, -1, '«', '»', '…', 12) AS snippet
+                FROM cases_fts WHERE cases_fts MATCH :q
+                UNION ALL
+                SELECT events.case_id, events_fts.rank,
+                       snippet(events_fts, 0, '«', '»', '…', 12)
+                FROM events_fts JOIN events ON events.id = events_fts.rowid
+                WHERE events_fts MATCH :q
+            ) GROUP BY case_id ORDER BY best LIMIT :limit
+        """
+        try:
+            rows = self.conn.execute(sql, {"q": query, "limit": limit}).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise SearchSyntaxError(
+                    f"cannot search for {query!r}: {exc}. Put phrases in double quotes, "
+                    "e.g. '\"battery swap\"'"
+                ) from None
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
+        return [(row["case_id"], row["snippet"]) for row in rows]
+
+    # -- due times ------------------------------------------------------------------------
+
+    def active_states(self) -> Iterator[CaseState]:
+        for row in self._execute("SELECT * FROM cases WHERE status != 'closed'"):
+            yield _state_from_row(row)
+
+    def set_due_many(self, dues: Sequence[tuple[int, Due | None]]) -> None:
+        self.conn.executemany(
+            "UPDATE cases SET due_at = :due_at, due_reason = :due_reason, "
+            "due_since = :due_since, due_detail = :due_detail WHERE id = :id",
+            [{"id": case_id, **_due_values(due)} for case_id, due in dues],
+        )
+
+    # -- integrity and backup -------------------------------------------------------------
+
+    def all_case_ids(self) -> list[int]:
+        return [row[0] for row in self._execute("SELECT id FROM cases ORDER BY id")]
+
+    def integrity_problems(self) -> list[str]:
+        rows = self._execute("PRAGMA integrity_check").fetchall()
+        return [row[0] for row in rows if row[0] != "ok"]
+
+    def backup(self, destination: Path) -> None:
+        """A consistent copy through SQLite's online backup API, safe while others write."""
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(destination)
+        try:
+            with target:
+                self.conn.backup(target)
+        except sqlite3.Error as exc:
+            raise StoreError(f"backup to {destination} failed: {exc}") from None
+        finally:
+            target.close()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: self._execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            for name in ("customers", "cases", "events")
+        }
