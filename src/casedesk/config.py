@@ -1,0 +1,45 @@
+"""casedesk's settings file, config.toml in the config dir (or $CASEDESK_CONFIG).
+
+Each area reads its own table from it: `[mail]`, `[smtp]`, `[imap]`, `[tui]`... This module only
+finds and parses the file; the areas validate their own tables and raise ConfigError.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from casedesk import paths
+from casedesk.errors import CasedeskError
+
+
+class ConfigError(CasedeskError):
+    """config.toml is wrong; the message names the file and the setting."""
+
+
+def config_file() -> Path:
+    explicit = os.environ.get("CASEDESK_CONFIG")
+    return Path(explicit).expanduser() if explicit else paths.config_dir() / "config.toml"
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """The parsed settings, or {} when there is no file."""
+    path = path or config_file()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def section(name: str, path: Path | None = None) -> dict[str, Any]:
+    """One table of the settings, {} when absent."""
+    value = load_config(path).get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path or config_file()}: [{name}] must be a table")
+    return value
