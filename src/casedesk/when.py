@@ -12,7 +12,7 @@ ACCEPTED = (
     "ISO 8601 (2026-12-01, 2026-12-01T09:00), +30m, +4h, +2d, +1w, +1d4h, 'in 3h', "
     "'today 17:00', 'tomorrow', 'tomorrow 9:00', a weekday ('fri', 'monday 10:00'), or '17:30'"
 )
-_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _OFFSET = re.compile(r"^(?:\+|in\s*)((?:\s*\d+\s*(?:min|m|h|d|w)\s*)+)$")
 _PART = re.compile(r"(\d+)\s*(min|m|h|d|w)")
@@ -33,11 +33,10 @@ def _clock(text: str) -> time:
 
 
 def _weekday(word: str) -> int | None:
-    for index, name in enumerate(_WEEKDAYS):
-        full = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][index]
-        if len(word) >= 3 and full.startswith(word) and word.startswith(name):
-            return index
-    return None
+    """0 for 'mon'/'monday' (any prefix of three letters or more), ... 6 for Sunday."""
+    if len(word) < 3:
+        return None
+    return next((i for i, day in enumerate(_WEEKDAYS) if day.startswith(word)), None)
 
 
 def parse_when(text: str, now: datetime) -> datetime:
