@@ -289,3 +289,21 @@ def test_the_earliest_applicable_rule_wins(history):
     else:
         assert result.at == min(c.at for c in candidates)
         assert result in candidates
+
+
+def test_every_due_reason_has_words_before_and_after_it_is_due():
+    from casedesk.model import DueReason
+    from casedesk.wording import describe_reason, explain_parts
+
+    for reason in DueReason:
+        assert describe_reason(reason)
+        assert explain_parts(reason, T0, T0 - H, "d", T0 - H)  # not yet due
+        assert explain_parts(reason, T0, T0 - H, "d", T0 + H)  # overdue
+
+
+def test_safetext_makes_every_control_character_visible():
+    from casedesk.safetext import one_line, printable
+
+    assert printable("a\x1b[31mb\x07c\x9bd\te\nf") == "a\\x1b[31mb\\x07c\\x9bd\te\nf"
+    assert printable("line\r\nnext\rover") == "line\nnext\\x0dover"
+    assert one_line("a\n b\t c", 4) == "a b…"

@@ -6,10 +6,10 @@ lifecycle, appends its events, folds them into the projection and stores the new
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parseaddr
 from pathlib import Path
 
 from casedesk import clock, lifecycle, paths
@@ -35,26 +35,29 @@ from casedesk.store import CaseRow, Store
 SYSTEM_ACTOR = "casedesk"
 
 
+_NAMED_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<address>[^<>\s]+@[^<>\s]+)>\s*$")
+_BARE_ADDRESS = re.compile(r"^[^<>\s@]+@[^<>\s@]+$")
+
+
 def parse_customer(text: str) -> tuple[str, str | None]:
-    """'Ann Smith <ann@example.com>', 'ann@example.com' or just 'Ann Smith'."""
+    """'Ann Smith <ann@example.com>', 'ann@example.com' or just 'Ann Smith'.
+
+    The display name is kept as typed (it is untrusted text, shown literally); only the address
+    has to be well formed.
+    """
     text = text.strip()
     if not text:
         raise InvalidInput("a customer needs a name or an email address")
-    name, address = parseaddr(text)
-    if "@" in text:
-        if not address or "@" not in address or " " in address:
-            raise InvalidInput(f"cannot read {text!r} as 'Name <email@example.com>'")
-        return (name.strip() or address.split("@")[0]), address.strip()
+    named = _NAMED_ADDRESS.match(text)
+    if named:
+        address = named["address"]
+        name = named["name"].strip().strip('"').strip()
+        return (name or address.split("@")[0]), address
+    if _BARE_ADDRESS.match(text):
+        return text.split("@")[0], text
+    if "@" in text or "<" in text:
+        raise InvalidInput(f"cannot read {text!r} as 'Name <email@example.com>'")
     return text, None
-
-
-def policy_signature(path: Path) -> str:
-    """What the nag compares to notice that policy.toml changed without loading it."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "none"
-    return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 @dataclass
@@ -73,7 +76,7 @@ class Desk:
         policy = load_policy(policy_path)
         store = Store.open(db)
         desk = cls(store=store, policy=policy, actor=actor)
-        desk.sync_policy(policy_signature(policy_path))
+        desk.sync_policy(paths.file_signature(policy_path))
         return desk
 
     def close(self) -> None:

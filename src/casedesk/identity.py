@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 
 from casedesk.errors import InvalidInput
@@ -11,6 +10,8 @@ from casedesk.errors import InvalidInput
 def current_agent(explicit: str | None = None) -> str:
     name = explicit or os.environ.get("CASEDESK_AGENT")
     if not name:
+        import getpass  # only when no name was given: the nag runs at every login
+
         try:
             name = getpass.getuser()
         except (KeyError, OSError):

@@ -6,14 +6,13 @@ no Textual, typer, rich or sqlite-utils. It prints nothing when nothing is overd
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import sys
 from datetime import datetime
 
 USAGE = """\
-Usage: casedesk nag [--json] [--all] [--as NAME] [--db PATH]
+Usage: casedesk nag [--json] [--all] [--limit N] [--as NAME] [--db PATH]
 
   Print the cases whose customer is overdue for an update: yours and unassigned ones
   (everyone's with --all). Prints nothing when nothing is overdue.
@@ -21,17 +20,21 @@ Usage: casedesk nag [--json] [--all] [--as NAME] [--db PATH]
 Options:
   --json       one JSON array, for scripts ([] when nothing is overdue)
   --all        every agent's overdue cases, not only yours
+  --limit N    show at most N cases, most overdue first (default 10; the total is always said)
   --as NAME    act as NAME (default: $CASEDESK_AGENT, else your login)
   --db PATH    the store (default: $CASEDESK_DB, else the data dir)
   -h, --help   show this message
 """
 
-_QUERY = """
+# One query per owner (and one for nobody's cases), each walking the (owner, due_at) index in
+# order: an OR of the two would sort every overdue case before taking the first few.
+_SELECT = """
     SELECT cases.id, cases.title, cases.owner, cases.due_at, cases.due_reason, cases.due_since,
            cases.due_detail, customers.name AS customer
     FROM cases JOIN customers ON customers.id = cases.customer_id
-    WHERE cases.due_at <= ? {owner} ORDER BY cases.due_at LIMIT 200
+    WHERE {owner} AND cases.due_at <= ? ORDER BY cases.due_at LIMIT ?
 """
+_COUNT = "SELECT count(*) FROM cases WHERE {owner} AND due_at <= ?"
 
 
 class _Usage(Exception):
@@ -39,14 +42,20 @@ class _Usage(Exception):
 
 
 def _parse(argv: list[str]) -> dict[str, object]:
-    options: dict[str, object] = {"json": False, "all": False, "as": None, "db": None}
+    options: dict[str, object] = {
+        "json": False,
+        "all": False,
+        "as": None,
+        "db": None,
+        "limit": "10",
+    }
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
             options["help"] = True
         elif arg in ("--json", "--all"):
             options[arg[2:]] = True
-        elif arg in ("--as", "--db") or arg.startswith(("--as=", "--db=")):
+        elif arg in ("--as", "--db", "--limit") or arg.startswith(("--as=", "--db=", "--limit=")):
             name, _, value = arg.partition("=")
             value = value or next(args, "")
             if not value:
@@ -54,16 +63,17 @@ def _parse(argv: list[str]) -> dict[str, object]:
             options[name[2:]] = value
         else:
             raise _Usage(f"no such option: {arg}")
+    if not str(options["limit"]).isdigit():
+        raise _Usage("--limit needs a whole number")
     return options
 
 
 def _needs_full_path(conn: sqlite3.Connection) -> bool:
     """True when the policy file changed since due times were last computed."""
-    from casedesk.desk import policy_signature  # only on this rare path
-    from casedesk.paths import policy_file
+    from casedesk.paths import file_signature, policy_file
 
     row = conn.execute("SELECT value FROM meta WHERE key = 'policy_signature'").fetchone()
-    return row is None or row[0] != policy_signature(policy_file())
+    return row is None or row[0] != file_signature(policy_file())
 
 
 def main(argv: list[str]) -> int:
@@ -88,7 +98,8 @@ def main(argv: list[str]) -> int:
             if options["json"]:
                 sys.stdout.write("[]\n")
             return 0
-        rows = _overdue(path, now, None if options["all"] else agent)
+        limit = int(options["limit"])  # type: ignore[arg-type]
+        rows, total = _overdue(path, now, None if options["all"] else agent, limit)
     except CasedeskError as exc:
         sys.stderr.write(f"casedesk: {exc}\n")
         return 1
@@ -97,24 +108,38 @@ def main(argv: list[str]) -> int:
 
         sys.stderr.write(f"casedesk: {describe_sqlite_error(path, exc)}\n")
         return 1
-    _print(rows, now, bool(options["json"]), agent)
+    _print(rows, total, now, bool(options["json"]))
     return 0
 
 
-def _overdue(path: os.PathLike[str], now: datetime, agent: str | None) -> list[sqlite3.Row]:
+def _overdue(
+    path: os.PathLike[str], now: datetime, agent: str | None, limit: int
+) -> tuple[list[sqlite3.Row], int]:
+    """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total."""
     from casedesk.clock import to_text
 
     conn = sqlite3.connect(path, timeout=15)
     try:
-        conn.row_factory = sqlite3.Row
         if _needs_full_path(conn):
             conn.close()
             _refresh_due_times(path)
             conn = sqlite3.connect(path, timeout=15)
-            conn.row_factory = sqlite3.Row
-        owner = "" if agent is None else "AND (cases.owner = ? OR cases.owner IS NULL)"
-        params: list[object] = [to_text(now)] + ([] if agent is None else [agent])
-        return conn.execute(_QUERY.format(owner=owner), params).fetchall()
+        conn.row_factory = sqlite3.Row
+        cutoff = to_text(now)
+        groups: list[tuple[str, list[object]]] = (
+            [("cases.due_at IS NOT NULL", [])]
+            if agent is None
+            else [("cases.owner = ?", [agent]), ("cases.owner IS NULL", [])]
+        )
+        rows: list[sqlite3.Row] = []
+        total = 0
+        for owner, params in groups:
+            rows += conn.execute(_SELECT.format(owner=owner), [*params, cutoff, limit]).fetchall()
+            total += conn.execute(
+                _COUNT.format(owner=owner.replace("cases.", "")), [*params, cutoff]
+            ).fetchone()[0]
+        rows.sort(key=lambda row: row["due_at"])
+        return rows[:limit], total
     finally:
         conn.close()
 
@@ -127,16 +152,15 @@ def _refresh_due_times(path: os.PathLike[str]) -> None:
     Desk.open(Path(path), actor="casedesk").close()
 
 
-def _print(rows: list[sqlite3.Row], now: datetime, as_json: bool, agent: str) -> None:
+def _print(rows: list[sqlite3.Row], total: int, now: datetime, as_json: bool) -> None:
     from casedesk.clock import from_text, to_local_text
-    from casedesk.model import DueReason
-    from casedesk.rules import explain_parts, humanize
     from casedesk.safetext import one_line
+    from casedesk.wording import explain_parts, humanize
 
     items = []
     for row in rows:
         due_at, since = from_text(row["due_at"]), from_text(row["due_since"])
-        reason = DueReason(row["due_reason"])
+        reason = row["due_reason"]
         items.append(
             {
                 "id": row["id"],
@@ -146,20 +170,21 @@ def _print(rows: list[sqlite3.Row], now: datetime, as_json: bool, agent: str) ->
                 "due_at": to_local_text(due_at),
                 "overdue_seconds": int((now - due_at).total_seconds()),
                 "overdue": humanize(now - due_at),
-                "reason": reason.value,
+                "reason": reason,
                 "explanation": explain_parts(reason, due_at, since, row["due_detail"] or "", now),
             }
         )
     if as_json:
+        import json
+
         sys.stdout.write(json.dumps(items, ensure_ascii=False) + "\n")
         return
     if not items:
         return
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     loud, dim, reset = ("\x1b[1;31m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
-    count = len(items)
-    noun = "customer is" if count == 1 else "customers are"
-    lines = [f"{loud}casedesk: {count} {noun} overdue for an update{reset}"]
+    noun = "customer is" if total == 1 else "customers are"
+    lines = [f"{loud}casedesk: {total} {noun} overdue for an update{reset}"]
     for item in items:
         owner = item["owner"] or "unassigned"
         lines.append(
@@ -167,4 +192,6 @@ def _print(rows: list[sqlite3.Row], now: datetime, as_json: bool, agent: str) ->
             f"{one_line(item['customer'], 24):<24}  {one_line(item['explanation'], 48)}"
             f"  {dim}({one_line(owner, 16)}){reset}"
         )
+    if total > len(items):
+        lines.append(f"  … and {total - len(items)} more: casedesk list --overdue")
     sys.stdout.write("\n".join(lines) + "\n")

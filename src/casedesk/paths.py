@@ -41,3 +41,12 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def policy_file() -> Path:
     return config_dir() / "policy.toml"
+
+
+def file_signature(path: Path) -> str:
+    """Changes when the file is edited, without reading it: mtime and size ('none' if absent)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "none"
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
