@@ -1,0 +1,237 @@
+"""The console app: opens the desk, watches the store for changes, nags about overdue cases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.notifications import SeverityLevel
+
+from casedesk import config, keys
+from casedesk.commands import ActionCommands, CaseJumpCommands
+from casedesk.desk import Desk
+from casedesk.errors import CasedeskError
+from casedesk.model import INTAKE_CHANNELS, Channel, Priority, Urgency
+from casedesk.rules import humanize
+from casedesk.safetext import one_line
+from casedesk.store import Store, views
+from casedesk.store.views import ChangeWatcher
+
+T = TypeVar("T")
+
+POLL_SECONDS = 1.0  # live refresh: another agent's change shows within 2 s
+NAG_MAX_LISTED = 5
+
+
+class CasedeskApp(App[None]):
+    TITLE = "casedesk"
+    BINDINGS = keys.APP
+    COMMANDS = App.COMMANDS | {ActionCommands, CaseJumpCommands}
+    CSS = """
+    Toast { max-width: 70; }
+    """
+
+    def __init__(self, db: Path, agent: str, settings: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.desk = Desk.open(db, agent)
+        # Workers read through their own connection (one at a time), so a slow query on a big
+        # store never shares a connection with the desk's writes on the UI thread.
+        self.reader = Store.open(db)
+        self._read_lock = threading.Lock()
+        self.watcher = ChangeWatcher(db)
+        self.settings = settings if settings is not None else config.section("tui")
+        self.nagged: set[int] = set()
+        self._nag_checked: datetime | None = None
+
+    # -- plumbing the screens use ---------------------------------------------------------
+
+    def read(self, query: Callable[[Store], T]) -> T:
+        """Run a read on the worker connection (from any thread)."""
+        with self._read_lock:
+            return query(self.reader)
+
+    def attempt(self, action: Callable[[], Any]) -> bool:
+        """Run a domain action; a refusal or bad input becomes a notification, not a crash."""
+        try:
+            action()
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        return True
+
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications often quote customer text: never read them as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def store_changed(self) -> None:
+        """We wrote: refresh now rather than on the next poll."""
+        self.watcher.changed()
+        self._refresh_screen()
+
+    def _refresh_screen(self) -> None:
+        reload = getattr(self.screen, "reload", None)
+        if reload is not None:
+            reload()
+        # Screens underneath reload when they come back (on_screen_resume).
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from casedesk.screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+        self.set_interval(POLL_SECONDS, self.poll)
+        self._nag_summary()
+
+    def on_unmount(self) -> None:
+        self.watcher.close()
+        self.reader.close()
+        self.desk.close()
+
+    def poll(self) -> None:
+        """Every second: did anyone write? Has time made a case overdue?"""
+        if self.watcher.changed():
+            self._refresh_screen()
+        self.check_overdue()
+
+    # -- the nag --------------------------------------------------------------------------
+
+    def _nag_summary(self) -> None:
+        now = self.desk.now()
+        self._nag_checked = now
+        overdue = self.read(lambda s: views.overdue_for(s, self.desk.actor, now))
+        self.nagged.update(case.id for case in overdue)
+        if not overdue:
+            return
+        listed = ", ".join(
+            f"#{c.id} ({humanize(now - c.due_at)})" for c in overdue[:NAG_MAX_LISTED]
+        )
+        more = f" and {len(overdue) - NAG_MAX_LISTED} more" if len(overdue) > NAG_MAX_LISTED else ""
+        count = f"{len(overdue)}{'+' if len(overdue) >= 500 else ''}"
+        noun = "customer is" if len(overdue) == 1 else "customers are"
+        self.notify(
+            f"{count} {noun} overdue for an update: {listed}{more}. View 4 lists them.",
+            title="Overdue",
+            severity="warning",
+            timeout=12,
+        )
+
+    def check_overdue(self) -> None:
+        """A case that became overdue since the last look notifies once (and rings, if set)."""
+        now = self.desk.now()
+        last = self._nag_checked
+        if last is None or now <= last:
+            return
+        self._nag_checked = now
+        fresh = [
+            case
+            for case in self.read(lambda s: views.became_overdue(s, self.desk.actor, last, now))
+            if case.id not in self.nagged
+        ]
+        if not fresh:
+            return
+        self.nagged.update(case.id for case in fresh)
+        for case in fresh[:NAG_MAX_LISTED]:
+            self.notify(
+                f"#{case.id} is now overdue: {one_line(case.title, 50)}",
+                title="Tell the customer",
+                severity="warning",
+                timeout=10,
+            )
+        if len(fresh) > NAG_MAX_LISTED:
+            self.notify(f"…and {len(fresh) - NAG_MAX_LISTED} more became overdue", timeout=10)
+        if self.settings.get("bell", False):
+            self.bell()
+        self._refresh_screen()
+
+    # -- actions every screen has ---------------------------------------------------------
+
+    def open_case(self, case_id: int) -> None:
+        from casedesk.screens.case import CaseScreen
+
+        try:
+            screen = CaseScreen(case_id)
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from casedesk.screens.help import HelpScreen, bindings_of
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        name = {"QueueScreen": "queue", "CaseScreen": "case", "ComposeScreen": "compose screen"}
+        self.push_screen(HelpScreen(name.get(type(screen).__name__, "screen"), bindings_of(screen)))
+
+    def action_new_case(self) -> None:
+        from casedesk.screens.dialogs import Field, FormDialog
+
+        me = self.desk.actor
+
+        def submit(values: dict[str, str]) -> int:
+            state = self.desk.new_case(
+                values["customer"],
+                values["title"],
+                values["body"],
+                priority=Priority(values["priority"]),
+                urgency=Urgency(values["urgency"]),
+                channel=Channel(values["channel"]),
+                owner=me if values["owner"] == "me" else None,
+            )
+            self.store_changed()
+            return state.id
+
+        def created(case_id: int | None) -> None:
+            if case_id is not None:
+                self.notify(f"case #{case_id} opened")
+                self.open_case(case_id)
+
+        fields = [
+            Field("customer", "Customer", placeholder="Ann Smith <ann@example.com>"),
+            Field("title", "Title", placeholder="Laptop won't charge"),
+            Field("body", "The problem in the customer's words", "text"),
+            Field(
+                "channel",
+                "Came in by",
+                "choice",
+                "email",
+                choices=[(c.value, c.value) for c in INTAKE_CHANNELS],
+            ),
+            Field(
+                "priority",
+                "Priority",
+                "choice",
+                "normal",
+                choices=[(p.value, p.value) for p in Priority],
+            ),
+            Field(
+                "urgency",
+                "Customer's urgency",
+                "choice",
+                "normal",
+                choices=[(u.value, u.value) for u in Urgency],
+            ),
+            Field(
+                "owner",
+                "Owner",
+                "choice",
+                "me",
+                choices=[("me", f"me ({me})"), ("nobody", "nobody yet")],
+            ),
+        ]
+        self.push_screen(FormDialog("New case", fields, submit), created)

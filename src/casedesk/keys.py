@@ -1,0 +1,103 @@
+"""Every key the console answers to, in one place.
+
+Screens take their BINDINGS from here, so the footer, the `?` help and the command palette are all
+generated from the same list and a key is changed once.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# Acting on a case: the same keys on the case screen and on the queue's selected row.
+CASE_ACTIONS: list[BindingType] = [
+    Binding("t", "tell", "Tell"),
+    Binding("n", "note", "Note"),
+    Binding("h", "heard", "Heard"),
+    Binding("a", "assign", "Assign"),
+    Binding("s", "status", "Status"),
+    Binding("r", "resolve", "Resolve"),
+    Binding("c", "close_case", "Close"),
+    Binding("z", "snooze", "Snooze"),
+    Binding("o", "reopen", "Reopen", show=False),
+    Binding("C", "close_override", "Close without telling", show=False, key_display="C"),
+]
+
+# (action, what it does) for the command palette, in the order of CASE_ACTIONS.
+CASE_ACTION_TITLES: dict[str, str] = {
+    "tell": "Tell the customer (compose an update)",
+    "note": "Add an internal note",
+    "heard": "Log what the customer said (call, chat…)",
+    "assign": "Assign the case",
+    "status": "Set the status",
+    "resolve": "Resolve the case",
+    "close_case": "Close the case",
+    "snooze": "Snooze the nag",
+    "reopen": "Reopen the case",
+    "close_override": "Close without telling the customer (recorded reason)",
+}
+
+APP: list[BindingType] = [
+    Binding("q", "quit", "Quit"),
+    Binding("question_mark", "help", "Help", key_display="?"),
+    Binding("N", "new_case", "New case", key_display="N"),
+]
+
+QUEUE: list[BindingType] = [
+    *CASE_ACTIONS,
+    Binding("slash", "search", "Search", key_display="/"),
+    Binding("v", "next_view", "View"),
+    Binding("S", "next_sort", "Sort", key_display="S"),
+    Binding("1", "view('mine')", "Mine", show=False),
+    Binding("2", "view('all')", "All", show=False),
+    Binding("3", "view('unassigned')", "Unassigned", show=False),
+    Binding("4", "view('overdue')", "Overdue", show=False),
+    Binding("5", "view('waiting')", "Waiting", show=False),
+    Binding("6", "view('resolved-not-told')", "Resolved, not told", show=False),
+    Binding("7", "view('closed')", "Closed", show=False),
+    Binding("escape", "clear_search", "Clear search", show=False),
+]
+
+CASE_LIST: list[BindingType] = [
+    Binding("enter", "open", "Open"),
+    Binding("up,k", "cursor_up", "Up", show=False),
+    Binding("down,j", "cursor_down", "Down", show=False),
+    Binding("home,g", "first", "First", show=False),
+    Binding("end,G", "last", "Last", show=False),
+    Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+    Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
+]
+
+CASE: list[BindingType] = [
+    *CASE_ACTIONS,
+    Binding("escape", "back", "Back"),
+    Binding("x", "toggle_fold", "Fold/unfold", show=False),
+    Binding("e", "expand_all", "Expand all", show=False),
+    Binding("j", "timeline_down", "Down", show=False),
+    Binding("k", "timeline_up", "Up", show=False),
+    Binding("g", "timeline_first", "First", show=False),
+    Binding("G", "timeline_last", "Last", show=False),
+]
+
+COMPOSE: list[BindingType] = [
+    Binding("ctrl+s", "send", "Record", priority=True),
+    Binding("escape", "cancel", "Cancel"),
+    Binding("ctrl+t", "next_template", "Template"),
+]
+
+FORM: list[BindingType] = [
+    Binding("ctrl+s", "submit", "Save", priority=True),
+    Binding("escape", "cancel", "Cancel"),
+]
+
+CONFIRM: list[BindingType] = [
+    Binding("y", "answer(True)", "Yes"),
+    Binding("n,escape", "answer(False)", "No"),
+]
+
+PICKER: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel"),
+]
+
+HELP: list[BindingType] = [
+    Binding("escape,q,question_mark", "dismiss", "Close"),
+]

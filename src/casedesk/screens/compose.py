@@ -1,0 +1,121 @@
+"""Tell the customer: an editable drafted update, a channel, an optional promised next update.
+
+ctrl+s records it (Desk.tell). The draft lives only in this screen's TextArea, so a live refresh
+of the case underneath never touches what the agent is writing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from casedesk import keys
+from casedesk.model import TELL_CHANNELS, Channel
+from casedesk.screens.dialogs import ConfirmDialog
+from casedesk.screens.drafts import KINDS, draft, suggested_kind
+from casedesk.store import CaseRow
+from casedesk.when import parse_when
+from casedesk.widgets.render import last_heard_line, next_due_line
+
+if TYPE_CHECKING:
+    from casedesk.app import CasedeskApp
+
+
+class ComposeScreen(Screen[bool]):
+    CSS_PATH = "compose.tcss"
+    BINDINGS = keys.COMPOSE
+    app: CasedeskApp
+
+    def __init__(self, case_id: int, kind: str | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.row: CaseRow = self.app.desk.case_row(case_id)
+        self.kind = kind or suggested_kind(self.row)
+        self.drafted = draft(self.row, self.kind, self.app.desk.actor, self.app.desk.now())
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="compose"):
+            yield Static(self._summary(), id="compose-summary")
+            with Horizontal(id="compose-options"):
+                with Vertical(classes="option"):
+                    yield Label("Channel")
+                    preferred = self.row.case.told_channel or self.row.case.channel
+                    channel = preferred if preferred in TELL_CHANNELS else Channel.EMAIL
+                    yield Select(
+                        [(c.value, c.value) for c in TELL_CHANNELS],
+                        value=channel.value,
+                        allow_blank=False,
+                        id="channel",
+                    )
+                with Vertical(classes="option"):
+                    yield Label("Promise the next update by (optional)")
+                    yield Input(placeholder="+4h, tomorrow 9:00, fri 12:00", id="promise")
+            yield Label(Text(f"Update ({self.kind}; ctrl+t for another template)"), id="kind")
+            area = TextArea(self.drafted, id="draft", soft_wrap=True)
+            area.show_line_numbers = False
+            yield area
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#draft", TextArea).focus()
+
+    def _summary(self) -> Text:
+        row = self.row
+        text = Text(f"Tell the customer of #{row.case.id}: ", style="bold")
+        text.append(Text(row.customer.name)).append(f" — {row.case.title}")
+        if row.customer.email:
+            text.append(f"\nTo: {row.customer.email}")
+        now = self.app.desk.now()
+        text.append("\n").append_text(last_heard_line(row, now))
+        text.append("\n").append_text(next_due_line(row, now))
+        return text
+
+    def reload(self) -> None:
+        """Another agent may have told them meanwhile: refresh the facts, never the draft."""
+        try:
+            self.row = self.app.desk.case_row(self.case_id)
+        except Exception:
+            return
+        self.query_one("#compose-summary", Static).update(self._summary())
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#draft", TextArea).text
+
+    def action_next_template(self) -> None:
+        area = self.query_one("#draft", TextArea)
+        if area.text != self.drafted:
+            self.notify("the draft was edited; clear it first to switch template")
+            return
+        self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
+        self.drafted = draft(self.row, self.kind, self.app.desk.actor, self.app.desk.now())
+        area.load_text(self.drafted)
+        label = f"Update ({self.kind}; ctrl+t for another template)"
+        self.query_one("#kind", Label).update(Text(label))
+
+    def action_send(self) -> None:
+        channel = Channel(str(self.query_one("#channel", Select).value))
+        promise_text = self.query_one("#promise", Input).value.strip()
+
+        def tell() -> None:
+            promise = parse_when(promise_text, self.app.desk.now()) if promise_text else None
+            self.app.desk.tell(self.case_id, self.text, channel, promise)
+
+        if self.app.attempt(tell):
+            self.app.store_changed()
+            self.app.notify(f"told the customer of #{self.case_id} by {channel}")
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        if self.text.strip() == self.drafted.strip():
+            self.dismiss(False)
+            return
+        self.app.push_screen(
+            ConfirmDialog("Throw this draft away?", "Nothing has been sent or recorded."),
+            lambda yes: self.dismiss(False) if yes else None,
+        )

@@ -1,0 +1,176 @@
+"""The queue: every case that needs something, overdue first, paged from the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from casedesk import keys
+from casedesk.errors import CasedeskError
+from casedesk.screens.actions import CaseActions
+from casedesk.store import CaseRow, views
+from casedesk.store.views import HeaderCounts, Query, Sort, View
+from casedesk.widgets.case_list import CaseList
+from casedesk.widgets.render import Columns, counts_line, header_row
+
+if TYPE_CHECKING:
+    from casedesk.app import CasedeskApp
+
+
+class QueueScreen(CaseActions, Screen[None]):
+    CSS_PATH = "queue.tcss"
+    BINDINGS = keys.QUEUE
+    app: CasedeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_spec = Query(View.MINE, Sort.DUE, self.app.desk.actor)
+        self.search_text = ""
+        self.counts: HeaderCounts | None = None
+        self.shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading…"), id="counts")
+        yield Input(
+            placeholder="search titles, customers, messages (enter; esc clears)", id="search"
+        )
+        yield Static(id="columns")
+        yield CaseList(self.app.desk.now, id="cases")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.query_one(CaseList).focus()
+        self.reload(keep=False)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload(keep=True)
+
+    def on_resize(self) -> None:
+        width = self.query_one(CaseList).scrollable_content_region.width or self.size.width
+        self.query_one("#columns", Static).update(header_row(Columns.fit(width)))
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self, keep: bool = True) -> None:
+        """Count the view and its header again, then page it in (in a worker)."""
+        self._count(self.query_spec, keep)
+
+    @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
+    def _count(self, query: Query, keep: bool) -> None:
+        app = self.app
+        now = app.desk.now()
+        total = app.read(lambda store: views.count(store, query, now))
+        counts = app.read(lambda store: views.header_counts(store, query.agent, now))
+        app.call_from_thread(self._counted, query, total, counts, keep)
+
+    def _counted(self, query: Query, total: int, counts: HeaderCounts, keep: bool) -> None:
+        if query != self.query_spec:
+            return  # the agent switched views meanwhile; that count is on its way
+        self.counts, self.shown = counts, total
+        self._show_counts()
+        app = self.app
+
+        def load(offset: int, limit: int) -> list[CaseRow]:
+            now = app.desk.now()
+            return app.read(lambda store: views.page(store, query, now, offset, limit))
+
+        self.query_one(CaseList).reset(load, total, keep=keep)
+        self.on_resize()
+
+    def _show_counts(self) -> None:
+        if self.counts is None:
+            return
+        self.query_one("#counts", Static).update(
+            counts_line(
+                self.counts,
+                self.query_spec.view.value,
+                self.query_spec.sort.value,
+                self.shown,
+                self.search_text,
+            )
+        )
+
+    def tick(self) -> None:
+        """Time moved on: repaint relative times ("in 2h") without querying."""
+        self.query_one(CaseList).refresh()
+
+    # -- the case in hand -----------------------------------------------------------------
+
+    def target(self) -> CaseRow | None:
+        return self.query_one(CaseList).current
+
+    @on(CaseList.Selected)
+    def _open(self, event: CaseList.Selected) -> None:
+        self.app.open_case(event.row.case.id)
+
+    # -- views, sort, search --------------------------------------------------------------
+
+    def _set_query(self, query: Query) -> None:
+        self.query_spec = query
+        self.reload(keep=False)
+
+    def action_view(self, name: str) -> None:
+        self._set_query(
+            Query(View(name), self.query_spec.sort, self.query_spec.agent, self.query_spec.ids)
+        )
+
+    def action_next_view(self) -> None:
+        order = list(View)
+        view = order[(order.index(self.query_spec.view) + 1) % len(order)]
+        self.action_view(view.value)
+
+    def action_next_sort(self) -> None:
+        order = list(Sort)
+        sort = order[(order.index(self.query_spec.sort) + 1) % len(order)]
+        q = self.query_spec
+        self._set_query(Query(q.view, sort, q.agent, q.ids))
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _searched(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.action_clear_search()
+            return
+        self._search(text)
+
+    @work(thread=True, exclusive=True, group="queue-search", exit_on_error=False)
+    def _search(self, text: str) -> None:
+        app = self.app
+        try:
+            hits = app.read(lambda store: store.search(text, limit=1000))
+        except CasedeskError as exc:
+            app.call_from_thread(app.notify, str(exc), severity="error", timeout=8)
+            return
+        app.call_from_thread(self._found, text, tuple(case_id for case_id, _ in hits))
+
+    def _found(self, text: str, ids: tuple[int, ...]) -> None:
+        self.search_text = text
+        q = self.query_spec
+        # A search looks through every case, closed ones too, unless a view narrows it.
+        view = View.ALL if q.view is View.MINE else q.view
+        self._set_query(Query(view, q.sort, q.agent, ids))
+        self.query_one(CaseList).focus()
+        if not ids:
+            self.notify(f"nothing matches {text!r}", severity="warning")
+
+    def action_clear_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(CaseList).focus()
+        if self.query_spec.ids is not None:
+            self.search_text = ""
+            q = self.query_spec
+            self._set_query(Query(q.view, q.sort, q.agent, None))

@@ -1,0 +1,218 @@
+"""The console's read-only queries: queue views and pages, header counts, change detection.
+
+The console needs a few questions the Store does not answer (resolved-but-not-told, counts for
+the header, "did anything change?"); their SQL lives here, beside the Store, so screens hold none.
+Every function takes a Store and only reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from casedesk.clock import to_text
+from casedesk.store.store import _ROW_SELECT, CaseRow, Store
+
+
+class View(StrEnum):
+    """The queue's saved views, in the order their keys (1-6) pick them."""
+
+    MINE = "mine"
+    ALL = "all"
+    UNASSIGNED = "unassigned"
+    OVERDUE = "overdue"
+    WAITING = "waiting"
+    RESOLVED_NOT_TOLD = "resolved-not-told"
+    CLOSED = "closed"
+
+
+class Sort(StrEnum):
+    """How the queue is ordered; `due` (overdue first) is the default."""
+
+    DUE = "due"
+    NEWEST = "newest"
+    UPDATED = "updated"
+    PRIORITY = "priority"
+
+
+# Each sort keeps the case id last, so paging with OFFSET is stable.
+_ORDER = {
+    Sort.DUE: "cases.due_at IS NULL, cases.due_at, cases.id",
+    Sort.NEWEST: "cases.id DESC",
+    Sort.UPDATED: "cases.updated_at DESC, cases.id DESC",
+    Sort.PRIORITY: (
+        "CASE cases.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 "
+        "ELSE 3 END, cases.due_at IS NULL, cases.due_at, cases.id"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the queue shows: a view, an order, and optionally only the cases a search found."""
+
+    view: View = View.MINE
+    sort: Sort = Sort.DUE
+    agent: str = ""
+    ids: tuple[int, ...] | None = None
+
+
+def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    view = query.view
+    if view is View.CLOSED:
+        clauses.append("cases.status = 'closed'")
+    elif query.ids is None:
+        clauses.append("cases.status != 'closed'")
+    if view is View.MINE:
+        clauses.append("cases.owner = ?")
+        params.append(query.agent)
+    elif view is View.UNASSIGNED:
+        clauses.append("cases.owner IS NULL")
+    elif view is View.OVERDUE:
+        clauses.append("cases.due_at <= ?")
+        params.append(to_text(now))
+    elif view is View.WAITING:
+        clauses.append("cases.status IN ('waiting-customer', 'waiting-third-party')")
+    elif view is View.RESOLVED_NOT_TOLD:
+        clauses.append("cases.status = 'resolved' AND cases.resolution_told_at IS NULL")
+    if query.ids is not None:
+        clauses.append(f"cases.id IN ({', '.join('?' for _ in query.ids) or 'NULL'})")
+        params += list(query.ids)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def count(store: Store, query: Query, now: datetime) -> int:
+    """How many cases the query shows."""
+    where, params = _where(query, now)
+    return _count(store, where, params)
+
+
+def page(store: Store, query: Query, now: datetime, offset: int, limit: int) -> list[CaseRow]:
+    """One page of the queue, in the query's order."""
+    where, params = _where(query, now)
+    if query.sort is Sort.DUE:
+        return _due_page(store, where, params, offset, limit)
+    sql = f"{_ROW_SELECT}{where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
+    return _rows(store, sql, [*params, limit, offset])
+
+
+def _due_page(
+    store: Store, where: str, params: list[Any], offset: int, limit: int
+) -> list[CaseRow]:
+    """Dated cases by due time, then undated ones: two index walks instead of one big sort.
+
+    `ORDER BY due_at IS NULL, due_at` cannot use the due_at index and sorts the whole view
+    (0.1 s for the first page of 100,000 cases, 0.6 s deep down); this stays at a few ms.
+    """
+    joiner = " AND " if where else " WHERE "
+    dated, undated = (
+        where + joiner + "cases.due_at IS NOT NULL",
+        where + joiner + "cases.due_at IS NULL",
+    )
+    rows: list[CaseRow] = []
+    if offset < (n_dated := _count(store, dated, params)):
+        sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
+        rows = _rows(store, sql, [*params, limit, offset])
+    if len(rows) < limit:
+        sql = f"{_ROW_SELECT}{undated} ORDER BY cases.id LIMIT ? OFFSET ?"
+        rest = _rows(store, sql, [*params, limit - len(rows), max(offset - n_dated, 0)])
+        rows += rest
+    return rows
+
+
+def _count(store: Store, where: str, params: list[Any]) -> int:
+    return store.conn.execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
+
+
+def _rows(store: Store, sql: str, params: list[Any]) -> list[CaseRow]:
+    return [store._case_row(row) for row in store.conn.execute(sql, params).fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderCounts:
+    """The queue's header line: overdue · due today · open · unassigned."""
+
+    overdue: int
+    due_today: int
+    open: int
+    unassigned: int
+
+
+def header_counts(store: Store, agent: str, now: datetime) -> HeaderCounts:
+    """Counts for this agent's work: overdue and due today cover their cases and unassigned ones."""
+    local = now.astimezone()
+    end_of_day = (local.replace(hour=0, minute=0, second=0, microsecond=0)) + timedelta(days=1)
+    mine = "(cases.owner = :agent OR cases.owner IS NULL)"
+    row = store.conn.execute(
+        f"""
+        SELECT
+          (SELECT count(*) FROM cases WHERE due_at <= :now AND {mine}),
+          (SELECT count(*) FROM cases WHERE due_at > :now AND due_at < :eod AND {mine}),
+          (SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'closed')),
+          (SELECT count(*) FROM cases WHERE owner IS NULL AND status != 'closed')
+        """,
+        {"agent": agent, "now": to_text(now), "eod": to_text(end_of_day)},
+    ).fetchone()
+    return HeaderCounts(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueCase:
+    id: int
+    title: str
+    due_at: datetime
+
+
+def overdue_for(store: Store, agent: str, now: datetime, limit: int = 500) -> list[OverdueCase]:
+    """This agent's and unassigned cases whose customer is overdue for an update, worst first."""
+    rows = store.conn.execute(
+        "SELECT id, title, due_at FROM cases WHERE due_at <= ? "
+        "AND (owner = ? OR owner IS NULL) ORDER BY due_at LIMIT ?",
+        (to_text(now), agent, limit),
+    ).fetchall()
+    return [OverdueCase(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+
+def became_overdue(store: Store, agent: str, after: datetime, now: datetime) -> list[OverdueCase]:
+    """Cases (this agent's or unassigned) whose due time fell in (after, now]."""
+    rows = store.conn.execute(
+        "SELECT id, title, due_at FROM cases WHERE due_at > ? AND due_at <= ? "
+        "AND (owner = ? OR owner IS NULL) ORDER BY due_at",
+        (to_text(after), to_text(now), agent),
+    ).fetchall()
+    return [OverdueCase(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+
+class ChangeWatcher:
+    """Notices writes by any process (or our own) with `PRAGMA data_version`, which is cheap.
+
+    It keeps its own connection: data_version only moves for commits made by *other*
+    connections, so a dedicated one sees every writer, the console's own desk included.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, timeout=1, check_same_thread=False)
+        self._seen = self._version()
+
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        """True once after each commit anyone made since the last call."""
+        try:
+            version = self._version()
+        except sqlite3.Error:
+            return False  # a busy moment; the next tick will see it
+        if version == self._seen:
+            return False
+        self._seen = version
+        return True
+
+    def close(self) -> None:
+        self._conn.close()

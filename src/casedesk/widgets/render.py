@@ -1,0 +1,237 @@
+"""How cases and events look in the console, as rich Text built from the rules' words.
+
+Customer text is untrusted: it only ever enters a `Text(...)` as plain content after
+`safetext.printable`, so `[bold red]x[/]` shows as those characters and an ESC shows as `\\x1b`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+
+from casedesk.model import Event, EventKind, Status
+from casedesk.rules import explain, humanize, is_overdue, relative
+from casedesk.safetext import one_line, printable
+from casedesk.store import CaseRow
+from casedesk.store.views import HeaderCounts
+
+OVERDUE_MARK = "!"
+LOUD = "bold red"
+
+STATUS_SHORT = {
+    Status.NEW: "new",
+    Status.OPEN: "open",
+    Status.WAITING_CUSTOMER: "wait:cust",
+    Status.WAITING_THIRD_PARTY: "wait:3rd",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Column widths of the queue at one terminal width (the title takes what is left)."""
+
+    due: int
+    id: int
+    customer: int
+    title: int
+    status: int
+    owner: int
+    told: int
+
+    @classmethod
+    def fit(cls, width: int) -> Columns:
+        if width >= 120:
+            due, ident, customer, status, owner, told = 16, 7, 20, 10, 8, 15
+        elif width >= 100:
+            due, ident, customer, status, owner, told = 15, 7, 16, 9, 7, 14
+        else:
+            due, ident, customer, status, owner, told = 13, 6, 12, 9, 6, 12
+        fixed = 2 + due + ident + customer + status + owner + told + 6
+        return cls(due, ident, customer, max(width - fixed, 8), status, owner, told)
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    if len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def due_text(row: CaseRow, now: datetime) -> str:
+    if row.due is None:
+        return "—"
+    if is_overdue(row.due, now):
+        return f"{humanize(now - row.due.at)} overdue"
+    return relative(row.due.at, now)
+
+
+def told_text(row: CaseRow, now: datetime) -> str:
+    if row.case.told_at is None:
+        return "never told"
+    return f"told {humanize(now - row.case.told_at)} ago"
+
+
+def header_row(cols: Columns) -> Text:
+    parts = [
+        "  ",
+        _cell("due", cols.due),
+        _cell("id", cols.id, right=True),
+        _cell("customer", cols.customer),
+        _cell("title", cols.title),
+        _cell("status", cols.status),
+        _cell("owner", cols.owner),
+        _cell("last heard", cols.told),
+    ]
+    return Text(parts[0] + " ".join(parts[1:]), style="bold")
+
+
+def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
+    """One case as a queue line: overdue ones carry a `!` and are loud (colour or not)."""
+    overdue = is_overdue(row.due, now)
+    line = Text(f"{OVERDUE_MARK} " if overdue else "  ", style=LOUD if overdue else "")
+    line.append(_cell(due_text(row, now), cols.due), style=LOUD if overdue else "")
+    line.append(" ")
+    line.append(_cell(f"#{row.case.id}", cols.id, right=True), style="bold")
+    line.append(" ")
+    line.append(_cell(one_line(row.customer.name), cols.customer))
+    line.append(" ")
+    line.append(_cell(one_line(row.case.title), cols.title))
+    line.append(" ")
+    line.append(_cell(STATUS_SHORT[row.case.status], cols.status))
+    line.append(" ")
+    line.append(
+        _cell(one_line(row.case.owner or "—"), cols.owner), style="" if row.case.owner else "dim"
+    )
+    line.append(" ")
+    never = row.case.told_at is None
+    line.append(_cell(told_text(row, now), cols.told), style="yellow" if never else "")
+    return line
+
+
+def counts_line(counts: HeaderCounts, view: str, sort: str, shown: int, search: str) -> Text:
+    line = Text()
+    line.append(f"{OVERDUE_MARK} {counts.overdue} overdue", style=LOUD if counts.overdue else "")
+    line.append(f" · {counts.due_today} due today · {counts.open} open · ")
+    line.append(f"{counts.unassigned} unassigned", style="yellow" if counts.unassigned else "")
+    line.append("   ")
+    line.append(f"view: {view}", style="bold")
+    line.append(f"  sort: {sort}  ")
+    if search:
+        line.append("search: ").append(one_line(search, 30), style="italic")
+        line.append("  ")
+    line.append(f"{shown:,} cases", style="dim")
+    return line
+
+
+def last_heard_line(row: CaseRow, now: datetime) -> Text:
+    case = row.case
+    line = Text("Customer last heard: ", style="bold")
+    if case.told_at is None:
+        return line.append("nothing yet", style="yellow")
+    line.append(f"{humanize(now - case.told_at)} ago, by {case.told_channel}, from ")
+    line.append(printable(case.told_by or "?"))
+    line.append(" — ")
+    return line.append(f"“{one_line(case.told_text or '', 70)}”")
+
+
+def next_due_line(row: CaseRow, now: datetime) -> Text:
+    line = Text("Next update due: ", style="bold")
+    if row.due is None:
+        return line.append("nothing due")
+    if is_overdue(row.due, now):
+        text = f"{OVERDUE_MARK} OVERDUE {humanize(now - row.due.at)} — {explain(row.due, now)}"
+        return line.append(text, style=LOUD)
+    return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
+
+
+def case_header(row: CaseRow, now: datetime) -> Text:
+    """The pinned top of the case screen."""
+    case, customer = row.case, row.customer
+    text = Text()
+    text.append(f"#{case.id} ", style="bold")
+    text.append(one_line(case.title), style="bold")
+    text.append("\nCustomer: ").append(one_line(customer.name))
+    if customer.email:
+        text.append(f" <{one_line(customer.email)}>")
+    text.append("\nOwner: ")
+    text.append(one_line(case.owner) if case.owner else "unassigned", style="bold")
+    text.append(f"   Status: {case.status}   Priority: {case.priority}   ")
+    urgent = case.urgency.value in ("high", "critical")
+    text.append(f"Customer says: {case.urgency}", style="bold yellow" if urgent else "")
+    text.append(f"   Via: {case.channel}")
+    text.append("\n").append_text(last_heard_line(row, now))
+    text.append("\n").append_text(next_due_line(row, now))
+    if case.resolution_summary:
+        text.append("\nResolution: ").append(one_line(case.resolution_summary, 200))
+        if case.status is Status.RESOLVED and not case.resolution_told:
+            text.append("  (customer not told yet)", style=LOUD)
+    return text
+
+
+DIRECTION_STYLE = {
+    "inbound": ("→ customer", "cyan"),
+    "outbound": ("← told", "green"),
+    "internal": ("· note", "yellow"),
+    "system": ("· system", "dim"),
+}
+FOLD_LINES = 4
+FOLD_CHARS = 320
+
+
+def event_body(event: Event) -> str:
+    body = printable(event.text).strip()
+    data = event.data
+    if event.kind is EventKind.STATUS:
+        body = f"{data.get('from')} → {data.get('to')}" + (f" ({body})" if body else "")
+    elif event.kind is EventKind.ASSIGNED:
+        body = f"owner → {printable(str(data.get('owner') or 'nobody'))}"
+    elif event.kind is EventKind.SNOOZED:
+        body = f"until {_local(data.get('until'))}: {body}"
+    elif event.kind is EventKind.TOLD and data.get("promise"):
+        body += f"\n(promised next update by {_local(data['promise'])})"
+    elif event.kind is EventKind.CLOSED and data.get("override_reason"):
+        body = f"closed without telling: {printable(str(data['override_reason']))}"
+    elif event.kind is EventKind.CREATED:
+        body = f"“{printable(str(data.get('title', '')))}”"
+    return body
+
+
+def is_long(event: Event) -> bool:
+    body = event_body(event)
+    return body.count("\n") >= FOLD_LINES or len(body) > FOLD_CHARS
+
+
+def event_text(event: Event, now: datetime, folded: bool = True) -> Text:
+    """One timeline entry: who, when, which way, then the words (folded when long)."""
+    label, style = DIRECTION_STYLE[event.kind.direction]
+    head = Text()
+    head.append(f"{event.at.astimezone():%a %Y-%m-%d %H:%M}", style="dim")
+    head.append(f" ({humanize(now - event.at)} ago)  ", style="dim")
+    head.append(f"{label:<10} ", style=f"bold {style}")
+    head.append(event.kind.value, style="bold")
+    if event.channel and event.channel.value not in ("internal", "system"):
+        head.append(f" by {event.channel.value}")
+    head.append(" · ").append(one_line(event.actor), style="italic")
+    body = event_body(event)
+    if not body:
+        return head
+    if folded and is_long(event):
+        lines = body.splitlines()[:FOLD_LINES]
+        short = "\n".join(lines)[:FOLD_CHARS]
+        body = short + "\n… (x to unfold)"
+    head.append("\n")
+    head.append("    " + body.replace("\n", "\n    "), style=_body_style(event))
+    return head
+
+
+def _body_style(event: Event) -> str:
+    return {"internal": "italic", "system": "dim"}.get(event.kind.direction, "")
+
+
+def _local(stored: object) -> str:
+    if not stored:
+        return "?"
+    return f"{datetime.fromisoformat(str(stored)).astimezone():%a %Y-%m-%d %H:%M}"
