@@ -45,7 +45,7 @@ def case_table(rows: list[CaseRow], now: datetime) -> Table:
         ("title", {"ratio": 1, "min_width": 12}),
         ("status", {"min_width": 8}),
         ("owner", {"max_width": 12, "min_width": 6}),
-        ("last heard", {"min_width": 10}),
+        ("last heard", {"min_width": 14}),
     ]:
         table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
     for row in rows:
