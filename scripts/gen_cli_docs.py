@@ -28,9 +28,8 @@ def _help(args: list[str]) -> str:
     from casedesk.entry import main
 
     out = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(io.StringIO()):
-        with suppress(SystemExit):
-            main([*args, "--help"])
+    with redirect_stdout(out), redirect_stderr(io.StringIO()), suppress(SystemExit):
+        main([*args, "--help"])
     return out.getvalue().rstrip()
 
 
