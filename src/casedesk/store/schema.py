@@ -83,6 +83,55 @@ MIGRATIONS: list[str] = [
     INSERT OR IGNORE INTO agents(name, first_seen)
         SELECT owner, min(created_at) FROM cases WHERE owner IS NOT NULL GROUP BY owner;
     """,
+    # 3: mail: every message taken in or sent (for threading and idempotency), attachments,
+    # a quarantine for mail that cannot be read, and drafts of updates that failed to send.
+    """
+    CREATE TABLE mail_messages (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        direction TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        case_id INTEGER REFERENCES cases(id),
+        event_id INTEGER REFERENCES events(id),
+        from_address TEXT,
+        subject TEXT NOT NULL DEFAULT '',
+        refs TEXT NOT NULL DEFAULT '',
+        taken_at TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT '',
+        raw BLOB
+    );
+    CREATE INDEX mail_messages_case ON mail_messages(case_id, direction, id);
+    CREATE TABLE mail_blobs (sha256 TEXT PRIMARY KEY, content BLOB NOT NULL);
+    CREATE TABLE mail_attachments (
+        id INTEGER PRIMARY KEY,
+        message INTEGER NOT NULL REFERENCES mail_messages(id),
+        filename TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES mail_blobs(sha256)
+    );
+    CREATE INDEX mail_attachments_message ON mail_attachments(message);
+    CREATE TABLE mail_quarantine (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        reason TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT '',
+        taken_at TEXT NOT NULL,
+        released_at TEXT,
+        raw BLOB NOT NULL
+    );
+    CREATE TABLE mail_drafts (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        text TEXT NOT NULL,
+        promise TEXT,
+        error TEXT,
+        sent_at TEXT
+    );
+    CREATE INDEX mail_drafts_case ON mail_drafts(case_id, id);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

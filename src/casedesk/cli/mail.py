@@ -1,0 +1,262 @@
+"""Mail verbs: import, fetch, quarantine list/show/retry, drafts."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from casedesk.cli.app import app
+from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
+from casedesk.clock import to_local_text
+from casedesk.errors import InvalidInput
+from casedesk.safetext import one_line, printable
+
+# Import formats that are not mail (e.g. a store's jsonl export) register a handler here:
+# name → handler(paths, db, as_, json_). Mail formats come from casedesk.mail.sources.FORMATS.
+OTHER_IMPORTERS: dict[str, Callable[[list[Path], Path | None, str | None, bool], None]] = {}
+
+_PROGRESS_FROM = 20  # fewer messages than this finish before a bar is worth drawing
+
+
+def _format_names() -> list[str]:
+    from casedesk.mail.sources import FORMATS
+
+    return ["auto", *FORMATS, *OTHER_IMPORTERS]
+
+
+def _check_format(value: str) -> str:
+    if value not in _format_names():
+        raise typer.BadParameter(f"use one of {', '.join(_format_names())}")
+    return value
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Maildir folders, mbox files, .eml files, folders of them; - is stdin."
+        ),
+    ],
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto (default: by content), maildir, mbox or eml.",
+            callback=_check_format,
+        ),
+    ] = "auto",
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Take mail in: each message opens a case or joins its thread; bad mail is quarantined."""
+    if format_ in OTHER_IMPORTERS:
+        OTHER_IMPORTERS[format_](paths, db, as_, json_)
+        return
+    from casedesk.mail import intake, sources
+    from casedesk.mail.settings import load_mail_settings
+
+    settings = load_mail_settings()
+    work, skipped = sources.plan(paths, format_)
+    with open_desk(db, as_) as desk:
+        messages = (message for fmt, path in work for message in fmt.read(path))
+        if sys.stderr.isatty() and not json_:
+            summary = _with_progress(desk, messages, sources.count(work), settings)
+        else:
+            summary = intake.take_all(desk, messages, settings)
+    for path in skipped:
+        say(f"skipped {printable(str(path))}: not mail (no .eml/.mbox name, no mbox From line)")
+    _report(summary, json_)
+
+
+def _with_progress(desk, messages, total, settings):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from casedesk.mail import intake
+
+    if total < _PROGRESS_FROM:
+        return intake.take_all(desk, messages, settings)
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task("importing", total=total)
+        return intake.take_all(desk, messages, settings, on_each=lambda _: progress.advance(task))
+
+
+def _report(summary, json_: bool) -> None:  # type: ignore[no-untyped-def]
+    if json_:
+        print_json(summary.as_json())
+        return
+    for taken in summary.quarantined:
+        say(
+            f"quarantined #{taken.quarantine_id} {one_line(taken.origin, 60)}: "
+            f"{one_line(taken.reason or '', 100)}"
+        )
+    say(summary.line())
+
+
+@app.command()
+def fetch(db: DbOption = None, as_: AsOption = None, json_: JsonOption = False) -> None:
+    """Take the unseen mail from the [imap] mailbox in config.toml, and mark it seen."""
+    from casedesk.mail.imap import fetch_new
+    from casedesk.mail.settings import load_mail_settings
+
+    settings = load_mail_settings()
+    with open_desk(db, as_) as desk:
+        summary = fetch_new(desk, settings)
+    _report(summary, json_)
+
+
+quarantine_app = typer.Typer(
+    help="Mail that could not be taken in, kept verbatim with the reason.",
+    no_args_is_help=True,
+)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="Also those taken in since.")] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Quarantined messages: id, when, size, where from, why."""
+    from casedesk.store.mail import MailStore
+
+    with open_desk(db, as_) as desk:
+        rows = MailStore(desk.store).quarantined(include_released=all_)
+    if json_:
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "taken_at": to_local_text(r.taken_at),
+                    "released_at": to_local_text(r.released_at) if r.released_at else None,
+                    "size": r.size,
+                    "origin": r.origin,
+                    "reason": r.reason,
+                }
+                for r in rows
+            ]
+        )
+        return
+    if not rows:
+        console().print("nothing in quarantine")
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "taken", "size", "from", "reason"):
+        table.add_column(column, overflow="fold" if column == "reason" else "ellipsis")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            f"{r.taken_at.astimezone():%Y-%m-%d %H:%M}" + (" (taken in)" if r.released_at else ""),
+            f"{r.size:,}",
+            Text(one_line(r.origin, 50)),
+            Text(one_line(r.reason)),
+        )
+    console().print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    quarantine_id: Annotated[int, typer.Argument(help="The id from `quarantine list`.")],
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Write the message's bytes to stdout.")
+    ] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """One quarantined message: why it is there, and its text (or its exact bytes with --raw)."""
+    from casedesk.store.mail import MailStore
+
+    with open_desk(db, as_) as desk:
+        found = MailStore(desk.store).quarantined_one(quarantine_id)
+    if found is None:
+        raise InvalidInput(f"no quarantined message #{quarantine_id}")
+    row, content = found
+    if raw:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    out = console()
+    out.print(Text(f"#{row.id} from {printable(row.origin)}, {row.size:,} bytes"))
+    out.print(Text(f"reason: {printable(row.reason)}"))
+    out.print(Text("—" * 40, style="dim"))
+    out.print(Text(printable(content[:20_000].decode("utf-8", "replace"))))
+    if len(content) > 20_000:
+        out.print(f"… {len(content) - 20_000:,} more bytes (use --raw)", style="dim")
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    quarantine_ids: Annotated[
+        list[int] | None, typer.Argument(help="Ids to try again (default: all).")
+    ] = None,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Try quarantined messages again; those now readable are taken in."""
+    from casedesk.mail import intake
+    from casedesk.mail.settings import load_mail_settings
+    from casedesk.store.mail import MailStore
+
+    settings = load_mail_settings()
+    summary = intake.Summary()
+    with open_desk(db, as_) as desk:
+        ids = quarantine_ids or [r.id for r in MailStore(desk.store).quarantined()]
+        for quarantine_id in ids:
+            summary.add(intake.retry(desk, quarantine_id, settings))
+    _report(summary, json_)
+
+
+@app.command()
+def drafts(
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Updates that failed to send, kept so nothing typed is lost."""
+    from casedesk.store.mail import MailStore
+
+    with open_desk(db, as_) as desk:
+        rows = MailStore(desk.store).drafts()
+    if json_:
+        print_json(
+            [
+                {
+                    "id": d.id,
+                    "case": d.case_id,
+                    "by": d.actor,
+                    "at": to_local_text(d.created_at),
+                    "text": d.text,
+                    "error": d.error,
+                }
+                for d in rows
+            ]
+        )
+        return
+    if not rows:
+        console().print("no unsent drafts")
+        return
+    out = console()
+    for d in rows:
+        out.print(
+            Text(
+                f"draft {d.id} for #{d.case_id} by {d.actor} "
+                f"{d.created_at.astimezone():%Y-%m-%d %H:%M}: {one_line(d.error or '', 80)}"
+            )
+        )
+        out.print(Text(printable(d.text)))

@@ -1,0 +1,1 @@
+"""casedesk fetch: take unseen mail from an IMAP mailbox."""

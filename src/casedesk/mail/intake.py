@@ -1,0 +1,312 @@
+"""Take one raw message in: parse, thread, record. One transaction per message.
+
+A message is always accounted for: it becomes a new case or joins one, is recognised as a
+duplicate, an automatic reply or casedesk's own mail, or is kept verbatim in the quarantine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from casedesk.desk import Desk
+from casedesk.errors import CasedeskError, InvalidInput
+from casedesk.mail.parse import ParsedMail, Unreadable, parse
+from casedesk.mail.settings import MailSettings
+from casedesk.mail.sources import RawMail
+from casedesk.mail.thread import choose_thread, clean_title, subject_tag
+from casedesk.model import Channel, Event, EventKind, Priority, Status, Urgency
+from casedesk.projection import apply
+from casedesk.rules import next_update_due
+from casedesk.store.mail import MailStore
+
+MAIL_ACTOR = "casedesk-mail"
+
+
+class Outcome(StrEnum):
+    NEW_CASE = "new-case"
+    THREADED = "threaded"
+    DUPLICATE = "duplicate"
+    AUTO_REPLY = "auto-reply"
+    OWN = "own"  # mail casedesk sent itself, come back (a copy, a loop)
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    outcome: Outcome
+    origin: str
+    case_id: int | None = None
+    message_id: str | None = None
+    reason: str | None = None  # why quarantined / why automatic
+    quarantine_id: int | None = None
+
+
+@dataclass
+class Summary:
+    counts: Counter[str] = field(default_factory=Counter)
+    quarantined: list[Taken] = field(default_factory=list)
+    cases: list[int] = field(default_factory=list)
+
+    def add(self, taken: Taken) -> None:
+        self.counts[taken.outcome.value] += 1
+        if taken.outcome is Outcome.QUARANTINED:
+            self.quarantined.append(taken)
+        if taken.outcome is Outcome.NEW_CASE and taken.case_id is not None:
+            self.cases.append(taken.case_id)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def line(self) -> str:
+        c = self.counts
+        return (
+            f"{self.total} messages: {c['new-case']} new cases, {c['threaded']} threaded, "
+            f"{c['duplicate']} duplicates, {c['auto-reply']} auto-replies skipped, "
+            f"{c['own']} own mail skipped, {c['quarantined']} quarantined"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            **{o.value.replace("-", "_"): self.counts[o.value] for o in Outcome},
+            "new_case_ids": self.cases,
+            "quarantine": [
+                {"id": t.quarantine_id, "origin": t.origin, "reason": t.reason}
+                for t in self.quarantined
+            ],
+        }
+
+
+def take_in(desk: Desk, raw: bytes, origin: str, settings: MailSettings) -> Taken:
+    """Account for one raw message; only a store failure escapes as an error."""
+    mail = MailStore(desk.store)
+    try:
+        parsed = parse(raw)
+    except Unreadable as exc:
+        return _quarantine(desk, mail, raw, origin, str(exc))
+    try:
+        return _record(desk, mail, parsed, raw, origin, settings)
+    except CasedeskError:
+        raise
+    except Exception as exc:  # our bug on a hostile message: keep the mail, go on
+        return _quarantine(
+            desk, mail, raw, origin, f"casedesk could not take it in ({type(exc).__name__}: {exc})"
+        )
+
+
+def _quarantine(desk: Desk, mail: MailStore, raw: bytes, origin: str, reason: str) -> Taken:
+    with desk.store.transaction():
+        quarantine_id, _ = mail.quarantine(raw, reason, origin, desk.now())
+    return Taken(Outcome.QUARANTINED, origin, reason=reason, quarantine_id=quarantine_id)
+
+
+def _record(
+    desk: Desk,
+    mail: MailStore,
+    parsed: ParsedMail,
+    raw: bytes,
+    origin: str,
+    settings: MailSettings,
+) -> Taken:
+    now = desk.now()
+    store = desk.store
+    with store.transaction():
+        seen = mail.message(parsed.message_id)
+        if seen is not None:
+            outcome = Outcome.OWN if seen.direction == "out" else Outcome.DUPLICATE
+            return Taken(outcome, origin, seen.case_id, parsed.message_id)
+
+        known = mail.cases_of(parsed.thread_ids)
+        tag = subject_tag(parsed.subject, settings.tag_prefix)
+        existing = {tag} if tag is not None and mail.case_exists(tag) else set()
+        thread = choose_thread(parsed.thread_ids, known, tag, existing)
+
+        def remember(outcome: Outcome, case_id: int | None, event_id: int | None) -> int:
+            return mail.record_message(
+                message_id=parsed.message_id,
+                direction="in",
+                outcome=outcome.value,
+                case_id=case_id,
+                event_id=event_id,
+                from_address=parsed.from_address,
+                subject=parsed.subject,
+                refs=parsed.thread_ids,
+                at=now,
+                origin=origin,
+                raw=raw,
+            )
+
+        sender = settings.sender_address
+        if sender and parsed.from_address.lower() == sender.lower():
+            remember(Outcome.OWN, thread.case_id, None)
+            return Taken(Outcome.OWN, origin, thread.case_id, parsed.message_id)
+
+        if parsed.auto_reply:
+            event_id = None
+            if thread.case_id is not None:
+                # Worth knowing (the customer is away, our mail bounced), but not the customer
+                # writing: a note, so no reply becomes due.
+                note = _event(
+                    thread.case_id,
+                    now,
+                    EventKind.NOTE,
+                    f"automatic mail from {parsed.from_address} ({parsed.auto_reply}): "
+                    f"{parsed.subject}",
+                    Channel.EMAIL,
+                    message_id=parsed.message_id,
+                    auto_reply=parsed.auto_reply,
+                )
+                event_id = _append(desk, thread.case_id, [note])[-1]
+            remember(Outcome.AUTO_REPLY, thread.case_id, event_id)
+            return Taken(
+                Outcome.AUTO_REPLY,
+                origin,
+                thread.case_id,
+                parsed.message_id,
+                reason=parsed.auto_reply,
+            )
+
+        data = _mail_data(parsed, thread.via.value)
+        if thread.case_id is None:
+            customer = store.find_or_create_customer(parsed.from_name, parsed.from_address, now)
+            case_id = store.next_case_id()
+            created = _event(
+                case_id,
+                now,
+                EventKind.CREATED,
+                parsed.text,
+                Channel.EMAIL,
+                title=clean_title(parsed.subject, settings.tag_prefix),
+                customer_id=customer.id,
+                priority=Priority.NORMAL.value,
+                urgency=Urgency.NORMAL.value,
+                **data,
+            )
+            state = apply(None, created)
+            store.insert_case(state, next_update_due(state, desk.policy))
+            event_id = store.append_event(created)
+            outcome = Outcome.NEW_CASE
+        else:
+            case_id = thread.case_id
+            event_id = _append(desk, case_id, _heard_events(desk, case_id, now, parsed, data))[-1]
+            outcome = Outcome.THREADED
+        row = remember(outcome, case_id, event_id)
+        for attachment in parsed.attachments:
+            mail.add_attachment(
+                row, attachment.filename, attachment.content_type, attachment.content
+            )
+    return Taken(outcome, origin, case_id, parsed.message_id)
+
+
+def _mail_data(parsed: ParsedMail, via: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "message_id": parsed.message_id,
+        "from": f"{parsed.from_name} <{parsed.from_address}>",
+        "subject": parsed.subject,
+        "thread_via": via,
+    }
+    if parsed.quote_at is not None:
+        data["quote_at"] = parsed.quote_at
+    if parsed.from_html:
+        data["from_html"] = True
+    if parsed.date is not None:
+        data["sent_at"] = parsed.date.isoformat(timespec="seconds")
+    if parsed.attachments:
+        data["attachments"] = [
+            {"name": a.filename, "type": a.content_type, "size": a.size} for a in parsed.attachments
+        ]
+    return data
+
+
+def _event(
+    case_id: int,
+    at: Any,
+    kind: EventKind,
+    text: str,
+    channel: Channel | None,
+    **data: Any,
+) -> Event:
+    return Event(
+        case_id=case_id,
+        at=at,
+        actor=MAIL_ACTOR,
+        kind=kind,
+        channel=channel,
+        text=text,
+        data={k: v for k, v in data.items() if v is not None},
+    )
+
+
+def _heard_events(
+    desk: Desk, case_id: int, now: Any, parsed: ParsedMail, data: dict[str, Any]
+) -> list[Event]:
+    """What Desk.heard records, with the mail's details on the inbound event."""
+    state = desk.store.case(case_id)
+    events = []
+    if state.status is Status.CLOSED:
+        events.append(_event(case_id, now, EventKind.REOPENED, "customer got in touch", None))
+    text = parsed.text if parsed.text.strip() else f"(mail without text: {parsed.subject})"
+    events.append(_event(case_id, now, EventKind.INBOUND, text, Channel.EMAIL, **data))
+    if state.status is Status.WAITING_CUSTOMER:
+        events.append(
+            _event(
+                case_id,
+                now,
+                EventKind.STATUS,
+                "customer replied",
+                None,
+                to=Status.OPEN.value,
+                **{"from": state.status.value},
+            )
+        )
+    return events
+
+
+def _append(desk: Desk, case_id: int, events: list[Event]) -> list[int]:
+    """Append events and keep the projection and due time in step (as Desk._change does)."""
+    store = desk.store
+    state = store.case(case_id)
+    ids = []
+    for event in events:
+        state = apply(state, event)
+        ids.append(store.append_event(event))
+    store.update_case(state, next_update_due(state, desk.policy))
+    return ids
+
+
+def take_all(
+    desk: Desk,
+    messages: Iterable[RawMail],
+    settings: MailSettings,
+    on_each: Callable[[Taken], None] | None = None,
+) -> Summary:
+    """Take every message in; the summary says what became of them."""
+    summary = Summary()
+    for message in messages:
+        taken = take_in(desk, message.raw, message.origin, settings)
+        summary.add(taken)
+        if on_each is not None:
+            on_each(taken)
+    return summary
+
+
+def retry(desk: Desk, quarantine_id: int, settings: MailSettings) -> Taken:
+    """Try a quarantined message again (after a fix, or a casedesk upgrade)."""
+    mail = MailStore(desk.store)
+    found = mail.quarantined_one(quarantine_id)
+    if found is None:
+        raise InvalidInput(f"no quarantined message #{quarantine_id}")
+    row, raw = found
+    try:
+        parsed = parse(raw)
+    except Unreadable as exc:
+        return _quarantine(desk, mail, raw, row.origin, str(exc))
+    with desk.store.transaction():
+        taken = _record(desk, mail, parsed, raw, row.origin, settings)
+        mail.release(quarantine_id, desk.now())
+    return taken

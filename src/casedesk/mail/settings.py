@@ -1,0 +1,164 @@
+"""The `[mail]`, `[smtp]` and `[imap]` tables of config.toml, checked, and secrets fetched.
+
+[mail]
+from = "Help Desk <help@example.com>"   # who casedesk's mail comes from
+tag_prefix = "#"                         # subjects carry [#123]
+outbox = "~/Mail/outbox"                 # write sent mail to this Maildir instead of SMTP
+
+[smtp]
+host = "smtp.example.com"
+port = 587
+security = "starttls"                    # starttls | ssl | none
+user = "help@example.com"
+password_command = "pass show mail/help"
+
+[imap]
+host = "imap.example.com"
+port = 993
+security = "ssl"                         # ssl | starttls
+user = "help@example.com"
+password_command = "pass show mail/help"
+folder = "INBOX"
+"""
+
+from __future__ import annotations
+
+import email.utils
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from casedesk.config import ConfigError, config_file, load_config
+from casedesk.mail.thread import DEFAULT_TAG_PREFIX
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+IMAP_SECURITY = ("ssl", "starttls")
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    host: str
+    port: int
+    security: str
+    user: str | None
+    password_command: str | None
+    timeout: float
+    ca_file: str | None  # trust this CA (a self-signed server) besides the system's
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    from_address: str | None  # "Name <addr>" as configured
+    tag_prefix: str
+    outbox: Path | None
+    smtp: Server | None
+    imap: Server | None
+    imap_folder: str
+
+    @property
+    def sender_address(self) -> str | None:
+        """Just the address part of `from`, for recognising our own mail."""
+        if not self.from_address:
+            return None
+        return email.utils.parseaddr(self.from_address)[1] or None
+
+    @property
+    def can_send(self) -> bool:
+        return self.outbox is not None or self.smtp is not None
+
+
+def _where(table: str, key: str) -> str:
+    return f"{config_file()}: [{table}] {key}"
+
+
+def _text(table: dict[str, Any], name: str, key: str, default: str | None = None) -> str | None:
+    value = table.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, str) or (not value.strip() and default is None):
+        raise ConfigError(f"{_where(name, key)} must be a non-empty string")
+    return value.strip()
+
+
+def _server(table: dict[str, Any], name: str, choices: tuple[str, ...], ports: dict[str, int]):
+    if not table:
+        return None
+    host = _text(table, name, "host")
+    if not host:
+        raise ConfigError(f"{_where(name, 'host')} is missing")
+    if "password" in table:
+        raise ConfigError(
+            f"{_where(name, 'password')}: never keep a password in the config; "
+            'use password_command (e.g. "pass show mail")'
+        )
+    security = _text(table, name, "security", choices[0]) or choices[0]
+    if security not in choices:
+        raise ConfigError(f"{_where(name, 'security')} must be one of {', '.join(choices)}")
+    port = table.get("port", ports[security])
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{_where(name, 'port')} must be a port number")
+    timeout = table.get("timeout", 30)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{_where(name, 'timeout')} must be a number of seconds")
+    return Server(
+        host=host,
+        port=port,
+        security=security,
+        user=_text(table, name, "user"),
+        password_command=_text(table, name, "password_command"),
+        timeout=float(timeout),
+        ca_file=_text(table, name, "ca_file"),
+    )
+
+
+def load_mail_settings(path: Path | None = None) -> MailSettings:
+    """The mail settings from config.toml; every error names the file and the key."""
+    config = load_config(path)
+    tables = {}
+    for name in ("mail", "smtp", "imap"):
+        value = config.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path or config_file()}: [{name}] must be a table")
+        tables[name] = value
+    mail, smtp, imap = tables["mail"], tables["smtp"], tables["imap"]
+    sender = _text(mail, "mail", "from") or _text(smtp, "smtp", "from")
+    if sender and "@" not in email.utils.parseaddr(sender)[1]:
+        raise ConfigError(f"{_where('mail', 'from')}: {sender!r} is not 'Name <addr@host>'")
+    outbox = _text(mail, "mail", "outbox") or _text(smtp, "smtp", "outbox")
+    smtp_table = {k: v for k, v in smtp.items() if k not in ("from", "outbox")}
+    return MailSettings(
+        from_address=sender,
+        tag_prefix=_text(mail, "mail", "tag_prefix", DEFAULT_TAG_PREFIX) or DEFAULT_TAG_PREFIX,
+        outbox=Path(outbox).expanduser() if outbox else None,
+        smtp=_server(smtp_table, "smtp", SMTP_SECURITY, {"starttls": 587, "ssl": 465, "none": 25}),
+        imap=_server(
+            {k: v for k, v in imap.items() if k != "folder"},
+            "imap",
+            IMAP_SECURITY,
+            {"ssl": 993, "starttls": 143},
+        ),
+        imap_folder=_text(imap, "imap", "folder", "INBOX") or "INBOX",
+    )
+
+
+def password(server: Server, table: str) -> str | None:
+    """Run the server's password_command; its first output line is the password."""
+    if not server.password_command:
+        return None
+    try:
+        done = subprocess.run(
+            shlex.split(server.password_command),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"{_where(table, 'password_command')} could not run: {exc}") from None
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise ConfigError(f"{_where(table, 'password_command')} failed: {detail[0]}")
+    lines = done.stdout.splitlines()
+    return lines[0] if lines else ""
