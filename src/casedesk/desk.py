@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -325,9 +325,68 @@ class Desk:
     def customer(self, customer_id: int) -> Customer:
         return self.store.customer(customer_id)
 
+    def check(
+        self, repair: bool = False, progress: Callable[[int], None] | None = None
+    ) -> CheckReport:
+        """Is the file sound, and does every case row equal the replay of its events?"""
+        report = CheckReport(integrity=self.store.integrity_problems())
+        with self.store.transaction() if repair else self.store.snapshot():
+            for stored, stored_due, events in self.store.histories():
+                report.cases += 1
+                report.events += len(events)
+                if progress and report.cases % 1000 == 0:
+                    progress(report.cases)
+                if not events:
+                    report.problems.append(f"case #{stored.id if stored else '?'} has no events")
+                    continue
+                try:
+                    rebuilt = replay(events)
+                except (ValueError, KeyError) as exc:
+                    report.problems.append(
+                        f"case #{events[0].case_id}: events do not replay ({exc})"
+                    )
+                    continue
+                due = next_update_due(rebuilt, self.policy)
+                if stored is None:
+                    report.problems.append(f"case #{rebuilt.id} has events but no case row")
+                elif stored != rebuilt or stored_due != due:
+                    fields = [
+                        name
+                        for name in _STATE_FIELD_NAMES
+                        if getattr(stored, name) != getattr(rebuilt, name)
+                    ]
+                    if stored_due != due:
+                        fields.append("due time")
+                    report.problems.append(
+                        f"case #{rebuilt.id}: {', '.join(fields)} in the case row "
+                        "differ from its events"
+                    )
+                else:
+                    continue
+                if repair:
+                    self.store.replace_projection(rebuilt, due)
+                    report.repaired += 1
+        return report
+
     def replayed(self, case_id: int) -> CaseState:
         """The case rebuilt from its events alone, for integrity checks."""
         return replay(self.store.events(case_id))
+
+
+_STATE_FIELD_NAMES = [f.name for f in fields(CaseState)]
+
+
+@dataclass
+class CheckReport:
+    integrity: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    cases: int = 0
+    events: int = 0
+    repaired: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not self.integrity and not self.problems
 
 
 def _required(text: str, what: str) -> str:

@@ -29,14 +29,39 @@ def demo_db() -> Path:
     return data_dir() / "demo.db"
 
 
+def site_config_file() -> Path:
+    """The host-wide settings, read before the user's (e.g. /etc/xdg/casedesk/config.toml)."""
+    import platformdirs
+
+    return Path(platformdirs.site_config_dir(APP)) / "config.toml"
+
+
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--db wins, then CASEDESK_DB, then the default in the data dir."""
+    """--db wins, then CASEDESK_DB, then [store] path in the user's config.toml, then in the
+    host-wide one, then the default in the data dir."""
     if explicit:
         return Path(explicit).expanduser()
     env = os.environ.get("CASEDESK_DB")
     if env:
         return Path(env).expanduser()
+    user_config = Path(os.environ.get("CASEDESK_CONFIG") or config_dir() / "config.toml")
+    for config in (user_config.expanduser(), site_config_file()):
+        configured = _configured_store(config)
+        if configured:
+            return configured
     return default_db()
+
+
+def _configured_store(config: Path) -> Path | None:
+    if not config.exists():
+        return None
+    import tomllib  # only when there is a config file: nag runs at every login
+
+    try:
+        value = tomllib.loads(config.read_text(encoding="utf-8")).get("store", {}).get("path")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        return None  # a broken config is reported by the commands that read all of it
+    return Path(value).expanduser() if isinstance(value, str) and value else None
 
 
 def policy_file() -> Path:

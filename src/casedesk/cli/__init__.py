@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from casedesk.cli import cases, stores  # noqa: F401  (registers the verbs)
+from casedesk.cli import admin, cases, stores  # noqa: F401  (registers the verbs)
+from casedesk.cli import mail  # noqa: F401  (registers import, fetch, quarantine, drafts)
 from casedesk.cli.app import app
 from casedesk.errors import CasedeskError
 

@@ -149,6 +149,11 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open (creating if needed) and migrate the store at `path`."""
+        from casedesk.shared import describe_access_problem
+
+        problem = describe_access_problem(path)
+        if problem:
+            raise StoreError(problem)
         conn = connect(path)
         store = cls(path, conn)
         try:
@@ -200,6 +205,20 @@ class Store:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
         finally:
             self._in_transaction = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: one consistent view of the file while others keep writing."""
+        if self._in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        self._in_transaction = True
+        try:
+            yield
+        finally:
+            self._in_transaction = False
+            self.conn.execute("COMMIT")
 
     def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
@@ -466,10 +485,70 @@ class Store:
             [{"id": case_id, **_due_values(due)} for case_id, due in dues],
         )
 
-    # -- integrity and backup -------------------------------------------------------------
+    # -- integrity, backup, export -------------------------------------------------------
 
     def all_case_ids(self) -> list[int]:
         return [row[0] for row in self._execute("SELECT id FROM cases ORDER BY id")]
+
+    def histories(self) -> Iterator[tuple[CaseState | None, Due | None, list[Event]]]:
+        """Every case as stored (state and due) with its events, in id order, streamed."""
+        cases = self.conn.execute("SELECT * FROM cases ORDER BY id")
+        events = self.conn.execute("SELECT * FROM events ORDER BY case_id, id")
+        pending = events.fetchone()
+        for row in cases:
+            history: list[Event] = []
+            while pending is not None and pending["case_id"] <= row["id"]:
+                if pending["case_id"] == row["id"]:
+                    history.append(_event_from_row(pending))
+                pending = events.fetchone()
+            yield _state_from_row(row), _due_from_row(row), history
+        orphans: list[Event] = []
+        while pending is not None:
+            orphans.append(_event_from_row(pending))
+            pending = events.fetchone()
+        if orphans:
+            yield None, None, orphans
+
+    def replace_projection(self, state: CaseState, due: Due | None) -> None:
+        """Write a case row rebuilt from its events (repair): insert it if it went missing."""
+        values = _state_to_values(state, due)
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        self._execute(f"INSERT OR REPLACE INTO cases ({columns}) VALUES ({marks})", values)
+
+    def customers_rows(self) -> Iterator[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM customers ORDER BY id")
+
+    def agents_rows(self) -> Iterator[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM agents ORDER BY name")
+
+    def events_rows(self) -> Iterator[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM events ORDER BY id")
+
+    def is_empty(self) -> bool:
+        return self._execute("SELECT NOT EXISTS (SELECT 1 FROM events)").fetchone()[0] == 1
+
+    def insert_customer_row(self, row: dict[str, Any]) -> None:
+        self._execute(
+            "INSERT INTO customers(id, name, email, created_at, notes) "
+            "VALUES (:id, :name, :email, :created_at, :notes)",
+            row,
+        )
+
+    def insert_agent_row(self, row: dict[str, Any]) -> None:
+        self._execute(
+            "INSERT OR IGNORE INTO agents(name, first_seen) VALUES (:name, :first_seen)", row
+        )
+
+    def insert_event_row(self, row: dict[str, Any]) -> None:
+        self._execute(
+            "INSERT INTO events(id, case_id, at, actor, kind, channel, text, data) "
+            "VALUES (:id, :case_id, :at, :actor, :kind, :channel, :text, :data)",
+            row,
+        )
+
+    def latest_event_at(self) -> str | None:
+        return self._execute("SELECT max(at) FROM events").fetchone()[0]
 
     def integrity_problems(self) -> list[str]:
         rows = self._execute("PRAGMA integrity_check").fetchall()

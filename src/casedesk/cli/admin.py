@@ -1,0 +1,153 @@
+"""Looking after the store: init --shared, check, restore, export."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casedesk import paths
+from casedesk.cli.app import app
+from casedesk.cli.common import AsOption, DbOption, JsonOption, open_desk, print_json, say
+from casedesk.errors import InvalidInput, Refused, StoreError
+from casedesk.model import CaseState, Due
+from casedesk.rules import next_update_due
+from casedesk.shared import init_shared
+from casedesk.store import Store
+from casedesk.store.portable import export_to, import_lines
+
+
+@app.command()
+def init(
+    shared: Annotated[
+        Path,
+        typer.Option(
+            help="Create a store every member of GROUP can use: "
+            "a file path, or a folder for casedesk.db."
+        ),
+    ],
+    group: Annotated[str, typer.Option(help="The Unix group of the agents.")],
+) -> None:
+    """Set up a store shared by several agents on this host (over SSH)."""
+    path = init_shared(shared, group)
+    say(
+        f"casedesk: shared store ready at {path} for group {group}.\n"
+        "Point every agent at it, either in their shell profile (or /etc/profile.d/casedesk.sh):\n"
+        f"    export CASEDESK_DB={path}\n"
+        f"or for everyone on this host, in {paths.site_config_file()}:\n"
+        f'    [store]\n    path = "{path}"\n'
+        f"Agents need to be in group {group}: sudo usermod -aG {group} NAME (then log in again)."
+    )
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool, typer.Option(help="Rebuild every case row that differs from a replay of its events.")
+    ] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Verify the file (integrity check) and that every case equals a replay of its events."""
+    with open_desk(db, as_) as desk:
+        report = desk.check(repair=repair)
+    if json_:
+        print_json(
+            {
+                "clean": report.clean,
+                "integrity": report.integrity,
+                "problems": report.problems,
+                "cases": report.cases,
+                "events": report.events,
+                "repaired": report.repaired,
+            }
+        )
+    else:
+        for line in report.integrity:
+            say(f"integrity: {line}")
+        for line in report.problems:
+            say(line)
+        verdict = (
+            "clean"
+            if report.clean
+            else (f"{len(report.problems) + len(report.integrity)} problem(s)")
+        )
+        if repair and report.repaired:
+            verdict += f", {report.repaired} case(s) rebuilt from their events"
+        say(f"casedesk: checked {report.cases} cases and {report.events} events: {verdict}")
+    if not report.clean and not (repair and not report.integrity):
+        raise SystemExit(1)
+
+
+@app.command()
+def export(
+    output: Annotated[
+        Path | None, typer.Argument(help="The file to write (default: stdout).", show_default=False)
+    ] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="jsonl: one JSON object a line.")
+    ] = "jsonl",
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Write the whole store (every event, every customer, ids kept) as JSON Lines."""
+    if format_ != "jsonl":
+        raise InvalidInput(f"unknown export format {format_!r}; use jsonl")
+    with open_desk(db, as_) as desk, desk.store.snapshot():
+        if output is None:
+            count = export_to(desk.store, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8") as out:
+                count = export_to(desk.store, out)
+    say(f"casedesk: exported {count} lines" + (f" to {output}" if output else ""))
+
+
+def import_jsonl(source: Path, db: Path | None, actor: str | None) -> dict[str, int]:
+    """`casedesk import --format jsonl FILE` into an empty store; returns rows per table."""
+    with open_desk(db, actor) as desk:
+
+        def due_for(state: CaseState) -> Due | None:
+            return next_update_due(state, desk.policy)
+
+        if str(source) == "-":
+            return import_lines(desk.store, sys.stdin, due_for)
+        try:
+            with source.open(encoding="utf-8") as lines:
+                return import_lines(desk.store, lines, due_for)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read {source}: {exc}") from None
+
+
+@app.command()
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="A backup made by `casedesk backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Restore even over a store with newer changes.")
+    ] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Put a backup back in place; the current store is kept beside it first."""
+    if not backup_file.exists():
+        raise InvalidInput(f"no backup at {backup_file}")
+    with Store.open(backup_file) as source:
+        problems = source.integrity_problems()
+        if problems:
+            raise StoreError(f"{backup_file} is damaged ({problems[0]}); not restoring it")
+        source_latest = source.latest_event_at() or ""
+        with open_desk(db, as_) as desk:
+            current_latest = desk.store.latest_event_at() or ""
+            if current_latest > source_latest and not force:
+                raise Refused(
+                    f"{desk.store.path} has changes after this backup (latest {current_latest}, "
+                    f"backup's latest {source_latest or 'none'}); use --force to restore anyway"
+                )
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            kept = desk.store.path.with_name(f"{desk.store.path.stem}.before-restore-{stamp}.db")
+            desk.store.backup(kept)
+            source.conn.backup(desk.store.conn)
+    say(f"casedesk: restored {backup_file}; the previous store is kept at {kept}")

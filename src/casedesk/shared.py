@@ -1,0 +1,72 @@
+"""A store shared by the agents of one host: one Unix group can read and write everything."""
+
+from __future__ import annotations
+
+import grp
+import os
+import stat
+from pathlib import Path
+
+from casedesk.errors import InvalidInput, StoreError
+from casedesk.store import Store
+
+DIR_MODE = 0o2770  # setgid: files made inside belong to the group
+FILE_MODE = 0o660
+
+
+def init_shared(target: Path, group: str) -> Path:
+    """Create (or fix up) a shared store at `target` for `group`; returns the store file."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise InvalidInput(f"no Unix group {group!r} (create it: sudo groupadd {group})") from None
+    target = target.expanduser().absolute()
+    path = target / "casedesk.db" if target.is_dir() or target.suffix == "" else target
+    folder = path.parent
+    old_umask = os.umask(0o007)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _own(folder, gid, DIR_MODE)
+        Store.open(path).close()
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{path}{suffix}")
+            if part.exists():
+                _own(part, gid, FILE_MODE)
+    except PermissionError as exc:
+        raise StoreError(
+            f"cannot set up {folder} for group {group}: {exc.strerror} "
+            "(run as the folder's owner or root)"
+        ) from None
+    finally:
+        os.umask(old_umask)
+    return path
+
+
+def _own(path: Path, gid: int, mode: int) -> None:
+    if path.stat().st_gid != gid:
+        os.chown(path, -1, gid)
+    os.chmod(path, mode)
+
+
+def describe_access_problem(path: Path) -> str | None:
+    """Why this user cannot use the store at `path`, or None when they can."""
+    folder = path.parent
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"you cannot write to {path}{_group_hint(path)}"
+    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"you cannot write in {folder} (casedesk keeps -wal and -shm files there)"
+            f"{_group_hint(folder)}"
+        )
+    return None
+
+
+def _group_hint(path: Path) -> str:
+    info = path.stat()
+    if info.st_mode & stat.S_IWGRP:
+        try:
+            name = grp.getgrgid(info.st_gid).gr_name
+        except KeyError:
+            return ""
+        return f": it belongs to group {name}; ask to be added (sudo usermod -aG {name} $USER)"
+    return ""

@@ -1,0 +1,152 @@
+"""Export a store to JSON Lines and import it back, losslessly, ids kept.
+
+Events are the truth, so case rows are not exported: importing replays each case's events through
+the same projection that wrote them. Every other table (customers, agents, and whatever later
+migrations add, such as mail) is exported row by row, found through sqlite-utils' introspection so
+a new table is carried without touching this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+import sqlite_utils
+
+from casedesk.errors import InvalidInput, Refused
+from casedesk.projection import replay
+from casedesk.store import schema
+from casedesk.store.store import Store, _event_from_row
+
+FORMAT_VERSION = 1
+# Derived or transient: rebuilt on import (cases, FTS) or meaningless elsewhere (meta, presence).
+_NOT_EXPORTED = {"cases", "events", "meta", "presence", "customers", "agents"}
+
+
+def _portable_tables(db: sqlite_utils.Database) -> list[str]:
+    """Tables carried row by row after the events, in a stable order."""
+    fts_shadows = {
+        name
+        for table in db.table_names()
+        if table.endswith("_fts")
+        for name in db.table_names()
+        if name.startswith(table)
+    }
+    return sorted(set(db.table_names()) - _NOT_EXPORTED - fts_shadows)
+
+
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: {"$base64": base64.b64encode(value).decode()} if isinstance(value, bytes) else value
+        for key, value in row.items()
+    }
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: base64.b64decode(value["$base64"])
+        if isinstance(value, dict) and set(value) == {"$base64"}
+        else value
+        for key, value in row.items()
+    }
+
+
+def export_lines(store: Store) -> Iterator[str]:
+    """The store as JSON lines: a header, customers, agents, events by case, other tables."""
+    db = sqlite_utils.Database(store.conn)
+    yield json.dumps({"casedesk_export": FORMAT_VERSION, "schema": schema.LATEST}, sort_keys=True)
+    for table, rows in (("customers", store.customers_rows()), ("agents", store.agents_rows())):
+        for row in rows:
+            yield _line(table, dict(row))
+    for row in store.conn.execute("SELECT * FROM events ORDER BY case_id, id"):
+        yield _line("events", dict(row))
+    for table in _portable_tables(db):
+        for row in db[table].rows_where(order_by=_order(db, table)):
+            yield _line(table, row)
+
+
+def _order(db: sqlite_utils.Database, table: str) -> str:
+    pks = db[table].pks  # type: ignore[union-attr]
+    return ", ".join(f"[{pk}]" for pk in pks)
+
+
+def _line(table: str, row: dict[str, Any]) -> str:
+    return json.dumps({"table": table, "row": _encode(row)}, ensure_ascii=False, sort_keys=True)
+
+
+def export_to(store: Store, out: IO[str]) -> int:
+    count = 0
+    for line in export_lines(store):
+        out.write(line + "\n")
+        count += 1
+    return count
+
+
+def import_lines(
+    store: Store,
+    lines: Iterable[str],
+    due_for: Callable[[Any], Any],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Load an export into an empty store in one transaction; returns rows per table."""
+    if not store.is_empty():
+        raise Refused(
+            f"{store.path} already has cases; import a JSON Lines export into an "
+            "empty store (casedesk --db NEW.db import --format jsonl FILE)"
+        )
+    db = sqlite_utils.Database(store.conn)
+    counts: dict[str, int] = {}
+    header_seen = False
+    case_rows: list[dict[str, Any]] = []  # one case's events, inserted as exported
+
+    def flush_case() -> None:
+        if not case_rows:
+            return
+        state = replay(_event_from_row(row) for row in case_rows)  # type: ignore[arg-type]
+        store.insert_case(state, due_for(state))
+        for row in case_rows:
+            store.insert_event_row(row)
+        case_rows.clear()
+
+    with store.transaction():
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None
+            if not header_seen:
+                if item.get("casedesk_export") != FORMAT_VERSION:
+                    raise InvalidInput("not a casedesk JSON Lines export (no header line)")
+                if item.get("schema", 0) > schema.LATEST:
+                    raise InvalidInput("this export is from a newer casedesk; upgrade first")
+                header_seen = True
+                continue
+            table, row = item.get("table"), item.get("row")
+            if not isinstance(table, str) or not isinstance(row, dict):
+                raise InvalidInput(f'line {number}: expected {{"table": …, "row": …}}')
+            row = _decode(row)
+            if table == "events":
+                if case_rows and case_rows[-1]["case_id"] != row["case_id"]:
+                    flush_case()
+                case_rows.append(row)
+            else:
+                flush_case()
+                if table == "customers":
+                    store.insert_customer_row(row)
+                elif table == "agents":
+                    store.insert_agent_row(row)
+                elif table in db.table_names() and table not in _NOT_EXPORTED:
+                    db[table].insert(row)
+                else:
+                    raise InvalidInput(f"line {number}: unknown table {table!r}")
+            counts[table] = counts.get(table, 0) + 1
+            if progress and number % 5000 == 0:
+                progress(number)
+        flush_case()
+    if not header_seen:
+        raise InvalidInput("the file is empty: not a casedesk export")
+    return counts

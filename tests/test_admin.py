@@ -1,0 +1,216 @@
+"""Looking after the store: check and repair, export/import round trip, restore, shared set-up."""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import sqlite3
+import uuid
+
+import pytest
+
+from casedesk.cli.admin import import_jsonl
+from casedesk.errors import Refused, StoreError
+from casedesk.model import Channel, Status
+from casedesk.shared import init_shared
+from casedesk.store import Store
+
+
+def _fill(desk, clock, cases: int = 6) -> None:
+    for n in range(cases):
+        case = desk.new_case(f"Customer {n} <c{n}@example.com>", f"Problem {n}", f"story {n}")
+        clock.advance(minutes=10)
+        desk.tell(case.id, f"on it {n}", Channel.PHONE)
+        if n % 2:
+            desk.heard(case.id, "any news? [bold]é[/] \x1b[31m", Channel.EMAIL)
+        if n % 3 == 0:
+            desk.resolve(case.id, "fixed")
+            desk.tell(case.id, "fixed!", Channel.EMAIL)
+            desk.close_case(case.id)
+        clock.advance(minutes=5)
+
+
+def test_check_is_clean_on_a_healthy_store(desk, clock, cli):
+    _fill(desk, clock)
+    result = cli("check", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["clean"] and report["cases"] == 6 and report["events"] > 12
+
+
+def test_check_finds_a_projection_that_differs_from_its_events_and_repair_fixes_it(
+    desk, clock, cli, db_path
+):
+    _fill(desk, clock)
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE cases SET status = 'closed', owner = 'mallory' WHERE id = 2")
+    conn.execute("UPDATE cases SET due_at = NULL WHERE id = 5")
+    conn.commit()
+    conn.close()
+
+    result = cli("check")
+    assert result.exit_code == 1
+    assert "case #2: status, owner in the case row differ from its events" in result.stderr
+    assert "case #5: due time in the case row differ" in result.stderr
+
+    repaired = cli("check", "--repair")
+    assert repaired.exit_code == 0, repaired.stderr
+    assert "2 case(s) rebuilt" in repaired.stderr
+    assert json.loads(cli("check", "--json").stdout)["clean"]
+    assert json.loads(cli("show", "2", "--json").stdout)["owner"] is None
+
+
+def test_check_reports_a_case_row_that_went_missing(desk, clock, cli, db_path):
+    _fill(desk, clock, cases=2)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("DELETE FROM cases WHERE id = 2")
+    conn.commit()
+    conn.close()
+    assert "case #2 has events but no case row" in cli("check").stderr
+    assert cli("check", "--repair").exit_code == 0
+    assert cli("show", "2").exit_code == 0
+
+
+def test_export_import_export_is_identical(desk, clock, cli, tmp_path):
+    _fill(desk, clock)
+    first = tmp_path / "first.jsonl"
+    assert cli("export", str(first)).exit_code == 0
+    lines = first.read_text().splitlines()
+    assert json.loads(lines[0])["casedesk_export"] == 1
+    tables = {json.loads(line)["table"] for line in lines[1:]}
+    assert {"customers", "agents", "events"} <= tables
+
+    fresh = tmp_path / "fresh.db"
+    counts = import_jsonl(first, fresh, "ann")
+    assert counts["events"] == sum(1 for line in lines if '"table": "events"' in line)
+    second = tmp_path / "second.jsonl"
+    assert cli("export", str(second), "--db", str(fresh)).exit_code == 0
+    assert second.read_text() == first.read_text()
+    with Store.open(fresh) as store:
+        assert store.case(2).inbound_text == "any news? [bold]é[/] \x1b[31m"
+    assert json.loads(cli("check", "--json", "--db", str(fresh)).stdout)["clean"]
+
+
+def test_import_refuses_a_store_that_has_cases(desk, clock, cli, tmp_path, db_path):
+    _fill(desk, clock, cases=1)
+    dump = tmp_path / "dump.jsonl"
+    cli("export", str(dump))
+    with pytest.raises(Refused, match="already has cases"):
+        import_jsonl(dump, db_path, "ann")
+
+
+def test_import_of_a_broken_file_changes_nothing(desk, clock, cli, tmp_path):
+    _fill(desk, clock, cases=2)
+    dump = tmp_path / "dump.jsonl"
+    cli("export", str(dump))
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(dump.read_text()[:-40] + "\n{not json\n")
+    target = tmp_path / "target.db"
+    with pytest.raises(Exception, match="not JSON"):
+        import_jsonl(broken, target, "ann")
+    with Store.open(target) as store:
+        assert store.counts() == {"customers": 0, "cases": 0, "events": 0}
+
+
+def test_restore_brings_a_backup_back_and_keeps_the_current_store(
+    desk, clock, cli, tmp_path, db_path
+):
+    _fill(desk, clock, cases=2)
+    backup = tmp_path / "b.db"
+    assert cli("backup", str(backup)).exit_code == 0
+    clock.advance(hours=1)
+    desk.new_case("late@example.com", "after the backup")
+
+    refused = cli("restore", str(backup))
+    assert refused.exit_code == 1 and "--force" in refused.stderr
+
+    done = cli("restore", str(backup), "--force")
+    assert done.exit_code == 0, done.stderr
+    assert [c["id"] for c in json.loads(cli("list", "--json", "--limit", "0").stdout)] != []
+    assert cli("show", "3").exit_code == 1
+    kept = list(db_path.parent.glob("casedesk.before-restore-*.db"))
+    assert len(kept) == 1
+    with Store.open(kept[0]) as old:
+        assert old.case(3).title == "after the backup"
+
+
+def test_restore_refuses_a_damaged_backup(cli, tmp_path, desk):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"nope" * 1000)
+    result = cli("restore", str(bad))
+    assert result.exit_code == 1 and "not a casedesk store" in result.stderr
+
+
+def test_store_path_from_the_user_config(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("CASEDESK_DB")
+    config = tmp_path / "xdg-config" / "casedesk" / "config.toml"
+    config.parent.mkdir(parents=True)
+    shared = tmp_path / "shared" / "team.db"
+    config.write_text(f'[store]\npath = "{shared}"\n')
+    assert cli("new", "--customer", "a@example.com", "--title", "t").exit_code == 0
+    assert shared.exists()
+
+
+@pytest.fixture
+def unix_group():
+    """A throwaway Unix group (tests run as root on CI)."""
+    if os.geteuid() != 0:
+        pytest.skip("creating groups and users needs root")
+    name = f"cd{uuid.uuid4().hex[:8]}"
+    assert os.system(f"groupadd {name}") == 0
+    yield name
+    os.system(f"groupdel {name} 2>/dev/null")
+
+
+def test_init_shared_makes_a_group_writable_store(unix_group, tmp_path, cli):
+    folder = tmp_path / "team"
+    result = cli("init", "--shared", str(folder), "--group", unix_group)
+    assert result.exit_code == 0, result.stderr
+    path = folder / "casedesk.db"
+    gid = grp.getgrnam(unix_group).gr_gid
+    assert folder.stat().st_gid == gid and folder.stat().st_mode & 0o7777 == 0o2770
+    for part in (path, path.with_name("casedesk.db-wal"), path.with_name("casedesk.db-shm")):
+        if part.exists():
+            assert part.stat().st_gid == gid
+            assert part.stat().st_mode & 0o660 == 0o660, part
+    assert f"export CASEDESK_DB={path}" in result.stderr
+
+
+def test_init_shared_with_an_unknown_group_is_one_line(cli, tmp_path):
+    result = cli("init", "--shared", str(tmp_path / "x"), "--group", "no-such-group-xyz")
+    assert result.exit_code == 1
+    assert "no Unix group 'no-such-group-xyz'" in result.stderr
+
+
+def test_init_shared_refuses_nothing_it_can_do(unix_group, tmp_path):
+    path = init_shared(tmp_path / "store.db", unix_group)
+    assert path == tmp_path / "store.db"
+    with Store.open(path) as store:
+        assert store.counts()["cases"] == 0
+
+
+def test_a_user_without_access_gets_one_clear_line(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere; covered by the two-users test")
+    path = tmp_path / "ro" / "casedesk.db"
+    path.parent.mkdir()
+    Store.open(path).close()
+    path.chmod(0o444)
+    with pytest.raises(StoreError, match="you cannot write to"):
+        Store.open(path)
+
+
+def test_status_waiting_survives_the_round_trip(desk, clock, tmp_path, cli):
+    case = desk.new_case("a@example.com", "t", owner="ann")
+    desk.tell(case.id, "send a photo?", Channel.EMAIL)
+    desk.set_status(case.id, Status.WAITING_CUSTOMER)
+    dump = tmp_path / "d.jsonl"
+    cli("export", str(dump))
+    fresh = tmp_path / "f.db"
+    import_jsonl(dump, fresh, "ann")
+    with Store.open(fresh) as store:
+        state = store.case(case.id)
+        assert state.status is Status.WAITING_CUSTOMER
+        assert state == desk.store.case(case.id)
