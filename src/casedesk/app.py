@@ -35,8 +35,16 @@ class CasedeskApp(App[None]):
     Toast { max-width: 70; }
     """
 
-    def __init__(self, db: Path, agent: str, settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        agent: str,
+        settings: dict[str, Any] | None = None,
+        poll_seconds: float | None = POLL_SECONDS,
+    ) -> None:
+        """`poll_seconds=None` turns live polling off (tests call `poll()` themselves)."""
         super().__init__()
+        self.poll_seconds = poll_seconds
         self.db = db
         self.desk = Desk.open(db, agent)
         # Workers read through their own connection (one at a time), so a slow query on a big
@@ -93,7 +101,8 @@ class CasedeskApp(App[None]):
         from casedesk.screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
-        self.set_interval(POLL_SECONDS, self.poll)
+        if self.poll_seconds:
+            self.set_interval(self.poll_seconds, self.poll)
         self._nag_summary()
 
     def on_unmount(self) -> None:

@@ -72,6 +72,7 @@ class CaseActions:
             self._changed(f"logged what the customer said on #{case_id}")
 
         fields = [
+            Field("text", "What the customer said", "text"),
             Field(
                 "channel",
                 "How they got in touch",
@@ -79,7 +80,6 @@ class CaseActions:
                 Channel.PHONE.value,
                 choices=[(c.value, c.value) for c in HEARD_CHANNELS],
             ),
-            Field("text", "What the customer said", "text"),
         ]
         title = f"The customer of #{case_id} said something"
         self.app.push_screen(FormDialog(title, fields, submit))

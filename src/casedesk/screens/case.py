@@ -26,6 +26,7 @@ from casedesk.screens.actions import CaseActions
 
 class CaseScreen(CaseActions, Screen[None]):
     CSS_PATH = "case.tcss"
+    AUTO_FOCUS = "#timeline"
     BINDINGS = keys.CASE
     app: CasedeskApp
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
@@ -52,6 +52,7 @@ class PickerDialog(ModalScreen[Any]):
 
     CSS_PATH = CSS
     BINDINGS = keys.PICKER
+    AUTO_FOCUS = "#choices"
 
     def __init__(self, title: str, choices: Sequence[tuple[Any, str]], current: Any = None):
         super().__init__()
@@ -113,6 +114,7 @@ class FormDialog(ModalScreen[Any]):
 
     CSS_PATH = CSS
     BINDINGS = keys.FORM
+    AUTO_FOCUS = "Input, TextArea, Select"
 
     def __init__(
         self,
@@ -128,7 +130,7 @@ class FormDialog(ModalScreen[Any]):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog form"):
+        with Vertical(classes="dialog form"):
             yield Static(Text(self.title_text, style="bold"), classes="dialog-title")
             if self.note:
                 yield Static(Text(self.note, style="dim"))

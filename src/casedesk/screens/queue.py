@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class QueueScreen(CaseActions, Screen[None]):
     CSS_PATH = "queue.tcss"
+    AUTO_FOCUS = "#cases"
     BINDINGS = keys.QUEUE
     app: CasedeskApp
 
@@ -158,12 +159,12 @@ class QueueScreen(CaseActions, Screen[None]):
     def _found(self, text: str, ids: tuple[int, ...]) -> None:
         self.search_text = text
         q = self.query_spec
-        # A search looks through every case, closed ones too, unless a view narrows it.
-        view = View.ALL if q.view is View.MINE else q.view
-        self._set_query(Query(view, q.sort, q.agent, ids))
+        self._set_query(Query(q.view, q.sort, q.agent, ids))
         self.query_one(CaseList).focus()
         if not ids:
             self.notify(f"nothing matches {text!r}", severity="warning")
+        elif q.view is not View.ALL:
+            self.notify(f"searching within view {q.view}; press 2 for all, 7 for closed", timeout=4)
 
     def action_clear_search(self) -> None:
         box = self.query_one("#search", Input)

@@ -67,7 +67,7 @@ def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
     view = query.view
     if view is View.CLOSED:
         clauses.append("cases.status = 'closed'")
-    elif query.ids is None:
+    else:
         clauses.append("cases.status != 'closed'")
     if view is View.MINE:
         clauses.append("cases.owner = ?")

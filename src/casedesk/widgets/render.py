@@ -44,12 +44,12 @@ class Columns:
 
     @classmethod
     def fit(cls, width: int) -> Columns:
-        if width >= 120:
-            due, ident, customer, status, owner, told = 16, 7, 20, 10, 8, 15
-        elif width >= 100:
-            due, ident, customer, status, owner, told = 15, 7, 16, 9, 7, 14
+        if width >= 118:
+            due, ident, customer, status, owner, told = 16, 7, 20, 9, 8, 16
+        elif width >= 96:
+            due, ident, customer, status, owner, told = 15, 6, 16, 9, 7, 15
         else:
-            due, ident, customer, status, owner, told = 13, 6, 12, 9, 6, 12
+            due, ident, customer, status, owner, told = 14, 6, 12, 9, 6, 11
         fixed = 2 + due + ident + customer + status + owner + told + 6
         return cls(due, ident, customer, max(width - fixed, 8), status, owner, told)
 
@@ -68,10 +68,11 @@ def due_text(row: CaseRow, now: datetime) -> str:
     return relative(row.due.at, now)
 
 
-def told_text(row: CaseRow, now: datetime) -> str:
+def told_text(row: CaseRow, now: datetime, short: bool = False) -> str:
     if row.case.told_at is None:
         return "never told"
-    return f"told {humanize(now - row.case.told_at)} ago"
+    ago = humanize(now - row.case.told_at)
+    return f"{ago} ago" if short else f"told {ago} ago"
 
 
 def header_row(cols: Columns) -> Text:
@@ -107,7 +108,8 @@ def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
     )
     line.append(" ")
     never = row.case.told_at is None
-    line.append(_cell(told_text(row, now), cols.told), style="yellow" if never else "")
+    told = told_text(row, now, short=cols.told < 15)
+    line.append(_cell(told, cols.told), style="yellow" if never else "")
     return line
 
 
@@ -172,10 +174,16 @@ def case_header(row: CaseRow, now: datetime) -> Text:
 
 
 DIRECTION_STYLE = {
-    "inbound": ("→ customer", "cyan"),
-    "outbound": ("← told", "green"),
-    "internal": ("· note", "yellow"),
-    "system": ("· system", "dim"),
+    "inbound": ("IN", "cyan"),
+    "outbound": ("OUT", "green"),
+    "internal": ("NOTE", "yellow"),
+    "system": ("SYS", "dim"),
+}
+KIND_WORDS = {
+    EventKind.CREATED: "opened",
+    EventKind.INBOUND: "customer said",
+    EventKind.TOLD: "customer told",
+    EventKind.NOTE: "internal note",
 }
 FOLD_LINES = 4
 FOLD_CHARS = 320
@@ -210,8 +218,9 @@ def event_text(event: Event, now: datetime, folded: bool = True) -> Text:
     head = Text()
     head.append(f"{event.at.astimezone():%a %Y-%m-%d %H:%M}", style="dim")
     head.append(f" ({humanize(now - event.at)} ago)  ", style="dim")
-    head.append(f"{label:<10} ", style=f"bold {style}")
-    head.append(event.kind.value, style="bold")
+    head.append(f"{label:<4} ", style=f"bold reverse {style}" if label != "SYS" else "bold")
+    head.append(" ")
+    head.append(KIND_WORDS.get(event.kind, event.kind.value), style=f"bold {style}")
     if event.channel and event.channel.value not in ("internal", "system"):
         head.append(f" by {event.channel.value}")
     head.append(" · ").append(one_line(event.actor), style="italic")

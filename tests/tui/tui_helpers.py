@@ -1,0 +1,34 @@
+"""Driving the console headless in tests (imported by the tui tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from casedesk.app import CasedeskApp
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and the screen catch up."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+Scenario = Callable[[Any], Awaitable[None]]
+
+
+def drive(app: CasedeskApp, scenario: Scenario, size: tuple[int, int] = (120, 40)) -> None:
+    """Run the app headless at `size` and play `scenario(pilot)` against it."""
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def messages(app: CasedeskApp) -> list[str]:
+    return [n.message for n in app._notifications]
