@@ -135,7 +135,7 @@ def _record(
                 event_id=event_id,
                 from_address=parsed.from_address,
                 subject=parsed.subject,
-                refs=parsed.thread_ids,
+                refs=parsed.ancestry,
                 at=now,
                 origin=origin,
                 raw=raw,

@@ -53,6 +53,13 @@ class ParsedMail:
     to: tuple[str, ...] = field(default=())
 
     @property
+    def ancestry(self) -> tuple[str, ...]:
+        """The thread's Message-IDs oldest first, as a reply's References should carry them."""
+        chain = list(self.references)
+        chain += [mid for mid in self.in_reply_to if mid not in chain]
+        return tuple(chain)
+
+    @property
     def thread_ids(self) -> tuple[str, ...]:
         """The messages this one answers, most specific first (In-Reply-To, then newest ref)."""
         seen: dict[str, None] = {}

@@ -79,6 +79,8 @@ def quote_start(text: str) -> int | None:
 
 def _attribution_at(lines: list[str], i: int) -> int:
     """How many lines (1 or 2) an attribution starting at line i takes; 0 when none."""
+    if not lines[i].strip():
+        return 0
     if _ATTRIBUTION.match(lines[i].rstrip("\r\n")):
         return 1
     if i + 1 < len(lines):

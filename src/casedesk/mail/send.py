@@ -1,0 +1,222 @@
+"""Send an update to the customer by mail, and record it as told only once it went out.
+
+The text is saved as a draft before anything is tried, so a crash, a refusing server or a
+network outage never loses what the agent wrote; a successful send marks the draft sent in the
+same transaction that records the told event.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import smtplib
+import ssl
+import sys
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+
+from casedesk import clock, lifecycle
+from casedesk.config import ConfigError
+from casedesk.desk import Desk
+from casedesk.errors import CasedeskError, InvalidInput
+from casedesk.mail.intake import _append
+from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
+from casedesk.mail.thread import format_tag
+from casedesk.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
+from casedesk.store.mail import MailStore
+
+MAX_REFERENCES = 20  # keep References short: the first and the newest ids carry the thread
+
+
+class NotSent(CasedeskError):
+    """The mail did not go out; the message says why and where the text was kept."""
+
+
+def deliver_and_tell(
+    desk: Desk,
+    case_id: int,
+    text: str,
+    channel: Channel = Channel.EMAIL,
+    promise: datetime | None = None,
+    settings: MailSettings | None = None,
+) -> CaseState:
+    """Tell the customer: by mail when the channel is email and mail is set up, else record it."""
+    if channel is not Channel.EMAIL:
+        return desk.tell(case_id, text, channel, promise)
+    if not text or not text.strip():
+        raise InvalidInput("what the customer was told cannot be empty")
+    if channel not in TELL_CHANNELS:
+        raise InvalidInput(f"cannot tell a customer by {channel}")
+    if promise is not None:
+        lifecycle.check_promise(promise, desk.now())
+    settings = settings or load_mail_settings()
+    if not settings.can_send:
+        state = desk.tell(case_id, text, channel, promise)
+        sys.stderr.write(
+            "casedesk: no mail was sent: config.toml has no [smtp] server or [mail] outbox; "
+            "recorded as told\n"
+        )
+        return state
+
+    mail = MailStore(desk.store)
+    row = desk.case_row(case_id)  # unknown case → CaseNotFound before a draft is made
+    promise_text = clock.to_text(promise) if promise else None
+    with desk.store.transaction():
+        draft_id = mail.add_draft(case_id, desk.actor, desk.now(), text, promise_text)
+    try:
+        message = compose(
+            desk, mail, row.case, row.customer.name, row.customer.email, text, settings
+        )
+        where = _deliver(message, settings)
+    except (NotSent, ConfigError, InvalidInput) as exc:
+        with desk.store.transaction():
+            mail.draft_failed(draft_id, str(exc))
+        raise NotSent(
+            f"not sent: {exc}. Nothing was recorded as told; your text is kept as draft "
+            f"{draft_id} (`casedesk drafts`)"
+        ) from None
+
+    now = desk.now()
+    with desk.store.transaction():
+        told = Event(
+            case_id=case_id,
+            at=now,
+            actor=desk.actor,
+            kind=EventKind.TOLD,
+            channel=Channel.EMAIL,
+            text=text,
+            data={
+                k: v
+                for k, v in {
+                    "message_id": message["Message-ID"],
+                    "to": message["To"],
+                    "subject": message["Subject"],
+                    "in_reply_to": message["In-Reply-To"],
+                    "sent_via": where,
+                    "promise": promise_text,
+                }.items()
+                if v is not None
+            },
+        )
+        event_id = _append(desk, case_id, [told])[-1]
+        mail.record_message(
+            message_id=str(message["Message-ID"]),
+            direction="out",
+            outcome="sent",
+            case_id=case_id,
+            event_id=event_id,
+            from_address=parseaddr(str(message["From"]))[1],
+            subject=str(message["Subject"]),
+            refs=str(message.get("References", "")).split(),
+            at=now,
+            origin=where,
+            raw=message.as_bytes(),
+        )
+        mail.draft_sent(draft_id, now)
+        desk.store.remember_agent(desk.actor, now)
+    sys.stderr.write(f"casedesk: sent to {message['To']} via {where}\n")
+    return desk.store.case(case_id)
+
+
+def compose(
+    desk: Desk,
+    mail: MailStore,
+    case: CaseState,
+    name: str,
+    address: str | None,
+    text: str,
+    settings: MailSettings,
+) -> EmailMessage:
+    """The mail for an update: to the customer, threaded onto their last message."""
+    if not address:
+        raise InvalidInput(f"the customer of #{case.id} has no email address")
+    if not settings.from_address:
+        raise ConfigError('config.toml needs [mail] from = "Name <address>" to send mail')
+    sender_domain = settings.sender_address.rsplit("@", 1)[-1] if settings.sender_address else None
+    message = EmailMessage()
+    message["From"] = settings.from_address
+    message["To"] = formataddr((name, address))
+    message["Subject"] = f"Re: {case.title} {format_tag(case.id, settings.tag_prefix)}"
+    message["Date"] = format_datetime(desk.now())
+    message["Message-ID"] = make_msgid(domain=sender_domain)
+    last = mail.last_inbound(case.id) or _last_sent(mail, case.id)
+    if last is not None:
+        message["In-Reply-To"] = last.message_id
+        chain = [*last.refs, last.message_id]
+        if len(chain) > MAX_REFERENCES:
+            chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+        message["References"] = " ".join(chain)
+    message["X-Casedesk-Case"] = str(case.id)
+    message.set_content(text)
+    return message
+
+
+def _last_sent(mail: MailStore, case_id: int):  # type: ignore[no-untyped-def]
+    sent = [m for m in mail.messages(case_id) if m.direction == "out"]
+    return sent[-1] if sent else None
+
+
+def _deliver(message: EmailMessage, settings: MailSettings) -> str:
+    """Hand the mail over; returns where it went. NotSent with one clear line on failure."""
+    if settings.outbox is not None:
+        try:
+            box = mailbox.Maildir(settings.outbox, create=True)
+            box.add(message.as_bytes())
+        except OSError as exc:
+            raise NotSent(f"cannot write to the outbox {settings.outbox}: {exc.strerror}") from None
+        return f"outbox {settings.outbox}"
+    assert settings.smtp is not None
+    _smtp_send(settings.smtp, message)
+    return f"smtp {settings.smtp.host}:{settings.smtp.port}"
+
+
+def _tls(server: Server) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=server.ca_file)
+
+
+def _smtp_send(server: Server, message: EmailMessage) -> None:
+    name = f"{server.host}:{server.port}"
+    secret = password(server, "smtp")
+    try:
+        if server.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=server.timeout, context=_tls(server)
+            )
+        else:
+            client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        with client:
+            if server.security == "starttls":
+                client.starttls(context=_tls(server))
+            if server.user:
+                client.login(server.user, secret or "")
+            client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reason = next(iter(exc.recipients.values()))
+        raise NotSent(
+            f"{name} refused the recipient {message['To']}: {code} {_said(reason)}"
+        ) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise NotSent(
+            f"{name} refused the login of {server.user}: {exc.smtp_code} {_said(exc.smtp_error)}"
+        ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise NotSent(f"{name} does not offer STARTTLS; set [smtp] security") from None
+    except smtplib.SMTPResponseException as exc:
+        raise NotSent(
+            f"{name} refused the message: {exc.smtp_code} {_said(exc.smtp_error)}"
+        ) from None
+    except smtplib.SMTPServerDisconnected:
+        raise NotSent(f"{name} closed the connection before accepting the message") from None
+    except smtplib.SMTPException as exc:
+        raise NotSent(f"{name}: {exc}") from None
+    except ssl.SSLError as exc:
+        raise NotSent(f"TLS with {name} failed: {exc.reason or exc}") from None
+    except TimeoutError:
+        raise NotSent(f"{name} did not answer within {server.timeout:g}s") from None
+    except OSError as exc:
+        raise NotSent(f"cannot reach the mail server {name}: {exc.strerror or exc}") from None
+
+
+def _said(reason: bytes | str) -> str:
+    text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return " ".join(text.split())
