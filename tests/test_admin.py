@@ -214,3 +214,28 @@ def test_status_waiting_survives_the_round_trip(desk, clock, tmp_path, cli):
         state = store.case(case.id)
         assert state.status is Status.WAITING_CUSTOMER
         assert state == desk.store.case(case.id)
+
+
+def test_presence_warns_of_another_agent_on_the_case_or_writing_to_its_customer(desk, clock):
+    from casedesk.desk import Desk
+
+    one = desk.new_case("Ann <ann@example.com>", "printer")
+    two = desk.new_case("ann@example.com", "laptop")
+    bob = Desk(desk.store, desk.policy, "bob", clock)
+    assert desk.collision_warning(one.id) is None
+
+    bob.announce(one.id, "viewing")
+    assert desk.collision_warning(one.id) == "bob has this case open"
+    assert desk.collision_warning(two.id) is None  # viewing another case of hers is fine
+    assert bob.collision_warning(one.id) is None  # never warned about oneself
+
+    bob.announce(two.id, "composing")
+    assert desk.collision_warning(one.id) == (
+        "bob is writing to this customer (on #2); bob has this case open"
+    )
+    clock.advance(seconds=31)  # no heartbeat: the marks expire by themselves
+    assert desk.collision_warning(one.id) is None
+
+    bob.announce(one.id, "composing")
+    bob.leave()
+    assert desk.collision_warning(one.id) is None

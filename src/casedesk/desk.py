@@ -7,9 +7,10 @@ lifecycle, appends its events, folds them into the projection and stores the new
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from casedesk import clock, lifecycle, paths
@@ -23,6 +24,7 @@ from casedesk.model import (
     Customer,
     Event,
     EventKind,
+    Presence,
     Priority,
     Status,
     Urgency,
@@ -33,6 +35,7 @@ from casedesk.rules import humanize, next_update_due
 from casedesk.store import CaseRow, Store
 
 SYSTEM_ACTOR = "casedesk"
+PRESENCE_TTL = timedelta(seconds=30)
 
 
 _NAMED_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<address>[^<>\s]+@[^<>\s]+)>\s*$")
@@ -66,6 +69,7 @@ class Desk:
     policy: Policy
     actor: str
     now: Callable[[], datetime] = field(default=clock.now)
+    session: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -312,6 +316,45 @@ class Desk:
             return [self._event(state.id, EventKind.SNOOZED, reason, until=clock.to_text(until))]
 
         return self._change(case_id, build)
+
+    # -- presence: who else is here ------------------------------------------------------
+
+    def announce(
+        self, case_id: int, activity: str = "viewing", ttl: timedelta = PRESENCE_TTL
+    ) -> None:
+        """Tell other agents this one has the case open ("viewing") or is "composing" to its
+        customer. Call again within `ttl` (a heartbeat) or the mark expires by itself."""
+        if activity not in ("viewing", "composing"):
+            raise ValueError(activity)
+        now = self.now()
+        with self.store.transaction():
+            state = self.store.case(case_id)
+            self.store.set_presence(
+                self.actor, self.session, case_id, state.customer_id, activity, now + ttl
+            )
+            self.store.purge_presence(before=now - ttl)
+
+    def leave(self, case_id: int | None = None) -> None:
+        with self.store.transaction():
+            self.store.clear_presence(self.session, case_id)
+
+    def others_here(self, case_id: int) -> list[Presence]:
+        state = self.store.case(case_id)
+        return self.store.presence_near(case_id, state.customer_id, self.now(), self.session)
+
+    def collision_warning(self, case_id: int) -> str | None:
+        """'bob is writing to this customer (on #14)', 'bob has this case open', or None."""
+        others = self.others_here(case_id)
+        if not others:
+            return None
+        words = []
+        for other in others:
+            if other.activity == "composing":
+                where = "" if other.same_case else f" (on #{other.case_id})"
+                words.append(f"{other.agent} is writing to this customer{where}")
+            elif other.same_case:
+                words.append(f"{other.agent} has this case open")
+        return "; ".join(dict.fromkeys(words)) or None
 
     # -- reading --------------------------------------------------------------------------
 

@@ -157,3 +157,14 @@ class CaseState:
     @property
     def resolution_told(self) -> bool:
         return self.resolution_told_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Another agent at the same case or writing to the same customer, until `expires_at`."""
+
+    agent: str
+    case_id: int
+    activity: str  # "viewing" or "composing"
+    expires_at: datetime
+    same_case: bool

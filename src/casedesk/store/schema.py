@@ -132,6 +132,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX mail_drafts_case ON mail_drafts(case_id, id);
     """,
+    # 4: presence: who has which case open or is writing to its customer, for collision warnings.
+    """
+    CREATE TABLE presence (
+        agent TEXT NOT NULL,
+        session TEXT NOT NULL,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        activity TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (session, case_id)
+    );
+    CREATE INDEX presence_case ON presence(case_id, expires_at);
+    CREATE INDEX presence_customer ON presence(customer_id, expires_at);
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from casedesk.model import (
     DueReason,
     Event,
     EventKind,
+    Presence,
     Priority,
     Status,
     Urgency,
@@ -484,6 +485,57 @@ class Store:
             "due_since = :due_since, due_detail = :due_detail WHERE id = :id",
             [{"id": case_id, **_due_values(due)} for case_id, due in dues],
         )
+
+    # -- presence -------------------------------------------------------------------------
+
+    def set_presence(
+        self,
+        agent: str,
+        session: str,
+        case_id: int,
+        customer_id: int,
+        activity: str,
+        expires_at: datetime,
+    ) -> None:
+        self._execute(
+            "INSERT INTO presence(agent, session, case_id, customer_id, activity, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session, case_id) DO UPDATE SET "
+            "activity = excluded.activity, expires_at = excluded.expires_at",
+            (agent, session, case_id, customer_id, activity, to_text(expires_at)),
+        )
+
+    def clear_presence(self, session: str, case_id: int | None = None) -> None:
+        if case_id is None:
+            self._execute("DELETE FROM presence WHERE session = ?", (session,))
+        else:
+            self._execute(
+                "DELETE FROM presence WHERE session = ? AND case_id = ?", (session, case_id)
+            )
+
+    def purge_presence(self, before: datetime) -> None:
+        self._execute("DELETE FROM presence WHERE expires_at < ?", (to_text(before),))
+
+    def presence_near(
+        self, case_id: int, customer_id: int, now: datetime, session: str
+    ) -> list[Presence]:
+        """Other sessions at this case, or writing to this case's customer, not yet expired."""
+        rows = self._execute(
+            "SELECT agent, case_id, activity, expires_at FROM presence "
+            "WHERE session != :session AND expires_at > :now AND (case_id = :case OR "
+            "(customer_id = :customer AND activity = 'composing')) "
+            "ORDER BY activity = 'composing' DESC, agent",
+            {"session": session, "now": to_text(now), "case": case_id, "customer": customer_id},
+        ).fetchall()
+        return [
+            Presence(
+                row["agent"],
+                row["case_id"],
+                row["activity"],
+                from_text(row["expires_at"]),
+                row["case_id"] == case_id,
+            )
+            for row in rows
+        ]
 
     # -- integrity, backup, export -------------------------------------------------------
 
