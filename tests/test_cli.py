@@ -355,3 +355,16 @@ def test_store_path_from_platformdirs_by_default(cli, tmp_path, monkeypatch):
     monkeypatch.delenv("CASEDESK_DB")
     cli("new", "--customer", "a@example.com", "--title", "t")
     assert Path(tmp_path / "xdg-data" / "casedesk" / "casedesk.db").exists()
+
+
+def test_demo_events_option_makes_busier_histories(cli, tmp_path):
+    target = tmp_path / "busy.db"
+    assert (
+        cli(
+            "demo", "--db", str(target), "--cases", "300", "--events", "9000", "--no-open"
+        ).exit_code
+        == 0
+    )
+    with Store.open(target) as store:
+        events = store.counts()["events"]
+    assert 8000 < events < 10000

@@ -225,6 +225,9 @@ HOSTILE = (
 )
 
 
+NATURAL_EVENTS = 11.0  # events per case the default demo histories come to
+
+
 @dataclass
 class _Plan:
     """What happens to one demo case, step by step."""
@@ -235,10 +238,11 @@ class _Plan:
     now: datetime
     at: datetime
     events: list[Event]
+    pace: float = 1.0  # < 1 packs more events into the same time (bigger stores)
 
     def step(self, minimum: float = 0.1, maximum: float = 30.0) -> datetime | None:
         """Move time forward by a random number of hours; None once past now."""
-        self.at += timedelta(hours=self.rng.uniform(minimum, maximum))
+        self.at += timedelta(hours=self.rng.uniform(minimum, maximum) * self.pace)
         return self.at if self.at < self.now else None
 
     def add(
@@ -348,8 +352,14 @@ def build_demo(
     seed: int = 7,
     policy: Policy = DEFAULT_POLICY,
     progress: bool = False,
+    events: int | None = None,
 ) -> Path:
-    """Write a fresh demo store with `cases` cases to `path` (replacing a previous demo)."""
+    """Write a fresh demo store with `cases` cases to `path` (replacing a previous demo).
+
+    `events` asks for about that many events in all (longer, busier histories); by default a
+    case has about eleven.
+    """
+    per_case = max((events or cases * NATURAL_EVENTS) / cases, 3.0)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     rng = random.Random(seed)
@@ -371,7 +381,7 @@ def build_demo(
             for agent in agents:
                 store.remember_agent(agent, now - timedelta(days=400))
             for case_id in range(1, cases + 1):
-                batch.append(_demo_case(rng, case_id, now, agents, customers, policy))
+                batch.append(_demo_case(rng, case_id, now, agents, customers, policy, per_case))
                 if len(batch) >= 2000:
                     store.bulk_cases(batch)  # type: ignore[arg-type]
                     batch.clear()
@@ -392,16 +402,20 @@ def _demo_case(
     agents: list[str],
     customers: list[tuple[int, str, str]],
     policy: Policy,
+    per_case: float = 11.0,
 ) -> tuple[CaseState, list[Event], object]:
     long_case = case_id == 1 or case_id % 5000 == 0
     age_days = 120 if long_case else rng.expovariate(1 / 12)
     start = now - timedelta(days=min(age_days, 365), hours=rng.uniform(0, 24))
-    plan = _Plan(rng, agents, case_id, now, start, [])
+    pace = min(1.0, NATURAL_EVENTS / per_case)
+    plan = _Plan(rng, agents, case_id, now, start, [], pace)
     title, body = rng.choice(PROBLEMS)
     if case_id % 97 == 5:
         body = HOSTILE
     customer_id = rng.choice(customers)[0]
-    length = 498 if long_case else min(int(rng.expovariate(1 / 18)), 120)
+    ratio = per_case / NATURAL_EVENTS
+    mean = 18 * ratio * (1.15 if ratio > 1 else 1)  # longer histories are cut short more often
+    length = 498 if long_case else min(int(rng.expovariate(1 / mean)), int(mean * 7))
     if long_case:
         # A long-running case (~500 events) for the benchmarks: written into the far future,
         # then squeezed into the time the case has really been open.

@@ -141,6 +141,12 @@ def demo(
     ] = None,
     cases: Annotated[int, typer.Option(help="How many cases.", min=1)] = 300,
     seed: Annotated[int, typer.Option(help="Random seed, for the same store every time.")] = 7,
+    events: Annotated[
+        int | None,
+        typer.Option(
+            help="About how many events in all (default: about 11 a case).", show_default=False
+        ),
+    ] = None,
     rebuild: Annotated[bool, typer.Option(help="Build it again even if it exists.")] = False,
     open_: Annotated[
         bool,
@@ -157,8 +163,8 @@ def demo(
     real = paths.db_path(None)
     if path.resolve() == real.resolve() and real.exists() and db is None:
         raise StoreError(f"refusing to build the demo over your store {real}")
-    if rebuild or not path.exists() or cases != 300:
-        build_demo(path, cases=cases, seed=seed, progress=sys.stderr.isatty())
+    if rebuild or not path.exists() or cases != 300 or events:
+        build_demo(path, cases=cases, seed=seed, progress=sys.stderr.isatty(), events=events)
         say(f"casedesk: demo store with {cases} cases at {path}")
     else:
         say(f"casedesk: using the demo store at {path} (--rebuild to make it again)")
