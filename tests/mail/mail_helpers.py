@@ -131,7 +131,7 @@ class SmtpServer:
                     )
                     == login
                 )
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)
 
             kwargs.update(authenticator=authenticator, auth_required=True)
         self.controller = Controller(capture, hostname="127.0.0.1", port=self.port, **kwargs)

@@ -169,7 +169,9 @@ def tell(
     """Record that the customer was told something; resets what is due."""
     with open_desk(db, as_) as desk:
         when = parse_when(promise, desk.now()) if promise else None
-        desk.tell(case_id, text, channel, when)
+        from casedesk.mail.send import deliver_and_tell  # mails it when channel is email
+
+        deliver_and_tell(desk, case_id, text, channel, when)
         row = desk.case_row(case_id)
         due = (
             f"next update {relative(row.due.at, desk.now())} ({explain(row.due, desk.now())})"

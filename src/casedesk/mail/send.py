@@ -177,6 +177,7 @@ def _tls(server: Server) -> ssl.SSLContext:
 def _smtp_send(server: Server, message: EmailMessage) -> None:
     name = f"{server.host}:{server.port}"
     secret = password(server, "smtp")
+    phase = "connect"
     try:
         if server.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -188,7 +189,9 @@ def _smtp_send(server: Server, message: EmailMessage) -> None:
             if server.security == "starttls":
                 client.starttls(context=_tls(server))
             if server.user:
+                phase = "login"
                 client.login(server.user, secret or "")
+            phase = "send"
             client.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         code, reason = next(iter(exc.recipients.values()))
@@ -206,6 +209,8 @@ def _smtp_send(server: Server, message: EmailMessage) -> None:
             f"{name} refused the message: {exc.smtp_code} {_said(exc.smtp_error)}"
         ) from None
     except smtplib.SMTPServerDisconnected:
+        if phase == "login":
+            raise NotSent(f"{name} refused the login of {server.user} (hung up)") from None
         raise NotSent(f"{name} closed the connection before accepting the message") from None
     except smtplib.SMTPException as exc:
         raise NotSent(f"{name}: {exc}") from None

@@ -1,0 +1,196 @@
+"""Sending updates through a real SMTP server (aiosmtpd on loopback), and the round trip."""
+
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from mail_helpers import Capture, SmtpServer, free_port, make_mail
+
+from casedesk.desk import Desk
+from casedesk.mail.intake import Outcome, take_in
+from casedesk.mail.send import NotSent, deliver_and_tell
+from casedesk.model import Channel, EventKind, Status
+from casedesk.store.mail import MailStore
+
+FROM = 'from = "Help Desk <help@example.com>"'
+
+
+def smtp_config(port: int, extra: str = "") -> str:
+    return (
+        f'[mail]\n{FROM}\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        f"timeout = 5\n{extra}"
+    )
+
+
+def sent(server: SmtpServer, index: int = -1) -> email.message.EmailMessage:
+    return email.message_from_bytes(server.capture.received[index][2], policy=default)
+
+
+def test_update_is_sent_threaded_and_recorded_as_told(desk: Desk, config, smtp):
+    settings = config(smtp_config(smtp.port))
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    state = deliver_and_tell(desk, case_id, "We ordered a new printer.", settings=settings)
+
+    mail_from, rcpts, _ = smtp.capture.received[0]
+    assert (mail_from, rcpts) == ("help@example.com", ["bob@example.com"])
+    message = sent(smtp)
+    assert message["Subject"] == f"Re: Printer is on fire [#{case_id}]"
+    assert message["To"] == "Bob Stone <bob@example.com>"
+    assert message["In-Reply-To"] == "<m1@example.com>"
+    assert message["References"] == "<m1@example.com>"
+    assert message.get_content().strip() == "We ordered a new printer."
+
+    told = desk.events(case_id)[-1]
+    assert told.kind is EventKind.TOLD and told.channel is Channel.EMAIL
+    assert told.data["message_id"] == message["Message-ID"]
+    assert state.told_text == "We ordered a new printer." and state.status is Status.OPEN
+    assert MailStore(desk.store).drafts() == []
+
+
+def test_refused_recipient_keeps_a_draft_and_records_nothing(desk: Desk, config):
+    with SmtpServer(Capture(refuse_rcpt="550 5.1.1 no such user here")) as server:
+        settings = config(smtp_config(server.port))
+        case_id = take_in(desk, make_mail(), "t", settings).case_id
+        before = desk.store.event_count(case_id)
+        with pytest.raises(NotSent) as refused:
+            deliver_and_tell(desk, case_id, "Words worth keeping", settings=settings)
+    line = str(refused.value)
+    assert "\n" not in line
+    assert "550" in line and "no such user" in line and "draft 1" in line
+    assert desk.store.event_count(case_id) == before
+    assert desk.case_row(case_id).case.told_at is None
+    [draft] = MailStore(desk.store).drafts()
+    assert (draft.case_id, draft.text) == (case_id, "Words worth keeping")
+    assert "550" in draft.error
+
+
+def test_refused_message_keeps_a_draft(desk: Desk, config):
+    with SmtpServer(Capture(refuse_data="554 5.7.1 looks like spam")) as server:
+        settings = config(smtp_config(server.port))
+        case_id = take_in(desk, make_mail(), "t", settings).case_id
+        with pytest.raises(NotSent, match=r"554 5\.7\.1 looks like spam"):
+            deliver_and_tell(desk, case_id, "Hello", settings=settings)
+    assert desk.case_row(case_id).case.told_at is None
+    assert len(MailStore(desk.store).drafts(case_id)) == 1
+
+
+def test_server_down_keeps_a_draft_with_one_clear_line(desk: Desk, config, cli):
+    port = free_port()  # nothing listens here
+    settings = config(smtp_config(port))
+    take_in(desk, make_mail(), "t", settings)
+    result = cli("tell", "1", "We are on it")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert f"cannot reach the mail server 127.0.0.1:{port}" in result.stderr
+    assert "draft" in result.stderr
+    assert desk.store.case(1).told_at is None
+    drafts = cli("drafts", "--json")
+    assert [d["text"] for d in json.loads(drafts.stdout)] == ["We are on it"]
+
+
+def test_starttls_with_login_and_password_command(desk: Desk, config, tls_cert, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    with SmtpServer(Capture(), tls=tls_cert, login=("help", "s3cret")) as server:
+        settings = config(
+            f'[mail]\n{FROM}\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+            f'security = "starttls"\nuser = "help"\npassword_command = "cat {secret}"\n'
+            f'ca_file = "{tls_cert[0]}"\n'
+        )
+        case_id = take_in(desk, make_mail(), "t", settings).case_id
+        deliver_and_tell(desk, case_id, "Sent over TLS", settings=settings)
+        assert len(server.capture.received) == 1
+
+        secret.write_text("wrong\n")
+        with pytest.raises(NotSent, match="refused the login of help"):
+            deliver_and_tell(desk, case_id, "Second", settings=settings)
+
+
+def test_a_password_in_the_config_is_refused(config):
+    with pytest.raises(Exception, match="password_command"):
+        config('[smtp]\nhost = "x"\npassword = "hunter2"\n')
+
+
+def test_outbox_maildir_instead_of_smtp(desk: Desk, config, tmp_path: Path):
+    outbox = tmp_path / "outbox"
+    settings = config(f'[mail]\n{FROM}\noutbox = "{outbox}"\n')
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    deliver_and_tell(desk, case_id, "Via the outbox", settings=settings)
+    [message] = list(mailbox.Maildir(outbox, create=False))
+    assert message["In-Reply-To"] == "<m1@example.com>"
+    assert desk.case_row(case_id).case.told_text == "Via the outbox"
+
+
+def test_without_mail_config_tell_records_and_says_nothing_was_sent(cli, desk: Desk):
+    desk.new_case("Bob <bob@example.com>", "Printer")
+    result = cli("tell", "1", "Called and told")
+    assert result.exit_code == 0
+    assert "no mail was sent" in result.stderr
+    assert desk.store.case(1).told_text == "Called and told"
+
+
+def test_phone_channel_never_mails(cli, desk: Desk, config, smtp):
+    config(smtp_config(smtp.port))
+    desk.new_case("Bob <bob@example.com>", "Printer")
+    assert cli("tell", "1", "Rang him", "--channel", "phone").exit_code == 0
+    assert smtp.capture.received == []
+
+
+def test_customer_without_address_keeps_a_draft(desk: Desk, config, smtp):
+    settings = config(smtp_config(smtp.port))
+    desk.new_case("Walk-in Walter", "Broken screen", channel=Channel.WALK_IN)
+    with pytest.raises(NotSent, match="no email address"):
+        deliver_and_tell(desk, 1, "Ready for pickup", settings=settings)
+    assert MailStore(desk.store).drafts()[0].text == "Ready for pickup"
+
+
+def test_round_trip_customer_mail_reply_and_answer_stay_on_one_case(
+    desk: Desk, config, smtp, clock
+):
+    settings = config(smtp_config(smtp.port))
+    first = take_in(desk, make_mail(), "t", settings)
+    deliver_and_tell(desk, first.case_id, "Did you try turning it off?", settings=settings)
+    ours = sent(smtp)
+
+    # Our own mail coming back (a Bcc copy, a list) is not the customer writing.
+    assert take_in(desk, smtp.capture.received[0][2], "copy", settings).outcome is Outcome.OWN
+
+    clock.advance(hours=2)
+    reply = make_mail(
+        subject=ours["Subject"].replace("Re: ", "Re: Re: ", 1),
+        body=f"Yes, twice.\n\nOn Mon, Help Desk wrote:\n> {ours.get_content().strip()}\n",
+        message_id="<m2@example.com>",
+        in_reply_to=ours["Message-ID"],
+        references=f"{ours['References']} {ours['Message-ID']}",
+        to=ours["From"],
+    )
+    taken = take_in(desk, reply, "t", settings)
+    assert (taken.outcome, taken.case_id) == (Outcome.THREADED, first.case_id)
+    assert desk.case_row(first.case_id).case.inbound_at == clock.now
+
+    clock.advance(hours=1)
+    deliver_and_tell(desk, first.case_id, "Sending a technician.", settings=settings)
+    second = sent(smtp)
+    assert second["In-Reply-To"] == "<m2@example.com>"
+    assert second["References"].split() == [
+        "<m1@example.com>",
+        ours["Message-ID"],
+        "<m2@example.com>",
+    ]
+    # A reply with the references stripped still finds its case by the subject tag.
+    stripped = make_mail(subject=second["Subject"], message_id="<m3@example.com>")
+    assert take_in(desk, stripped, "t", settings).case_id == first.case_id
+    kinds = [e.kind for e in desk.events(first.case_id)]
+    assert kinds == [
+        EventKind.CREATED,
+        EventKind.TOLD,
+        EventKind.INBOUND,
+        EventKind.TOLD,
+        EventKind.INBOUND,
+    ]
+    assert desk.store.counts()["cases"] == 1
