@@ -19,7 +19,7 @@ async def settle(pilot: Any) -> None:
 Scenario = Callable[[Any], Awaitable[None]]
 
 
-def drive(app: CasedeskApp, scenario: Scenario, size: tuple[int, int] = (120, 40)) -> None:
+def drive(app: CasedeskApp, scenario: Scenario, size: tuple[int, int] = (100, 30)) -> None:
     """Run the app headless at `size` and play `scenario(pilot)` against it."""
 
     async def main() -> None:

@@ -81,7 +81,8 @@ class CaseScreen(CaseActions, Screen[None]):
         words = Text("In the customer's words: ", style="bold")
         words.append(printable(self.row.case.body or self.row.case.title))
         self.query_one("#problem", Static).update(words)
-        title = Text(f"Timeline — {len(self.events)} events", style="bold")
+        count = len(self.events)
+        title = Text(f"Timeline — {count} event{'' if count == 1 else 's'}", style="bold")
         title.append("   x fold/unfold · e unfold all · j/k move", style="dim")
         self.query_one("#timeline-title", Static).update(title)
 

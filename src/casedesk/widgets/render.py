@@ -115,7 +115,10 @@ def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
 
 def counts_line(counts: HeaderCounts, view: str, sort: str, shown: int, search: str) -> Text:
     line = Text()
-    line.append(f"{OVERDUE_MARK} {counts.overdue} overdue", style=LOUD if counts.overdue else "")
+    if counts.overdue:
+        line.append(f"{OVERDUE_MARK} {counts.overdue} overdue", style=LOUD)
+    else:
+        line.append("0 overdue")
     line.append(f" · {counts.due_today} due today · {counts.open} open · ")
     line.append(f"{counts.unassigned} unassigned", style="yellow" if counts.unassigned else "")
     line.append("   ")

@@ -1,0 +1,59 @@
+"""Snapshots of the queue, case and compose screens at a fixed size, time and store.
+
+Regenerate after an intended change with `pytest tests/tui --snapshot-update`, then look at the
+SVGs under tests/tui/__snapshots__/ before committing them.
+"""
+
+from __future__ import annotations
+
+from tui_helpers import settle
+
+SIZE = (100, 30)
+
+
+async def quiet(pilot) -> None:
+    """Wait for the paged rows, then drop the start-up nag so it does not cover them."""
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await settle(pilot)
+
+
+def test_queue_screen(snap_compare, make_app, seeded, clock):
+    clock.advance(hours=2, minutes=30)  # four customers overdue, one not yet
+    app = make_app()
+    assert snap_compare(app, terminal_size=SIZE, run_before=quiet, press=["2"])
+
+
+def test_case_screen_shows_customer_text_literally(snap_compare, make_app, seeded):
+    app = make_app()
+
+    async def open_hostile(pilot) -> None:
+        await quiet(pilot)
+        app.open_case(seeded["hostile"])
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_hostile)
+
+
+def test_case_screen_with_history(snap_compare, make_app, seeded):
+    app = make_app()
+
+    async def open_laptop(pilot) -> None:
+        await quiet(pilot)
+        app.open_case(seeded["laptop"])
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_laptop)
+
+
+def test_compose_screen(snap_compare, make_app, seeded):
+    app = make_app()
+
+    async def compose(pilot) -> None:
+        await quiet(pilot)
+        app.open_case(seeded["printer"])
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=compose)
