@@ -1,0 +1,158 @@
+"""End to end: the real `casedesk` console in a real terminal (tmux), typed through as a user.
+
+new case → tell → the customer answers → resolve → tell them → close, then the store is checked
+through the CLI's `show --json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+NOW = "2026-11-23T09:00:00+00:00"
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), one 120x40 window running a command."""
+
+    def __init__(self, tmux: str, env: dict[str, str]) -> None:
+        self.tmux = tmux
+        self.socket = f"casedesk-test-{uuid.uuid4().hex[:10]}"
+        self.env = env
+
+    def _run(self, *args: str) -> str:
+        return subprocess.run(
+            [self.tmux, "-L", self.socket, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=10,
+        ).stdout
+
+    def start(self, command: list[str]) -> None:
+        self._run("new-session", "-d", "-x", "120", "-y", "40", "--", *command)
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p")
+
+    def keys(self, *keys: str) -> None:
+        self._run("send-keys", *keys)
+        time.sleep(0.15)  # keys that arrive in one read with typed text can be taken as text
+
+    def type(self, text: str) -> None:
+        self._run("send-keys", "-l", text)
+        time.sleep(0.15)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            try:
+                screen = self.screen()
+            except subprocess.CalledProcessError:
+                screen = "(the console exited)"
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear on the screen:\n{screen}")
+
+    def wait_gone(self, text: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text not in self.screen():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} stayed on the screen:\n{self.screen()}")
+
+    def kill(self) -> None:
+        subprocess.run(
+            [self.tmux, "-L", self.socket, "kill-server"], capture_output=True, env=self.env
+        )
+
+
+def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
+    tmux = require_tool("tmux")
+    casedesk = str(Path(sys.executable).with_name("casedesk"))
+    db = tmp_path / "e2e.db"
+    env = {
+        **os.environ,
+        "CASEDESK_AGENT": "ann",
+        "CASEDESK_NOW": NOW,
+        "CASEDESK_DB": str(db),
+        "TERM": "xterm-256color",
+        "TZ": "UTC",
+    }
+    env.pop("TMUX", None)
+    term = Terminal(tmux, env)
+    try:
+        term.start([casedesk, "--db", str(db)])
+        term.wait_for("view: mine")
+
+        term.keys("N")
+        term.wait_for("New case")
+        term.type("Zoe Ek <zoe@example.com>")
+        term.keys("Tab")
+        term.type("Scanner saves blank pages")
+        term.keys("Tab")
+        term.type("Every page comes out blank since Monday.")
+        term.keys("C-s")
+        term.wait_for("Customer last heard: nothing yet")
+
+        term.keys("t")
+        term.wait_for("Tell the customer of #1")
+        term.keys("C-s")
+        term.wait_for("Customer last heard: 0s ago, by email, from ann")
+
+        term.keys("h")
+        term.wait_for("What the customer said")
+        term.type("Called back: still blank on the second tray.")
+        term.keys("C-s")
+        term.wait_for("still blank on the second tray")
+
+        term.keys("r")
+        term.wait_for("Resolve #1")
+        term.type("Cleaned the scanner glass and updated the driver.")
+        term.keys("C-s")
+        term.wait_for("Tell the customer of #1 now?")
+        term.keys("y")
+        term.wait_for("Good news about")
+        term.keys("C-s")
+        term.wait_for("Status: resolved")
+
+        term.keys("c")
+        term.wait_for("Close #1?")
+        term.keys("y")
+        term.wait_for("Status: closed")
+
+        term.keys("q")
+        term.wait_for("(the console exited)")
+    finally:
+        term.kill()
+
+    shown = subprocess.run(
+        [casedesk, "show", "1", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=True,
+    )
+    case = json.loads(shown.stdout)
+    assert case["status"] == "closed"
+    assert case["customer"]["email"] == "zoe@example.com"
+    assert case["resolution_told"] is True
+    assert case["resolution_summary"] == "Cleaned the scanner glass and updated the driver."
+    kinds = [e["kind"] for e in case["events"]]
+    assert kinds == ["created", "told", "inbound", "resolved", "told", "closed"]
+    assert case["events"][2]["text"] == "Called back: still blank on the second tray."
+    assert case["events"][4]["text"].startswith("Hello Zoe,")
