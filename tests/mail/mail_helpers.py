@@ -142,3 +142,78 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+@dataclass
+class Dovecot:
+    host: str
+    imap_port: int
+    imaps_port: int
+    user: str
+    password: str
+    ca_file: Path
+    log: Path
+
+    def client(self):
+        import imaplib
+
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        client = imaplib.IMAP4_SSL(self.host, self.imaps_port, ssl_context=context)
+        client.login(self.user, self.password)
+        return client
+
+
+DOVECOT_CONF = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+first_valid_uid = {uid}
+last_valid_uid = 0
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+auth_mechanisms = plain login
+auth_failure_delay = 0
+disable_plaintext_auth = yes
+mail_location = maildir:~/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {root}/passwd
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+def wait_for_port(port: int, seconds: float = 15.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.05)
+    return False
