@@ -1,0 +1,444 @@
+"""casedesk's speed figures, each beside its baseline measured in the same run.
+
+    python benchmarks/run.py                      # 100,000 cases / 2,000,000 events
+    python benchmarks/run.py --cases 10000        # a smaller store
+    python benchmarks/run.py --growth             # the interactive figures at 1k, 10k and 100k
+    python benchmarks/run.py --markdown out.md    # also write the table as Markdown
+
+Stores are built once with `casedesk demo` (fixed CASEDESK_NOW, so due times are the same every
+run) and cached in benchmarks/.cache/. Each figure is the median of several whole-process runs.
+TUI figures drive the real console in tmux, as a user's terminal would. These are benchmarks,
+not tests: nothing here gates the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+BIN = Path(sys.executable).parent
+CASEDESK = str(BIN / "casedesk")
+NOW = "2026-11-23T12:00:00+00:00"
+LONG_CASE = 5000  # demo stores give case #1 and every 5000th case about 500 events
+SEARCH = "battery charger light"
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    baseline: str = "—"
+    note: str = ""
+
+    def met(self) -> str:
+        if self.value is None:
+            return "n/a"
+        match = re.match(r"([<≥])\s*([\d.]+)", self.target)
+        if not match:
+            return ""
+        limit = float(match.group(2))
+        return (
+            "yes"
+            if (self.value < limit if match.group(1) == "<" else self.value >= limit)
+            else "NO"
+        )
+
+
+def env(db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CASEDESK_DB": str(db),
+        "CASEDESK_NOW": NOW,
+        "CASEDESK_AGENT": "ann",
+        "NO_COLOR": "1",
+        "XDG_CONFIG_HOME": str(CACHE / "config"),
+    }
+
+
+def store_for(cases: int, events: int, rebuild: bool = False) -> Path:
+    path = CACHE / f"store-{cases}-{events}.db"
+    if path.exists() and not rebuild:
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print(
+        f"building {cases:,} cases / ~{events:,} events (cached in {path.name})…", file=sys.stderr
+    )
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            CASEDESK,
+            "demo",
+            "--db",
+            str(path),
+            "--cases",
+            str(cases),
+            "--events",
+            str(events),
+            "--no-open",
+        ],
+        env=env(path),
+        check=True,
+    )
+    print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def median_ms(command: list[str], db: Path, runs: int, warmup: int = 2) -> float:
+    """Median wall time of a whole process, in milliseconds."""
+    times = []
+    for index in range(warmup + runs):
+        started = time.perf_counter()
+        subprocess.run(
+            command, env=env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
+        if index >= warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+# -- CLI figures ---------------------------------------------------------------------------
+
+
+def cli_figures(db: Path, runs: int) -> list[Figure]:
+    sqlite_ms = median_ms(python("import sqlite3"), db, runs)
+    task = taskwarrior_baseline(runs)
+    base = f"python -c 'import sqlite3': {sqlite_ms:.0f} ms" + (f"; {task}" if task else "")
+    raw_query = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        'c.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rank '
+        'LIMIT 50", (sys.argv[2],)).fetchall()'
+    )
+    raw_fts = median_ms([*python(raw_query), str(db), SEARCH], db, runs)
+    return [
+        Figure("casedesk nag", median_ms([CASEDESK, "nag"], db, runs), "ms", "< 60", base),
+        Figure(
+            "casedesk list --overdue --json (first 100)",
+            median_ms([CASEDESK, "list", "--overdue", "--json"], db, runs),
+            "ms",
+            "< 300",
+            base,
+        ),
+        Figure(
+            f"casedesk show {LONG_CASE} --json (500 events)",
+            median_ms([CASEDESK, "show", str(LONG_CASE), "--json"], db, runs),
+            "ms",
+            "< 300",
+            base,
+        ),
+        Figure(
+            f"casedesk search '{SEARCH}' (first page)",
+            median_ms([CASEDESK, "search", SEARCH, "--json"], db, runs),
+            "ms",
+            "< 300",
+            f"raw FTS5 query, whole process: {raw_fts:.0f} ms",
+        ),
+    ]
+
+
+def taskwarrior_baseline(runs: int) -> str:
+    """`task count` on 10,000 tasks, when Debian's taskwarrior is installed."""
+    if shutil.which("task") is None:
+        return ""
+    home = CACHE / "taskwarrior"
+    data = home / "data"
+    rc = home / "taskrc"
+    task_env = {**os.environ, "TASKRC": str(rc), "TASKDATA": str(data)}
+    if not (home / "ready").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\n")
+        tasks = "\n".join(
+            json.dumps(
+                {
+                    "description": f"task {n}",
+                    "status": "pending",
+                    "uuid": str(uuid.uuid4()),
+                    "entry": "20261101T000000Z",
+                }
+            )
+            for n in range(10_000)
+        )
+        subprocess.run(
+            ["task", "import", "-"],
+            input=tasks,
+            text=True,
+            env=task_env,
+            capture_output=True,
+            check=True,
+        )
+        (home / "ready").touch()
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(["task", "count"], env=task_env, capture_output=True, check=False)
+        times.append((time.perf_counter() - started) * 1000)
+    return f"taskwarrior 'task count' on 10k tasks: {statistics.median(times[1:]):.0f} ms"
+
+
+# -- TUI figures, in a real terminal (tmux) ------------------------------------------------
+
+
+class Terminal:
+    """A program in a detached tmux session, read through capture-pane."""
+
+    def __init__(self, command: list[str], db: Path, width: int = 120, height: int = 40) -> None:
+        self.socket = f"casedesk-bench-{uuid.uuid4().hex[:8]}"
+        self.started = time.perf_counter()
+        env_args = [
+            f"{k}={v}" for k, v in env(db).items() if k.startswith(("CASEDESK", "NO_COLOR", "XDG"))
+        ]
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "new-session",
+                "-d",
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                "env",
+                *env_args,
+                *command,
+            ],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        # -e keeps colours: a moving cursor changes only the highlight, not the text.
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "capture-pane", "-p", "-e"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def wait_for(self, ready: Callable[[str], bool], timeout: float = 30) -> float:
+        """Seconds from `started` until the screen satisfies `ready`."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if ready(self.screen()):
+                return time.perf_counter() - self.started
+            time.sleep(0.003)
+        raise TimeoutError(self.screen())
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "send-keys", *keys], check=True)
+
+    def rss_mb(self) -> float:
+        pid = subprocess.run(
+            ["tmux", "-L", self.socket, "display", "-p", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        children = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True)
+        pids = [pid, *children.stdout.split()]
+        return max(_rss_kb(p) for p in pids) / 1024
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+def _rss_kb(pid: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+QUEUE_READY = re.compile(r"\d+ cases")
+EMPTY_APP = (
+    "from textual.app import App\nfrom textual.widgets import Static\n"
+    "class Empty(App):\n    def compose(self):\n        yield Static('EMPTY-READY')\n"
+    "Empty().run()\n"
+)
+
+
+def queue_ready(screen: str) -> bool:
+    return bool(QUEUE_READY.search(screen)) and "#" in screen
+
+
+def tui_figures(db: Path, runs: int) -> list[Figure]:
+    if shutil.which("tmux") is None:
+        return [Figure("TUI figures", None, "", "", note="tmux is not installed")]
+    start_times, empty_times, key_times, open_times, rss = [], [], [], [], 0.0
+    for _ in range(runs):
+        terminal = Terminal([CASEDESK], db)
+        try:
+            start_times.append(terminal.wait_for(queue_ready) * 1000)
+            rss = max(rss, terminal.rss_mb())
+            key_times += scroll_repaint_ms(terminal, 15)
+            open_times.append(open_case_ms(terminal))
+        finally:
+            terminal.close()
+        terminal = Terminal([sys.executable, "-c", EMPTY_APP], db)
+        try:
+            empty_times.append(terminal.wait_for(lambda s: "EMPTY-READY" in s) * 1000)
+        finally:
+            terminal.close()
+    empty = statistics.median(empty_times)
+    return [
+        Figure(
+            "TUI queue interactive, from process start",
+            statistics.median(start_times),
+            "ms",
+            "< 1000",
+            f"empty Textual app: {empty:.0f} ms",
+        ),
+        Figure(
+            f"TUI open case #{LONG_CASE} (500 events)",
+            statistics.median(open_times),
+            "ms",
+            "< 100",
+            note="key press to the case screen drawn, tmux polling included",
+        ),
+        Figure(
+            "TUI key press to repaint, scrolling the queue",
+            statistics.median(key_times),
+            "ms",
+            "< 50",
+            note="tmux send-keys to changed screen",
+        ),
+        Figure("TUI resident memory", rss, "MB", "< 250"),
+    ]
+
+
+def scroll_repaint_ms(terminal: Terminal, presses: int) -> list[float]:
+    times = []
+    for _ in range(presses):
+        before = terminal.screen()
+        started = time.perf_counter()
+        terminal.keys("j")
+        deadline = started + 5
+        while time.perf_counter() < deadline and terminal.screen() == before:
+            time.sleep(0.001)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def open_case_ms(terminal: Terminal) -> float:
+    """Jump to the long case through the command palette, then time enter → case drawn."""
+    terminal.keys("C-p")
+    time.sleep(0.3)
+    terminal.keys(f"#{LONG_CASE}")
+    time.sleep(0.6)
+    started = time.perf_counter()
+    terminal.keys("Enter")
+    marker = f"#{LONG_CASE} "
+    deadline = started + 10
+    while time.perf_counter() < deadline:
+        screen = terminal.screen()
+        if "Timeline" in screen and marker in screen:
+            return (time.perf_counter() - started) * 1000
+        time.sleep(0.002)
+    return float("nan")
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+
+def mail_figure() -> Figure:
+    script = HERE / "mail_import.py"
+    if not script.exists():
+        return Figure(
+            "mail import", None, "msg/s", "≥ 200", note="benchmarks/mail_import.py not present"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run(
+            [sys.executable, str(script), "--messages", "10000", "--workdir", tmp, "--json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    try:
+        rate = float(json.loads(result.stdout.strip().splitlines()[-1])["messages_per_second"])
+    except (ValueError, KeyError, IndexError, json.JSONDecodeError):
+        return Figure(
+            "mail import (10,000 messages)",
+            None,
+            "msg/s",
+            "≥ 200",
+            note=(result.stderr or result.stdout).strip()[-200:],
+        )
+    return Figure("mail import (10,000 messages)", rate, "msg/s", "≥ 200")
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def table(figures: list[Figure], title: str) -> str:
+    rows = [
+        f"### {title}",
+        "",
+        "| figure | median | target | met | baseline, same run | note |",
+        "| --- | ---: | --- | --- | --- | --- |",
+    ]
+    for f in figures:
+        value = "—" if f.value is None else f"{f.value:,.0f} {f.unit}"
+        rows.append(
+            f"| {f.name} | {value} | {f.target} {f.unit if f.value is not None else ''}"
+            f" | {f.met()} | {f.baseline} | {f.note} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--events", type=int, help="default: 20 a case")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--growth", action="store_true", help="the interactive figures at 1k, 10k and 100k cases"
+    )
+    parser.add_argument("--no-tui", action="store_true")
+    parser.add_argument("--no-mail", action="store_true")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+
+    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    output = [f"casedesk benchmarks — {machine}\n"]
+    sizes = [1_000, 10_000, args.cases] if args.growth else [args.cases]
+    for cases in sizes:
+        db = store_for(cases, args.events or cases * 20, args.rebuild)
+        figures = cli_figures(db, args.runs)
+        if not args.no_tui:
+            figures += tui_figures(db, max(3, args.runs // 2))
+        if not args.no_mail and cases == sizes[-1]:
+            figures.append(mail_figure())
+        text = table(figures, f"{cases:,} cases")
+        print(text)
+        output.append(text)
+    if args.markdown:
+        args.markdown.write_text("\n".join(output))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
