@@ -292,3 +292,12 @@ def test_a_store_made_before_mail_migrates_and_keeps_its_cases(tmp_path: Path):
         with store.transaction():
             mail.quarantine(b"x", "test", "here", T0)
         assert len(mail.quarantined()) == 1
+
+
+def test_import_format_jsonl_loads_a_store_export(cli, desk: Desk, tmp_path: Path):
+    desk.new_case("Bob <bob@example.com>", "Printer")
+    dump = tmp_path / "dump.jsonl"
+    assert cli("export", dump).exit_code == 0
+    result = cli("import", "--format", "jsonl", "--json", "--db", tmp_path / "fresh.db", dump)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["events"] == 1

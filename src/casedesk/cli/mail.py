@@ -21,6 +21,22 @@ from casedesk.safetext import one_line, printable
 # name → handler(paths, db, as_, json_). Mail formats come from casedesk.mail.sources.FORMATS.
 OTHER_IMPORTERS: dict[str, Callable[[list[Path], Path | None, str | None, bool], None]] = {}
 
+
+def _import_jsonl(paths: list[Path], db: Path | None, as_: str | None, json_: bool) -> None:
+    """`import --format jsonl FILE`: a store's export (casedesk export), into an empty store."""
+    from casedesk.cli.admin import import_jsonl
+
+    if len(paths) != 1:
+        raise InvalidInput("--format jsonl takes one file (or - for stdin)")
+    counts = import_jsonl(paths[0], db, as_)
+    if json_:
+        print_json(counts)
+    else:
+        say("casedesk: imported " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+
+
+OTHER_IMPORTERS["jsonl"] = _import_jsonl
+
 _PROGRESS_FROM = 20  # fewer messages than this finish before a bar is worth drawing
 
 
@@ -48,7 +64,7 @@ def import_(
         str,
         typer.Option(
             "--format",
-            help="auto (default: by content), maildir, mbox or eml.",
+            help="auto (mail, by content), maildir, mbox, eml; jsonl: a `casedesk export`.",
             callback=_check_format,
         ),
     ] = "auto",
@@ -56,7 +72,10 @@ def import_(
     as_: AsOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Take mail in: each message opens a case or joins its thread; bad mail is quarantined."""
+    """Take mail in: each message opens a case or joins its thread; bad mail is quarantined.
+
+    With --format jsonl it loads a `casedesk export` into an empty store instead.
+    """
     if format_ in OTHER_IMPORTERS:
         OTHER_IMPORTERS[format_](paths, db, as_, json_)
         return
