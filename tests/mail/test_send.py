@@ -92,6 +92,16 @@ def test_server_down_keeps_a_draft_with_one_clear_line(desk: Desk, config, cli):
     drafts = cli("drafts", "--json")
     assert [d["text"] for d in json.loads(drafts.stdout)] == ["We are on it"]
 
+    # The server is back: the kept draft goes out and only now counts as told.
+    with SmtpServer(Capture()) as server:
+        config(smtp_config(server.port))
+        sent_again = cli("drafts", "--send", "1")
+        assert sent_again.exit_code == 0, sent_again.stderr
+        assert len(server.capture.received) == 1
+    assert desk.store.case(1).told_text == "We are on it"
+    assert json.loads(cli("drafts", "--json").stdout) == []
+    assert cli("drafts", "--send", "1").exit_code == 1  # already sent
+
 
 def test_starttls_with_login_and_password_command(desk: Desk, config, tls_cert, tmp_path):
     secret = tmp_path / "secret"

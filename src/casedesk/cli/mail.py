@@ -243,13 +243,24 @@ def quarantine_retry(
 
 @app.command()
 def drafts(
+    send: Annotated[
+        int | None,
+        typer.Option("--send", help="Send this draft now (recorded as told once accepted)."),
+    ] = None,
     db: DbOption = None,
     as_: AsOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Updates that failed to send, kept so nothing typed is lost."""
+    """Updates that failed to send, kept so nothing typed is lost; --send ID tries again."""
     from casedesk.store.mail import MailStore
 
+    if send is not None:
+        from casedesk.mail.send import send_draft
+
+        with open_desk(db, as_) as desk:
+            state = send_draft(desk, send)
+        say(f"#{state.id}: draft {send} sent and recorded as told")
+        return
     with open_desk(db, as_) as desk:
         rows = MailStore(desk.store).drafts()
     if json_:

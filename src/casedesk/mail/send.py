@@ -32,6 +32,17 @@ class NotSent(CasedeskError):
     """The mail did not go out; the message says why and where the text was kept."""
 
 
+def send_draft(desk: Desk, draft_id: int, settings: MailSettings | None = None) -> CaseState:
+    """Try a kept draft again; on success it is recorded as told like any update."""
+    draft = MailStore(desk.store).draft(draft_id)
+    if draft is None or draft.sent_at is not None:
+        raise InvalidInput(f"no unsent draft {draft_id}")
+    promise = clock.from_text(draft.promise) if draft.promise else None
+    return deliver_and_tell(
+        desk, draft.case_id, draft.text, Channel.EMAIL, promise, settings, draft_id=draft_id
+    )
+
+
 def deliver_and_tell(
     desk: Desk,
     case_id: int,
@@ -39,8 +50,12 @@ def deliver_and_tell(
     channel: Channel = Channel.EMAIL,
     promise: datetime | None = None,
     settings: MailSettings | None = None,
+    draft_id: int | None = None,
 ) -> CaseState:
-    """Tell the customer: by mail when the channel is email and mail is set up, else record it."""
+    """Tell the customer: by mail when the channel is email and mail is set up, else record it.
+
+    `draft_id` sends a kept draft again instead of saving the text as a new one.
+    """
     if channel is not Channel.EMAIL:
         return desk.tell(case_id, text, channel, promise)
     if not text or not text.strip():
@@ -61,8 +76,9 @@ def deliver_and_tell(
     mail = MailStore(desk.store)
     row = desk.case_row(case_id)  # unknown case → CaseNotFound before a draft is made
     promise_text = clock.to_text(promise) if promise else None
-    with desk.store.transaction():
-        draft_id = mail.add_draft(case_id, desk.actor, desk.now(), text, promise_text)
+    if draft_id is None:
+        with desk.store.transaction():
+            draft_id = mail.add_draft(case_id, desk.actor, desk.now(), text, promise_text)
     try:
         message = compose(
             desk, mail, row.case, row.customer.name, row.customer.email, text, settings
@@ -73,7 +89,7 @@ def deliver_and_tell(
             mail.draft_failed(draft_id, str(exc))
         raise NotSent(
             f"not sent: {exc}. Nothing was recorded as told; your text is kept as draft "
-            f"{draft_id} (`casedesk drafts`)"
+            f"{draft_id} (`casedesk drafts`, `casedesk drafts --send {draft_id}`)"
         ) from None
 
     now = desk.now()
