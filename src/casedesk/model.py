@@ -65,6 +65,12 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     SNOOZED = "snoozed"
+    SUBTASK_ADDED = "subtask-added"  # a piece of the work for a team or agent
+    SUBTASK_DONE = "subtask-done"
+    LINKED = "linked"  # linked to a problem (data: problem, previous)
+    UNLINKED = "unlinked"
+    CUSTOMER_MOVED = "customer-moved"  # duplicate customers merged (data: customer_id, previous)
+    CHECK_IN_DISMISSED = "check-in-dismissed"  # no "is it still working?" needed
 
     @property
     def direction(self) -> str:
@@ -86,6 +92,7 @@ class DueReason(StrEnum):
     RESOLUTION = "resolution-notice"
     CHASE = "chase"
     SNOOZE = "snooze"
+    CHECK_IN = "check-in"  # resolution told: ask whether it is still working
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +160,10 @@ class CaseState:
     close_override: str | None = None
     snooze_until: datetime | None = None
     snooze_reason: str | None = None
+    problem_id: int | None = None
+    subtasks_total: int = 0
+    subtasks_done: int = 0
+    check_in_ended_at: datetime | None = None  # told again after the resolution, or dismissed
 
     @property
     def resolution_told(self) -> bool:

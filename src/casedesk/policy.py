@@ -20,6 +20,9 @@ DEFAULT_POLICY_TOML = """\
 resolution_notice = "2h"
 # Waiting on the customer: chase them after this long.
 chase = "72h"
+# After the resolution was told, ask "is it still working?" this much later: a duration, or
+# true for 3 days; "off" (the default) never asks.
+check_in = "off"
 # The customer's own urgency at these levels halves the periodic-update interval.
 halve_periodic_for_urgency = ["high", "critical"]
 
@@ -83,6 +86,7 @@ class Policy:
         default_factory=lambda: frozenset({Urgency.HIGH, Urgency.CRITICAL})
     )
     source: str = "built-in defaults"
+    check_in: timedelta | None = None  # None: no check-in after a resolution (the default)
 
     def periodic_for(self, priority: Priority, urgency: Urgency) -> timedelta:
         interval = self.periodic_update[priority]
@@ -98,6 +102,7 @@ class Policy:
             f"rn={self.resolution_notice.total_seconds()}",
             f"ch={self.chase.total_seconds()}",
             "hv=" + ",".join(sorted(self.halve_periodic_for)),
+            f"ci={self.check_in.total_seconds() if self.check_in else 'off'}",
         ]
         return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
 
@@ -134,9 +139,21 @@ def policy_from_toml(text: str, source: str) -> Policy:
             chase=parse_duration(merged["chase"], "chase"),
             halve_periodic_for=halve,
             source=source,
+            check_in=_check_in(merged["check_in"]),
         )
     except PolicyError as exc:
         raise PolicyError(f"{source}: {exc}") from None
+
+
+CHECK_IN_DAYS = 3  # `check_in = true`
+
+
+def _check_in(value: object) -> timedelta | None:
+    if value is True:
+        return timedelta(days=CHECK_IN_DAYS)
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "never")):
+        return None
+    return parse_duration(value, "check_in")
 
 
 DEFAULT_POLICY = policy_from_toml(DEFAULT_POLICY_TOML, "built-in defaults")

@@ -55,6 +55,9 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
         resolution_told = state.resolution_told_at
         if state.status is Status.RESOLVED and resolution_told is None:
             resolution_told = event.at
+        check_in_ended = state.check_in_ended_at
+        if state.resolution_told_at is not None and not state.status.is_active:
+            check_in_ended = check_in_ended or event.at  # the check-in was this update
         return replace(
             state,
             status=Status.OPEN if state.status is Status.NEW else state.status,
@@ -66,6 +69,7 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
             resolution_told_at=resolution_told,
             snooze_until=None,
             snooze_reason=None,
+            check_in_ended_at=check_in_ended,
         )
     if kind is EventKind.ASSIGNED:
         owner = d.get("owner")
@@ -86,6 +90,7 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
             waiting_since=None,
             snooze_until=None,
             snooze_reason=None,
+            check_in_ended_at=None,
         )
     if kind is EventKind.CLOSED:
         return replace(
@@ -105,9 +110,22 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
             resolution_told_at=None,
             close_override=None,
             waiting_since=None,
+            check_in_ended_at=None,
         )
     if kind is EventKind.SNOOZED:
         return replace(state, snooze_until=_opt_time(d["until"]), snooze_reason=event.text)
+    if kind is EventKind.SUBTASK_ADDED:
+        return replace(state, subtasks_total=state.subtasks_total + 1)
+    if kind is EventKind.SUBTASK_DONE:
+        return replace(state, subtasks_done=state.subtasks_done + 1)
+    if kind is EventKind.LINKED:
+        return replace(state, problem_id=int(d["problem"]))
+    if kind is EventKind.UNLINKED:
+        return replace(state, problem_id=None)
+    if kind is EventKind.CUSTOMER_MOVED:
+        return replace(state, customer_id=int(d["customer_id"]))
+    if kind is EventKind.CHECK_IN_DISMISSED:
+        return replace(state, check_in_ended_at=state.check_in_ended_at or event.at)
     return state  # notes change nothing but the version
 
 

@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # the nag imports this module and must not pay for loading TO
 def due_candidates(case: CaseState, policy: Policy) -> list[Due]:
     """Every rule that applies to the case, before snooze; the earliest of them wins."""
     if case.status is Status.CLOSED:
-        return []
+        return _check_in_due(case, policy)  # closing does not cancel the check-in
     if case.status is Status.RESOLVED:
-        candidates: list[Due] = []
+        candidates: list[Due] = _check_in_due(case, policy)
         if case.resolved_at is not None and not case.resolution_told:
             candidates.append(
                 Due(
@@ -69,6 +69,15 @@ def due_candidates(case: CaseState, policy: Policy) -> list[Due]:
     if case.promise_at is not None and case.told_at is not None:
         candidates.append(Due(max(case.promise_at, case.told_at), DueReason.PROMISE, case.told_at))
     return candidates
+
+
+def _check_in_due(case: CaseState, policy: Policy) -> list[Due]:
+    """The resolution was told: some days later, ask whether it is still working."""
+    interval = getattr(policy, "check_in", None)
+    if interval is None or case.resolution_told_at is None or case.check_in_ended_at is not None:
+        return []
+    told = case.resolution_told_at
+    return [Due(told + interval, DueReason.CHECK_IN, told)]
 
 
 def _reply_due(case: CaseState, policy: Policy) -> list[Due]:

@@ -16,6 +16,7 @@ _REASON_WORDS = {
     "resolution-notice": "resolved — customer not told",
     "chase": "chase the customer",
     "snooze": "snoozed",
+    "check-in": "check in: is it still working?",
 }
 
 
@@ -44,6 +45,7 @@ def explain_parts(reason: str, at: datetime, since: datetime, detail: str, now: 
         "resolution-notice": "resolved — customer not told",
         "chase": f"waiting on customer for {waited} — chase",
         "snooze": f"snooze ended ({detail})",
+        "check-in": f"fixed {waited} ago — ask if it still works",
     }
     return overdue[reason]
 

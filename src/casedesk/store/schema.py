@@ -146,6 +146,61 @@ MIGRATIONS: list[str] = [
     CREATE INDEX presence_case ON presence(case_id, expires_at);
     CREATE INDEX presence_customer ON presence(customer_id, expires_at);
     """,
+    # 5: sub-task counts, problem links and check-ins on the case projection; problems; similar-
+    # text search (porter stemming) over cases and problems; customer notes and merges.
+    """
+    ALTER TABLE cases ADD COLUMN problem_id INTEGER;
+    ALTER TABLE cases ADD COLUMN subtasks_total INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cases ADD COLUMN subtasks_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cases ADD COLUMN check_in_ended_at TEXT;
+    CREATE INDEX cases_problem ON cases(problem_id) WHERE problem_id IS NOT NULL;
+    CREATE TABLE problems (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_by TEXT,
+        summary TEXT
+    );
+    CREATE VIRTUAL TABLE problems_fts USING fts5(
+        title, description, content='problems', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER problems_fts_add AFTER INSERT ON problems BEGIN
+        INSERT INTO problems_fts(rowid, title, description)
+        VALUES (new.id, new.title, new.description);
+    END;
+    CREATE TRIGGER problems_fts_change AFTER UPDATE OF title, description ON problems BEGIN
+        INSERT INTO problems_fts(problems_fts, rowid, title, description)
+        VALUES ('delete', old.id, old.title, old.description);
+        INSERT INTO problems_fts(rowid, title, description)
+        VALUES (new.id, new.title, new.description);
+    END;
+    CREATE VIRTUAL TABLE similar_fts USING fts5(
+        title, body, content='cases', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER similar_fts_add AFTER INSERT ON cases BEGIN
+        INSERT INTO similar_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END;
+    INSERT INTO similar_fts(similar_fts) VALUES ('rebuild');
+    CREATE TABLE customer_notes (
+        id INTEGER PRIMARY KEY,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX customer_notes_customer ON customer_notes(customer_id, id);
+    CREATE TABLE customer_merges (
+        merged_id INTEGER PRIMARY KEY REFERENCES customers(id),
+        into_id INTEGER NOT NULL REFERENCES customers(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL
+    );
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -49,6 +49,16 @@ class CaseRow:
     case: CaseState
     customer: Customer
     due: Due | None
+    problem: ProblemRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRef:
+    """The problem a case is linked to, with how many cases it affects (the evidence)."""
+
+    id: int
+    title: str
+    affected: int
 
 
 def _state_from_row(row: sqlite3.Row) -> CaseState:
@@ -134,9 +144,28 @@ def _customer_from_row(row: sqlite3.Row, prefix: str = "") -> Customer:
 
 
 _ROW_SELECT = """
-    SELECT cases.*, customers.id AS cu_id, customers.name AS cu_name, customers.email AS cu_email
+    SELECT cases.*, customers.id AS cu_id, customers.name AS cu_name, customers.email AS cu_email,
+           problems.title AS pr_title,
+           (SELECT count(*) FROM cases AS linked WHERE linked.problem_id = cases.problem_id)
+               AS pr_affected
     FROM cases JOIN customers ON customers.id = cases.customer_id
+    LEFT JOIN problems ON problems.id = cases.problem_id
 """
+
+
+def _more_filters(
+    where: str, params: list[Any], problem_id: int | None, closed_when_due: bool
+) -> tuple[str, list[Any]]:
+    """The problem and check-in filters, laid over `Store._filters`' WHERE clause."""
+    if closed_when_due and where.startswith(" WHERE cases.status IN ("):
+        # the status clause comes first: widen it to closed cases with something still due
+        head, _, rest = where.partition(")")
+        where = f"{head}) OR (cases.status = 'closed' AND cases.due_at IS NOT NULL)){rest}"
+        where = where.replace(" WHERE cases.status IN (", " WHERE (cases.status IN (", 1)
+    if problem_id is not None:
+        where += (" AND " if where else " WHERE ") + "cases.problem_id = ?"
+        params = [*params, problem_id]
+    return where, params
 
 
 class Store:
@@ -255,7 +284,7 @@ class Store:
                 "SELECT id, name, email FROM customers WHERE email = ?", (email,)
             ).fetchone()
             if row:
-                return _customer_from_row(row)
+                return self._merged_target(_customer_from_row(row))
         cursor = self._execute(
             "INSERT INTO customers(name, email, created_at) VALUES (?, ?, ?)",
             (name, email or None, to_text(at)),
@@ -281,6 +310,18 @@ class Store:
         if row is None:
             raise CustomerNotFound(key)
         return _customer_from_row(row)
+
+    def _merged_target(self, customer: Customer) -> Customer:
+        """A duplicate merged into another customer stands for that one (new cases go there)."""
+        seen = {customer.id}
+        while True:
+            row = self._execute(
+                "SELECT into_id FROM customer_merges WHERE merged_id = ?", (customer.id,)
+            ).fetchone()
+            if row is None or row[0] in seen:
+                return customer
+            seen.add(row[0])
+            customer = self.customer(row[0])
 
     def customer_notes(self, customer_id: int) -> str:
         row = self._execute("SELECT notes FROM customers WHERE id = ?", (customer_id,)).fetchone()
@@ -315,7 +356,12 @@ class Store:
         return self._case_row(row)
 
     def _case_row(self, row: sqlite3.Row) -> CaseRow:
-        return CaseRow(_state_from_row(row), _customer_from_row(row, "cu_"), _due_from_row(row))
+        problem = None
+        if row["problem_id"] is not None:
+            problem = ProblemRef(row["problem_id"], row["pr_title"] or "", row["pr_affected"])
+        return CaseRow(
+            _state_from_row(row), _customer_from_row(row, "cu_"), _due_from_row(row), problem
+        )
 
     def insert_case(self, state: CaseState, due: Due | None) -> None:
         values = _state_to_values(state, due)
@@ -395,9 +441,14 @@ class Store:
         ids: Sequence[int] | None = None,
         limit: int | None = 100,
         offset: int = 0,
+        problem_id: int | None = None,
+        closed_when_due: bool = False,
     ) -> list[CaseRow]:
-        """Cases in queue order: most overdue first, then by due time, undated last."""
+        """Cases in queue order: most overdue first, then by due time, undated last.
+
+        `closed_when_due` adds closed cases that still have something due (a check-in)."""
         where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, ids)
+        where, params = _more_filters(where, params, problem_id, closed_when_due)
         sql = _ROW_SELECT + where + " ORDER BY cases.due_at IS NULL, cases.due_at, cases.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -412,8 +463,11 @@ class Store:
         unassigned: bool = False,
         due_before: datetime | None = None,
         customer_id: int | None = None,
+        problem_id: int | None = None,
+        closed_when_due: bool = False,
     ) -> int:
         where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, None)
+        where, params = _more_filters(where, params, problem_id, closed_when_due)
         return self._execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
 
     @staticmethod
@@ -476,7 +530,10 @@ class Store:
     # -- due times ------------------------------------------------------------------------
 
     def active_states(self) -> Iterator[CaseState]:
-        for row in self._execute("SELECT * FROM cases WHERE status != 'closed'"):
+        """Cases that can have something due: not closed, or closed after a told resolution."""
+        for row in self._execute(
+            "SELECT * FROM cases WHERE status != 'closed' OR resolution_told_at IS NOT NULL"
+        ):
             yield _state_from_row(row)
 
     def set_due_many(self, dues: Sequence[tuple[int, Due | None]]) -> None:
