@@ -301,3 +301,19 @@ def test_import_format_jsonl_loads_a_store_export(cli, desk: Desk, tmp_path: Pat
     result = cli("import", "--format", "jsonl", "--json", "--db", tmp_path / "fresh.db", dump)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["events"] == 1
+
+
+def test_long_imports_draw_a_progress_bar_on_a_terminal(desk: Desk, settings, monkeypatch):
+    from rich.console import Console
+
+    import casedesk.cli.mail as cli_mail
+    from casedesk.mail.sources import RawMail
+
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        cli_mail, "console", lambda stderr=False: Console(file=screen, force_terminal=True)
+    )
+    messages = [RawMail(make_mail(message_id=f"<p{n}@x>"), f"m{n}") for n in range(25)]
+    summary = cli_mail._with_progress(desk, iter(messages), len(messages), settings)
+    assert summary.total == 25
+    assert "importing" in screen.getvalue()

@@ -203,3 +203,11 @@ def test_tag_joins_only_an_existing_case():
     assert choose_thread((), {}, 9, {9}).case_id == 9
     assert choose_thread((), {}, 9, set()) == choose_thread((), {}, None, set())
     assert choose_thread((), {}, 9, set()).via is Via.NEW
+
+
+def test_fold_splits_an_event_text_for_the_timeline():
+    from casedesk.mail.quote import fold
+
+    text = "Yes.\n\nOn Mon, Ann wrote:\n> Did it work?\n"
+    assert fold(text, quote_start(text)) == ("Yes.", "On Mon, Ann wrote:\n> Did it work?\n")
+    assert fold("plain", None) == ("plain", "")
