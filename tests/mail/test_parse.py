@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from mail_helpers import make_mail
 
 from casedesk.mail.parse import Unreadable, content_hash, decode_bytes, decode_header, parse
@@ -211,3 +213,41 @@ def test_fold_splits_an_event_text_for_the_timeline():
     text = "Yes.\n\nOn Mon, Ann wrote:\n> Did it work?\n"
     assert fold(text, quote_start(text)) == ("Yes.", "On Mon, Ann wrote:\n> Did it work?\n")
     assert fold("plain", None) == ("plain", "")
+
+
+def test_raw_8bit_sender_and_message_id_are_stored_as_text():
+    raw = (
+        "From: Jürgen Müller <jürgen@exämple.de>\nMessage-ID: <ü1@exämple.de>\n"
+        "To: help@example.com\nSubject: x\n\nbody\n"
+    ).encode()
+    mail = parse(raw)
+    assert (mail.from_name, mail.from_address) == ("Jürgen Müller", "jürgen@exämple.de")
+    assert mail.message_id == "<ü1@exämple.de>"
+    mail.message_id.encode("utf-8")  # no lone surrogates left to break the store
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(
+    base=st.sampled_from(
+        [
+            make_mail(),
+            make_mail(body=None, html="<p>hi</p>", attachments=[("a.txt", "text/plain", b"x")]),
+            make_mail(in_reply_to="<a@x>", references="<a@x> <b@x>"),
+        ]
+    ),
+    cut=st.integers(min_value=0, max_value=2000),
+    noise=st.binary(max_size=64),
+    at=st.integers(min_value=0, max_value=2000),
+)
+def test_mangled_mail_parses_to_storable_text_or_says_why(base, cut, noise, at):
+    raw = base[:cut] if cut < len(base) else base
+    raw = raw[:at] + noise + raw[at:]
+    try:
+        mail = parse(raw)
+    except Unreadable as exc:
+        assert str(exc)
+        return
+    for text in (mail.message_id, mail.subject, mail.from_name, mail.from_address, mail.text):
+        text.encode("utf-8")
+    for attachment in mail.attachments:
+        attachment.filename.encode("utf-8")

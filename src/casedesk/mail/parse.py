@@ -132,9 +132,7 @@ def decode_header(value: str | None) -> str:
     if not value:
         return ""
     value = str(value)
-    if _SURROGATES.search(value):
-        # Raw 8-bit bytes in a header (no RFC 2047): guess their charset like a body's.
-        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    value = _no_surrogates(value)
     try:
         parts = email.header.decode_header(value)
     except Exception:  # the stdlib raises odd things on odd words; keep the raw text
@@ -155,8 +153,15 @@ def _raw_header(msg: Message, name: str) -> str:
     wanted = name.lower()
     for key, value in msg.raw_items():
         if key.lower() == wanted:
-            return str(value)
+            return _no_surrogates(str(value))
     return ""
+
+
+def _no_surrogates(value: str) -> str:
+    """Raw 8-bit bytes in a header (no RFC 2047), read as UTF-8 or cp1252 like a body."""
+    if _SURROGATES.search(value):
+        return decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    return value
 
 
 def _header(msg: Message, name: str) -> str:
@@ -269,7 +274,7 @@ def _parse(raw: bytes) -> ParsedMail:
             headers, subject, from_address, msg.get_content_type().lower()
         ),
         casedesk_case=int(case_header) if case_header.isdigit() else None,
-        to=tuple(a for _, a in email.utils.getaddresses(msg.get_all("To", [])) if a),
+        to=tuple(a for _, a in email.utils.getaddresses([_raw_header(msg, "To")]) if a),
     )
 
 
