@@ -18,6 +18,7 @@ from casedesk.errors import CasedeskError
 from casedesk.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.rules import humanize
 from casedesk.safetext import one_line
+from casedesk.screens import STYLESHEETS
 from casedesk.store import Store, views
 from casedesk.store.views import ChangeWatcher
 
@@ -25,12 +26,14 @@ T = TypeVar("T")
 
 POLL_SECONDS = 1.0  # live refresh: another agent's change shows within 2 s
 NAG_MAX_LISTED = 5
+TICK_SECONDS = 30.0  # repaint "in 2h" / "3h overdue" as time passes
 
 
 class CasedeskApp(App[None]):
     TITLE = "casedesk"
     BINDINGS = keys.APP
     COMMANDS = App.COMMANDS | {ActionCommands, CaseJumpCommands}
+    CSS_PATH = STYLESHEETS
     CSS = """
     Toast { max-width: 70; }
     """
@@ -103,6 +106,7 @@ class CasedeskApp(App[None]):
         self.push_screen(QueueScreen())
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll)
+            self.set_interval(TICK_SECONDS, self.tick)
         self._nag_summary()
 
     def on_unmount(self) -> None:
@@ -116,12 +120,26 @@ class CasedeskApp(App[None]):
             self._refresh_screen()
         self.check_overdue()
 
+    def tick(self) -> None:
+        tick = getattr(self.screen, "tick", None)
+        if tick is not None:
+            tick()
+
     # -- the nag --------------------------------------------------------------------------
 
     def _nag_summary(self) -> None:
         now = self.desk.now()
         self._nag_checked = now
+        self.run_worker(
+            lambda: self._summarize_overdue(now), thread=True, group="nag", exit_on_error=False
+        )
+
+    def _summarize_overdue(self, now: datetime) -> None:
+        """On start: one notification summing up what is overdue for this agent."""
         overdue = self.read(lambda s: views.overdue_for(s, self.desk.actor, now))
+        self.call_from_thread(self._show_summary, overdue, now)
+
+    def _show_summary(self, overdue: list[views.OverdueCase], now: datetime) -> None:
         self.nagged.update(case.id for case in overdue)
         if not overdue:
             return

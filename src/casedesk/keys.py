@@ -71,11 +71,7 @@ CASE: list[BindingType] = [
     *CASE_ACTIONS,
     Binding("escape", "back", "Back"),
     Binding("x", "toggle_fold", "Fold/unfold", show=False),
-    Binding("e", "expand_all", "Expand all", show=False),
-    Binding("j", "timeline_down", "Down", show=False),
-    Binding("k", "timeline_up", "Up", show=False),
-    Binding("g", "timeline_first", "First", show=False),
-    Binding("G", "timeline_last", "Last", show=False),
+    Binding("e", "expand_all", "Unfold all", show=False),
 ]
 
 COMPOSE: list[BindingType] = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 from tui_helpers import drive, messages, settle
 
 from casedesk.desk import Desk
@@ -15,6 +15,7 @@ from casedesk.screens.dialogs import ConfirmDialog, FormDialog, PickerDialog
 from casedesk.screens.help import HelpScreen
 from casedesk.screens.queue import QueueScreen
 from casedesk.widgets.case_list import CaseList
+from casedesk.widgets.timeline import Timeline
 
 
 async def keys(pilot, *pressed: str) -> None:
@@ -173,8 +174,7 @@ def test_queue_is_usable_at_80_by_24(make_app, seeded):
         assert cases.size.width == 80 and cases.size.height >= 15
         await keys(pilot, "enter")
         assert isinstance(app.screen, CaseScreen)
-        timeline = app.screen.query_one("#timeline", OptionList)
-        assert timeline.size.height >= 5
+        assert app.screen.query_one(Timeline).size.height >= 5
 
     drive(app, scenario, size=(80, 24))
 
@@ -193,9 +193,9 @@ def test_case_screen_pins_owner_last_heard_and_next_due(make_app, seeded):
         assert "We ordered a new battery" in header
         assert "Next update due:" in header
         assert "Customer says: critical" in header
-        timeline = screen.query_one("#timeline", OptionList)
-        assert timeline.option_count == 3
-        assert timeline.highlighted == 2  # the newest event, at the bottom
+        timeline = screen.query_one(Timeline)
+        assert len(timeline.events) == 3
+        assert timeline.cursor == 2  # the newest event, at the bottom
 
     drive(app, scenario)
 
@@ -211,8 +211,7 @@ def test_customer_text_is_shown_literally(make_app, seeded):
         words = str(screen.query_one("#problem", Static).render())
         assert "[bold red]ASAP[/]" in words
         assert "\\x1b[31mERROR" in words and "\x1b" not in words
-        prompt = screen.query_one("#timeline", OptionList).get_option_at_index(0).prompt
-        assert "[blink]Urgent[/blink]" in prompt.plain
+        assert "[blink]Urgent[/blink]" in screen.query_one(Timeline).entry_text(0)
 
     drive(app, scenario)
 
@@ -224,14 +223,15 @@ def test_long_bodies_fold_and_unfold(make_app, seeded, desk):
 
     async def scenario(pilot):
         screen = await open_case(pilot, seeded["printer"])
-        timeline = screen.query_one("#timeline", OptionList)
-        last = timeline.option_count - 1
-        assert "line 11" not in timeline.get_option_at_index(last).prompt.plain
-        assert "x to unfold" in timeline.get_option_at_index(last).prompt.plain
+        timeline = screen.query_one(Timeline)
+        assert "line 11" not in timeline.entry_text(-1)
+        assert "x to unfold" in timeline.entry_text(-1)
         await keys(pilot, "x")
-        assert "line 11" in timeline.get_option_at_index(last).prompt.plain
+        assert "line 11" in timeline.entry_text(-1)
         await keys(pilot, "enter")
-        assert "line 11" not in timeline.get_option_at_index(last).prompt.plain
+        assert "line 11" not in timeline.entry_text(-1)
+        await keys(pilot, "e")
+        assert "line 11" in timeline.entry_text(-1)
 
     drive(app, scenario)
 
@@ -319,11 +319,7 @@ def test_note_records_an_internal_note(make_app, seeded, desk):
         await type_text(pilot, "Checked the toner")
         await keys(pilot, "ctrl+s")
         assert isinstance(app.screen, CaseScreen)
-        timeline = app.screen.query_one("#timeline", OptionList)
-        assert (
-            "Checked the toner"
-            in timeline.get_option_at_index(-1 + timeline.option_count).prompt.plain
-        )
+        assert "Checked the toner" in app.screen.query_one(Timeline).entry_text(-1)
 
     drive(app, scenario)
     note = desk.events(seeded["printer"])[-1]
@@ -601,10 +597,7 @@ def test_open_case_follows_changes_and_a_draft_survives(make_app, seeded, db_pat
         other.note(seeded["printer"], "bob was here")
         app.poll()
         await settle(pilot)
-        timeline = case.query_one("#timeline", OptionList)
-        assert (
-            "bob was here" in timeline.get_option_at_index(timeline.option_count - 1).prompt.plain
-        )
+        assert "bob was here" in case.query_one(Timeline).entry_text(-1)
         await keys(pilot, "t")
         area = app.screen.query_one("#draft", TextArea)
         area.load_text("half-written")

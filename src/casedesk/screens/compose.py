@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 
 class ComposeScreen(Screen[bool]):
-    CSS_PATH = "compose.tcss"
     AUTO_FOCUS = "#draft"
     BINDINGS = keys.COMPOSE
     app: CasedeskApp

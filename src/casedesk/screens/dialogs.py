@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from rich.text import Text
@@ -22,13 +21,11 @@ from textual.widgets.option_list import Option
 from casedesk import keys
 from casedesk.errors import CasedeskError
 
-CSS = Path(__file__).with_name("dialogs.tcss")
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """Yes or no, for what cannot be undone. `y` confirms; `n` or escape refuses."""
 
-    CSS_PATH = CSS
     BINDINGS = keys.CONFIRM
 
     def __init__(self, question: str, detail: str = "") -> None:
@@ -50,7 +47,6 @@ class ConfirmDialog(ModalScreen[bool]):
 class PickerDialog(ModalScreen[Any]):
     """Pick one of a few choices with arrows/j/k and enter, or its number key."""
 
-    CSS_PATH = CSS
     BINDINGS = keys.PICKER
     AUTO_FOCUS = "#choices"
 
@@ -112,7 +108,6 @@ class Field:
 class FormDialog(ModalScreen[Any]):
     """A few fields; ctrl+s submits (enter does too, from a one-line field), escape cancels."""
 
-    CSS_PATH = CSS
     BINDINGS = keys.FORM
     AUTO_FOCUS = "Input, TextArea, Select"
 

@@ -29,7 +29,6 @@ def bindings_of(screen: Screen[object]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "help.tcss"
     BINDINGS = keys.HELP
 
     def __init__(self, title: str, bindings: list[tuple[str, str]]) -> None:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 
 class QueueScreen(CaseActions, Screen[None]):
-    CSS_PATH = "queue.tcss"
     AUTO_FOCUS = "#cases"
     BINDINGS = keys.QUEUE
     app: CasedeskApp
@@ -34,6 +33,7 @@ class QueueScreen(CaseActions, Screen[None]):
         self.search_text = ""
         self.counts: HeaderCounts | None = None
         self.shown = 0
+        self._loaded = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…"), id="counts")
@@ -46,12 +46,11 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
-        self.query_one(CaseList).focus()
-        self.reload(keep=False)
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload(keep=True)
+        """First show, or back from a case: (re)count and page in, keeping the cursor."""
+        self.reload(keep=self._loaded)
+        self._loaded = True
 
     def on_resize(self) -> None:
         width = self.query_one(CaseList).scrollable_content_region.width or self.size.width

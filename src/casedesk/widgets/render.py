@@ -215,10 +215,10 @@ def is_long(event: Event) -> bool:
     return body.count("\n") >= FOLD_LINES or len(body) > FOLD_CHARS
 
 
-def event_text(event: Event, now: datetime, folded: bool = True) -> Text:
-    """One timeline entry: who, when, which way, then the words (folded when long)."""
+def event_head(event: Event, now: datetime) -> Text:
+    """The first line of a timeline entry: when, which way, what, by whom."""
     label, style = DIRECTION_STYLE[event.kind.direction]
-    head = Text()
+    head = Text(no_wrap=True, overflow="ellipsis")
     head.append(f"{event.at.astimezone():%a %Y-%m-%d %H:%M}", style="dim")
     head.append(f" ({humanize(now - event.at)} ago)  ", style="dim")
     head.append(f"{label:<4} ", style=f"bold reverse {style}" if label != "SYS" else "bold")
@@ -227,19 +227,29 @@ def event_text(event: Event, now: datetime, folded: bool = True) -> Text:
     if event.channel and event.channel.value not in ("internal", "system"):
         head.append(f" by {event.channel.value}")
     head.append(" · ").append(one_line(event.actor), style="italic")
-    body = event_body(event)
-    if not body:
-        return head
-    if folded and is_long(event):
-        lines = body.splitlines()[:FOLD_LINES]
-        short = "\n".join(lines)[:FOLD_CHARS]
-        body = short + "\n… (x to unfold)"
-    head.append("\n")
-    head.append("    " + body.replace("\n", "\n    "), style=_body_style(event))
     return head
 
 
-def _body_style(event: Event) -> str:
+def event_body_text(event: Event, folded: bool = True) -> str:
+    """The words of an entry, cut to a few lines while folded."""
+    body = event_body(event)
+    if body and folded and is_long(event):
+        short = "\n".join(body.splitlines()[:FOLD_LINES])[:FOLD_CHARS]
+        body = short + "\n… (x to unfold)"
+    return body
+
+
+def event_text(event: Event, now: datetime, folded: bool = True) -> Text:
+    """One timeline entry as a single Text (head, then the indented words)."""
+    head = event_head(event, now)
+    body = event_body_text(event, folded)
+    if body:
+        head.append("\n")
+        head.append("    " + body.replace("\n", "\n    "), style=body_style(event))
+    return head
+
+
+def body_style(event: Event) -> str:
     return {"internal": "italic", "system": "dim"}.get(event.kind.direction, "")
 
 
