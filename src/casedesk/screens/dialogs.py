@@ -22,7 +22,6 @@ from casedesk import keys
 from casedesk.errors import CasedeskError
 
 
-
 class ConfirmDialog(ModalScreen[bool]):
     """Yes or no, for what cannot be undone. `y` confirms; `n` or escape refuses."""
 
