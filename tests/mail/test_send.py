@@ -204,3 +204,12 @@ def test_round_trip_customer_mail_reply_and_answer_stay_on_one_case(
         EventKind.INBOUND,
     ]
     assert desk.store.counts()["cases"] == 1
+
+
+def test_news_goes_to_the_given_notifier_not_stderr(desk: Desk, config, smtp, capsys):
+    settings = config(smtp_config(smtp.port))
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    heard: list[str] = []
+    deliver_and_tell(desk, case_id, "Hello", settings=settings, notify=heard.append)
+    assert heard == [f"sent to Bob Stone <bob@example.com> via smtp 127.0.0.1:{smtp.port}"]
+    assert capsys.readouterr().err == ""

@@ -11,6 +11,7 @@ import mailbox
 import smtplib
 import ssl
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -32,6 +33,10 @@ class NotSent(CasedeskError):
     """The mail did not go out; the message says why and where the text was kept."""
 
 
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(f"casedesk: {line}\n")
+
+
 def send_draft(desk: Desk, draft_id: int, settings: MailSettings | None = None) -> CaseState:
     """Try a kept draft again; on success it is recorded as told like any update."""
     draft = MailStore(desk.store).draft(draft_id)
@@ -51,11 +56,15 @@ def deliver_and_tell(
     promise: datetime | None = None,
     settings: MailSettings | None = None,
     draft_id: int | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> CaseState:
     """Tell the customer: by mail when the channel is email and mail is set up, else record it.
 
-    `draft_id` sends a kept draft again instead of saving the text as a new one.
+    `draft_id` sends a kept draft again instead of saving the text as a new one. `notify`
+    receives the one-line news (sent where, or nothing sent); default: stderr. The TUI passes
+    its own notifier, since writing to stderr would garble the screen.
     """
+    notify = notify or _to_stderr
     if channel is not Channel.EMAIL:
         return desk.tell(case_id, text, channel, promise)
     if not text or not text.strip():
@@ -67,9 +76,8 @@ def deliver_and_tell(
     settings = settings or load_mail_settings()
     if not settings.can_send:
         state = desk.tell(case_id, text, channel, promise)
-        sys.stderr.write(
-            "casedesk: no mail was sent: config.toml has no [smtp] server or [mail] outbox; "
-            "recorded as told\n"
+        notify(
+            "no mail was sent: config.toml has no [smtp] server or [mail] outbox; recorded as told"
         )
         return state
 
@@ -130,7 +138,7 @@ def deliver_and_tell(
         )
         mail.draft_sent(draft_id, now)
         desk.store.remember_agent(desk.actor, now)
-    sys.stderr.write(f"casedesk: sent to {message['To']} via {where}\n")
+    notify(f"sent to {message['To']} via {where}")
     return desk.store.case(case_id)
 
 
