@@ -317,3 +317,15 @@ def test_long_imports_draw_a_progress_bar_on_a_terminal(desk: Desk, settings, mo
     summary = cli_mail._with_progress(desk, iter(messages), len(messages), settings)
     assert summary.total == 25
     assert "importing" in screen.getvalue()
+
+
+def test_the_senders_stated_importance_becomes_the_customer_urgency(desk: Desk, settings):
+    high = take_in(desk, make_mail(headers={"Importance": "High"}), "t", settings)
+    low = take_in(desk, make_mail(message_id="<l@x>", headers={"X-Priority": "5 (Lowest)"}), "t",
+                  settings)  # fmt: skip
+    plain = take_in(desk, make_mail(message_id="<n@x>"), "t", settings)
+    assert [desk.store.case(t.case_id).urgency.value for t in (high, low, plain)] == [
+        "high",
+        "low",
+        "normal",
+    ]

@@ -213,3 +213,27 @@ def test_news_goes_to_the_given_notifier_not_stderr(desk: Desk, config, smtp, ca
     deliver_and_tell(desk, case_id, "Hello", settings=settings, notify=heard.append)
     assert heard == [f"sent to Bob Stone <bob@example.com> via smtp 127.0.0.1:{smtp.port}"]
     assert capsys.readouterr().err == ""
+
+
+def test_a_bounce_of_our_update_lands_on_the_case_as_a_note(desk: Desk, config, smtp):
+    settings = config(smtp_config(smtp.port))
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    deliver_and_tell(desk, case_id, "Try this", settings=settings)
+    ours = sent(smtp)
+    bounce = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\n"
+        "To: help@example.com\nSubject: Undelivered Mail Returned to Sender\n"
+        "Message-ID: <bounce1@mx.example.com>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nThe mail could not be delivered: mailbox full.\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.2.2\n\n"
+        f"--B\nContent-Type: text/rfc822-headers\n\nFrom: {ours['From']}\n"
+        f"Subject: {ours['Subject']}\nMessage-ID: {ours['Message-ID']}\n\n--B--\n"
+    ).encode()
+    before = desk.case_row(case_id)
+    taken = take_in(desk, bounce, "t", settings)
+    assert (taken.outcome, taken.case_id) == (Outcome.AUTO_REPLY, case_id)
+    note = desk.events(case_id)[-1]
+    assert note.kind is EventKind.NOTE and "delivery status notification" in note.text
+    assert desk.case_row(case_id).due == before.due

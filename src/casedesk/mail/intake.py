@@ -184,7 +184,7 @@ def _record(
                 title=clean_title(parsed.subject, settings.tag_prefix),
                 customer_id=customer.id,
                 priority=Priority.NORMAL.value,
-                urgency=Urgency.NORMAL.value,
+                urgency=(Urgency(parsed.urgency) if parsed.urgency else Urgency.NORMAL).value,
                 **data,
             )
             state = apply(None, created)

@@ -50,6 +50,7 @@ class ParsedMail:
     attachments: tuple[Attachment, ...] = ()
     auto_reply: str | None = None  # why it is an automatic message, or None
     casedesk_case: int | None = None  # X-Casedesk-Case of mail casedesk sent itself
+    urgency: str | None = None  # "high"/"low" from Importance or X-Priority, else None
     to: tuple[str, ...] = field(default=())
 
     @property
@@ -78,6 +79,35 @@ _AUTO_SUBJECT = re.compile(
 )
 _RAW_NAME = re.compile(r'(?:file)?name\s*=\s*"([^"]+)"', re.IGNORECASE)
 _BOUNCE_FROM = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+
+
+BOUNCE = "delivery status notification"
+_RETURNED_ID = re.compile(rb"^message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def _returned_ids(attachments: list[Attachment]) -> tuple[str, ...]:
+    found: list[str] = []
+    for attachment in attachments:
+        if attachment.content_type in (
+            "message/rfc822",
+            "text/rfc822-headers",
+            "message/rfc822-headers",
+        ):
+            found += [
+                m.decode("ascii", "replace") for m in _RETURNED_ID.findall(attachment.content)
+            ]
+    return tuple(found)
+
+
+def _stated_urgency(headers: dict[str, str]) -> str | None:
+    """What the sender's mail client says about importance: 'high', 'low' or None."""
+    importance = headers.get("importance", "").strip().lower()
+    priority = headers.get("x-priority", "").strip()[:1]
+    if importance == "high" or priority in ("1", "2"):
+        return "high"
+    if importance == "low" or priority in ("4", "5"):
+        return "low"
+    return None
 
 
 def content_hash(raw: bytes) -> str:
@@ -210,7 +240,7 @@ def auto_reply_reason(
         if headers.get(name):
             return f"{name}: {headers[name][:40]}"
     if content_type == "multipart/report" or _BOUNCE_FROM.match(from_address):
-        return "delivery status notification"
+        return BOUNCE
     if _AUTO_SUBJECT.match(subject):
         return "out-of-office subject"
     return None
@@ -258,6 +288,12 @@ def _parse(raw: bytes) -> ParsedMail:
 
     headers = {k.lower(): decode_header(str(v)) for k, v in msg.raw_items()}
     case_header = headers.get("x-casedesk-case", "").strip().lstrip("#")
+    auto_reply = auto_reply_reason(headers, subject, from_address, msg.get_content_type().lower())
+    references = message_ids(_raw_header(msg, "References"))
+    if auto_reply == BOUNCE:
+        # A bounce rarely says In-Reply-To, but it carries the returned mail's headers: thread
+        # it by those, so the case shows that its update never arrived.
+        references += tuple(m for m in _returned_ids(attachments) if m not in references)
     return ParsedMail(
         message_id=message_id,
         subject=subject,
@@ -266,13 +302,12 @@ def _parse(raw: bytes) -> ParsedMail:
         text=text,
         quote_at=quote_start(text),
         in_reply_to=message_ids(_raw_header(msg, "In-Reply-To")),
-        references=message_ids(_raw_header(msg, "References")),
+        references=references,
         date=_date(msg),
         from_html=from_html,
         attachments=tuple(attachments),
-        auto_reply=auto_reply_reason(
-            headers, subject, from_address, msg.get_content_type().lower()
-        ),
+        auto_reply=auto_reply,
+        urgency=_stated_urgency(headers),
         casedesk_case=int(case_header) if case_header.isdigit() else None,
         to=tuple(a for _, a in email.utils.getaddresses([_raw_header(msg, "To")]) if a),
     )
