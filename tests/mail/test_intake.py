@@ -329,3 +329,23 @@ def test_the_senders_stated_importance_becomes_the_customer_urgency(desk: Desk, 
         "low",
         "normal",
     ]
+
+
+def test_cli_lists_and_saves_attachments_safely(cli, desk: Desk, settings, tmp_path: Path):
+    raw = make_mail(
+        attachments=[
+            ("report.txt", "text/plain", b"one"),
+            ("../../etc/passwd", "text/plain", b"two"),
+            ("report.txt", "text/plain", b"three"),
+        ]
+    )
+    case_id = take_in(desk, raw, "t", settings).case_id
+    listed = json.loads(cli("attachments", str(case_id), "--json").stdout)
+    assert [a["size"] for a in listed] == [3, 3, 5]
+    out = tmp_path / "out"
+    assert cli("attachments", str(case_id), "--save", out).exit_code == 0
+    saved = sorted(p.name for p in out.iterdir())
+    assert saved == ["_.._etc_passwd", "report (2).txt", "report.txt"]
+    assert (out / "report (2).txt").read_bytes() == b"three"
+    assert not (tmp_path / "etc").exists()
+    assert cli("attachments", "99").exit_code == 1

@@ -290,3 +290,59 @@ def drafts(
             )
         )
         out.print(Text(printable(d.text)))
+
+
+@app.command()
+def attachments(
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1)],
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every attachment of the case into this folder.", show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """The files customers attached to a case's mail; --save DIR writes them out."""
+    from casedesk.store.mail import MailStore
+
+    with open_desk(db, as_) as desk:
+        desk.store.case(case_id)  # unknown id → "no case #N"
+        mail = MailStore(desk.store)
+        rows = mail.attachments(case_id)
+        if save is not None:
+            save.mkdir(parents=True, exist_ok=True)
+            for row in rows:
+                target = _free_name(save, row.filename)
+                target.write_bytes(mail.attachment_content(row.id) or b"")
+                say(f"saved {printable(str(target))}")
+    if json_:
+        print_json(
+            [
+                {"id": r.id, "name": r.filename, "type": r.content_type, "size": r.size,
+                 "sha256": r.sha256}
+                for r in rows
+            ]
+        )  # fmt: skip
+        return
+    if save is None:
+        if not rows:
+            console().print(f"#{case_id} has no attachments")
+        for r in rows:
+            console().print(
+                Text(f"{r.id:>5}  {r.size:>10,}  {r.content_type:<28} {one_line(r.filename)}")
+            )
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """A file name from a customer's mail, made safe: no folders, no dot-files, no overwrite."""
+    safe = "".join(ch if ch.isprintable() and ch not in "/\\:" else "_" for ch in name).strip(". ")
+    safe = safe[:150] or "attachment"
+    target = folder / safe
+    stem, suffix, n = target.stem, target.suffix, 1
+    while target.exists():
+        n += 1
+        target = folder / f"{stem} ({n}){suffix}"
+    return target
