@@ -29,11 +29,12 @@ stores and to check the SQL.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from casedesk.model import CaseState, Event, EventKind, Status
 from casedesk.projection import apply
@@ -51,6 +52,9 @@ SILENCE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("2-4w", 28 * 86400),
     ("4w+", math.inf),
 )
+
+
+NEVER = 2**62  # `Step.next_at` of a case's latest step: no next event yet
 
 
 def epoch(moment: datetime) -> int:
@@ -90,8 +94,10 @@ class Step:
     """A case right after one of its events, as the reports need it. Times are epoch seconds.
 
     `prev_at`/`prev_due` describe the stretch *before* this event: from the previous event until
-    this one the due time was `prev_due` (None: nothing owed). Storing them on the later event
-    keeps steps immutable once written, like the events they come from.
+    this one the due time was `prev_due` (None: nothing owed). The `cum_*` fields sum the case's
+    history up to this event, so a window's figures are a difference of two steps: the last
+    before `until` and the last before `since`. Step times never go backwards within a case (a
+    clock set back is read as "no time passed"), so "the last step before t" is well defined.
     """
 
     case_id: int
@@ -110,6 +116,11 @@ class Step:
     first_told: bool  # this is the first told event of the case
     silent_since: int | None  # start of the current silence (None: not open)
     longest_silence: int  # longest silence that has ended by this event
+    cum_open: int  # open seconds from creation up to this event
+    cum_overdue: int  # overdue seconds from creation up to this event
+    cum_told: int  # told events so far, this one included
+    first_told_at: int | None  # the first told event so far
+    next_at: int  # the case's next event (NEVER for its latest): the only field that changes
 
 
 def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
@@ -118,11 +129,12 @@ def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
     state: CaseState | None = None
     prev_at: int | None = None
     prev_due: int | None = None
-    told_before = False
+    first_told_at: int | None = None
     silent_since: int | None = None
-    longest = 0
+    longest = cum_open = cum_overdue = cum_told = 0
+    pending: Step | None = None
     for event in events:
-        at = epoch(event.at)
+        at = epoch(event.at) if prev_at is None else max(epoch(event.at), prev_at)
         kind = event.kind
         if kind is EventKind.NOTE and state is not None:
             due = prev_due  # a note changes nothing the rules read
@@ -131,15 +143,23 @@ def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
             found = next_update_due(state, policy)
             due = epoch(found.at) if found is not None else None
         assert state is not None
-        first_told = kind is EventKind.TOLD and not told_before
-        told_before = told_before or kind is EventKind.TOLD
+        if prev_at is not None and prev_due is not None:
+            cum_open += at - prev_at
+            cum_overdue += max(0, at - max(prev_at, prev_due))
+        first_told = kind is EventKind.TOLD and first_told_at is None
+        if kind is EventKind.TOLD:
+            cum_told += 1
+            if first_told_at is None:
+                first_told_at = at
         if kind is EventKind.TOLD or due is None:
             if silent_since is not None:
                 longest = max(longest, at - silent_since)
             silent_since = at if due is not None else None
         elif silent_since is None:
             silent_since = at
-        yield Step(
+        if pending is not None:
+            yield replace(pending, next_at=at)
+        pending = Step(
             case_id=event.case_id,
             event_id=event.id or 0,
             customer_id=state.customer_id,
@@ -156,15 +176,21 @@ def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
             first_told=first_told,
             silent_since=silent_since,
             longest_silence=longest,
+            cum_open=cum_open,
+            cum_overdue=cum_overdue,
+            cum_told=cum_told,
+            first_told_at=first_told_at,
+            next_at=NEVER,
         )
         prev_at, prev_due = at, due
+    if pending is not None:
+        yield pending
 
 
 # -- per case: the figures of one case in a window ---------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CaseFigures:
+class CaseFigures(NamedTuple):
     """One case's share of a report for a window [since, until), as of `until`.
 
     Only cases created before `until` have figures. Durations are seconds.
@@ -185,10 +211,6 @@ class CaseFigures:
     longest_silence: int | None  # open at until: the longest silence so far, current included
     current_silence: int | None  # open at until: how long the current silence has lasted
     created_in_window: bool
-
-    @property
-    def open_at_until(self) -> bool:
-        return self.due is not None
 
 
 def close_case_figures(
@@ -226,21 +248,21 @@ def close_case_figures(
         current = u - silent_since
         longest = max(longest_silence, current)
     return CaseFigures(
-        case_id=case_id,
-        customer_id=customer_id,
-        owner=owner,
-        created=created,
-        open_seconds=open_seconds,
-        overdue_seconds=overdue_seconds,
-        told=told,
-        first_response=first_response,
-        resolution=resolution,
-        due=due,
-        res_untold=res_untold,
-        resolved_at=resolved_at,
-        longest_silence=longest,
-        current_silence=current,
-        created_in_window=created_in,
+        case_id,
+        customer_id,
+        owner,
+        created,
+        open_seconds,
+        overdue_seconds,
+        told,
+        first_response,
+        resolution,
+        due,
+        res_untold,
+        resolved_at,
+        longest,
+        current,
+        created_in,
     )
 
 
@@ -331,10 +353,11 @@ class CaseLine:
     """One case in a report list (a silence, an untold resolution)."""
 
     case_id: int
-    customer: str
+    customer_id: int
     owner: str | None
     seconds: int  # the list's measure: longest silence, or time since resolved
     current_seconds: int | None = None  # silences: the current one
+    customer: str = ""  # the customer's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,31 +415,124 @@ class Report:
         return self.overdue_seconds / self.open_seconds if self.open_seconds else None
 
 
+class ReportCounts(NamedTuple):
+    """The report's plain counts and sums over every case (see `Report` for each)."""
+
+    existing: int
+    open_in_window: int
+    open_at_until: int
+    awaiting_first_response: int
+    told_total: int
+    never_told_in_window: int
+    open_seconds: int
+    overdue_seconds: int
+    resolved_not_told: int
+
+
+def make_report(
+    window: Window,
+    *,
+    owner: str | None,
+    top: int,
+    counts: ReportCounts,
+    first_responses: Sequence[tuple[int, int]],
+    resolutions: Sequence[float],
+    told_counts: Sequence[float],
+    customer_shares: Sequence[float],
+    customers_overdue: int,
+    worst: list[CustomerOverdue],
+    silences: Sequence[float],
+    longest: list[CaseLine],
+    untold: list[CaseLine],
+    owned: Mapping[str, tuple[int, int]],
+    customer_names: Callable[[set[int]], Mapping[int, str]] | None = None,
+    agent_events: Mapping[str, tuple[int, int]] | None = None,
+    problems: list[Problem] | None = None,
+) -> Report:
+    """The report from what both paths (Python and SQL) gather: counts, the values behind each
+    spread, per-customer open/overdue sums, the already ordered and limited case lists (names
+    are filled in here), and per-owner open/overdue counts. `first_responses` are (created,
+    seconds) pairs."""
+
+    def limited(items: list[Any]) -> list[Any]:
+        return items if top <= 0 else items[:top]
+
+    shown = limited(worst)
+    wanted = {c.customer_id for c in shown} | {line.customer_id for line in (*longest, *untold)}
+    names = customer_names(wanted) if customer_names and wanted else {}
+
+    def named(line: CaseLine) -> CaseLine:
+        return replace(line, customer=names.get(line.customer_id, ""))
+
+    silences = sorted(silences)
+    histogram, below = [], 0
+    for label, bound in SILENCE_BUCKETS:
+        upto = bisect_left(silences, bound)
+        histogram.append((label, upto - below))
+        below = upto
+    by_week: dict[int, list[float]] = defaultdict(list)
+    since = window.s
+    for created, seconds in first_responses:
+        by_week[(created - since) // (7 * 86400)].append(seconds)
+    acted = agent_events or {}
+    agents = sorted(set(owned) | {a for a, (n, _) in acted.items() if n})
+    if owner is not None:
+        agents = [owner]
+    return Report(
+        window=window,
+        owner=owner,
+        cases_existing=counts.existing,
+        cases_open_in_window=counts.open_in_window,
+        cases_open_at_until=counts.open_at_until,
+        first_response=Spread.of([seconds for _, seconds in first_responses]),
+        awaiting_first_response=counts.awaiting_first_response,
+        resolution=Spread.of(resolutions),
+        told_total=counts.told_total,
+        told_per_case=Spread.of(told_counts),
+        told_per_case_mean=counts.told_total / counts.open_in_window
+        if counts.open_in_window
+        else None,
+        never_told_in_window=counts.never_told_in_window,
+        open_seconds=counts.open_seconds,
+        overdue_seconds=counts.overdue_seconds,
+        customers=len(customer_shares),
+        customers_overdue=customers_overdue,
+        customer_share=Spread.of(customer_shares),
+        worst_customers=[replace(c, name=names.get(c.customer_id, "")) for c in shown],
+        silence=Spread.of(silences),
+        silence_histogram=histogram,
+        longest_silences=[named(line) for line in longest],
+        resolved_not_told=counts.resolved_not_told,
+        resolved_not_told_cases=[named(line) for line in untold],
+        problems=problems,
+        agents=[AgentLoad(a, *owned.get(a, (0, 0)), *acted.get(a, (0, 0))) for a in agents],
+        first_response_by_week=[
+            (window.since + timedelta(weeks=week), Spread.of(values))
+            for week, values in sorted(by_week.items())
+        ],
+    )
+
+
 def assemble(
     figures: Iterable[CaseFigures],
     window: Window,
     *,
     owner: str | None = None,
-    customer_names: Callable[[set[int]], Mapping[int, str]] | None = None,
-    agent_events: Mapping[str, tuple[int, int]] | None = None,
-    problems: list[Problem] | None = None,
     top: int = 10,
+    **sources: Any,
 ) -> Report:
-    """The report from every case's figures.
+    """The report from every case's figures, in Python (the reference the SQL path must match).
 
-    `customer_names` is asked once for the names of the customers that end up in a list (so a
-    store fetches only those); `agent_events` maps an agent to (events acted, told) in the window.
-    `top` limits the lists (0: no limit); the summary figures always cover every case.
+    `sources` are passed on to `make_report`: `customer_names`, `agent_events`, `problems`.
     """
     u = window.u
-    existing = open_in = open_at = awaiting = told_total = never_told = 0
+    existing = open_in = open_at = awaiting = told_total = never_told = untold_count = 0
     open_total = overdue_total = 0
-    first_responses: list[float] = []
+    first_responses: list[tuple[int, int]] = []
     resolutions: list[float] = []
     told_counts: list[float] = []
     silences: list[float] = []
     by_customer: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    by_week: dict[int, list[float]] = defaultdict(list)
     untold: list[CaseFigures] = []
     silent: list[CaseFigures] = []
     owned: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -425,8 +541,7 @@ def assemble(
             continue
         existing += 1
         if f.first_response is not None:
-            first_responses.append(f.first_response)
-            by_week[(f.created - window.s) // (7 * 86400)].append(f.first_response)
+            first_responses.append((f.created, f.first_response))
         elif f.created_in_window:
             awaiting += 1
         if f.resolution is not None:
@@ -451,89 +566,48 @@ def assemble(
                 load[0] += 1
                 load[1] += f.due <= u
         if f.res_untold:
+            untold_count += 1
             untold.append(f)
-
-    def limited(items: list[Any]) -> list[Any]:
-        return items if top <= 0 else items[:top]
-
-    customers = [
-        CustomerOverdue(cid, "", open_s, over_s) for cid, (open_s, over_s) in by_customer.items()
-    ]
-    customers.sort(key=lambda c: (-c.share, -c.overdue_seconds, c.customer_id))
     silent.sort(key=lambda f: (-(f.longest_silence or 0), f.case_id))
     untold.sort(key=lambda f: (f.resolved_at or 0, f.case_id))
-    shown_customers = limited([c for c in customers if c.overdue_seconds > 0])
-    shown_silent, shown_untold = limited(silent), limited(untold)
-    wanted = {c.customer_id for c in shown_customers}
-    wanted |= {f.customer_id for f in (*shown_silent, *shown_untold)}
-    names = customer_names(wanted) if customer_names and wanted else {}
-    worst = [
-        CustomerOverdue(
-            c.customer_id, names.get(c.customer_id, ""), c.open_seconds, c.overdue_seconds
-        )
-        for c in shown_customers
-    ]
-    longest = [
-        CaseLine(
-            f.case_id,
-            names.get(f.customer_id, ""),
-            f.owner,
-            f.longest_silence or 0,
-            f.current_silence,
-        )
-        for f in shown_silent
-    ]
-    untold_lines = [
-        CaseLine(f.case_id, names.get(f.customer_id, ""), f.owner, u - (f.resolved_at or u))
-        for f in shown_untold
-    ]
-    histogram = [(label, 0) for label, _ in SILENCE_BUCKETS]
-    for seconds in silences:
-        index = next(i for i, (_, bound) in enumerate(SILENCE_BUCKETS) if seconds < bound)
-        histogram[index] = (histogram[index][0], histogram[index][1] + 1)
-    acted = agent_events or {}
-    agents = sorted(set(owned) | {a for a, (n, _) in acted.items() if n})
-    if owner is not None:
-        agents = [owner]
-    return Report(
-        window=window,
+    customers = [CustomerOverdue(c, "", o, d) for c, (o, d) in by_customer.items()]
+    kept_waiting = sorted(
+        (c for c in customers if c.overdue_seconds > 0),
+        key=lambda c: (-c.share, -c.overdue_seconds, c.customer_id),
+    )
+    if top > 0:
+        silent, untold = silent[:top], untold[:top]
+    return make_report(
+        window,
         owner=owner,
-        cases_existing=existing,
-        cases_open_in_window=open_in,
-        cases_open_at_until=open_at,
-        first_response=Spread.of(first_responses),
-        awaiting_first_response=awaiting,
-        resolution=Spread.of(resolutions),
-        told_total=told_total,
-        told_per_case=Spread.of(told_counts),
-        told_per_case_mean=told_total / open_in if open_in else None,
-        never_told_in_window=never_told,
-        open_seconds=open_total,
-        overdue_seconds=overdue_total,
-        customers=len(customers),
-        customers_overdue=sum(1 for c in customers if c.overdue_seconds > 0),
-        customer_share=Spread.of([c.share for c in customers]),
-        worst_customers=worst,
-        silence=Spread.of(silences),
-        silence_histogram=histogram,
-        longest_silences=longest,
-        resolved_not_told=len(untold),
-        resolved_not_told_cases=untold_lines,
-        problems=problems,
-        agents=[
-            AgentLoad(
-                a,
-                owned.get(a, [0, 0])[0],
-                owned.get(a, [0, 0])[1],
-                acted.get(a, (0, 0))[0],
-                acted.get(a, (0, 0))[1],
-            )
-            for a in agents
+        top=top,
+        counts=ReportCounts(
+            existing,
+            open_in,
+            open_at,
+            awaiting,
+            told_total,
+            never_told,
+            open_total,
+            overdue_total,
+            untold_count,
+        ),
+        first_responses=first_responses,
+        resolutions=resolutions,
+        told_counts=told_counts,
+        customer_shares=[c.share for c in customers],
+        customers_overdue=len(kept_waiting),
+        worst=kept_waiting,
+        silences=silences,
+        longest=[
+            CaseLine(f.case_id, f.customer_id, f.owner, f.longest_silence or 0, f.current_silence)
+            for f in silent
         ],
-        first_response_by_week=[
-            (window.since + timedelta(weeks=week), Spread.of(values))
-            for week, values in sorted(by_week.items())
+        untold=[
+            CaseLine(f.case_id, f.customer_id, f.owner, u - (f.resolved_at or u)) for f in untold
         ],
+        owned={a: (n, o) for a, (n, o) in owned.items()},
+        **sources,
     )
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from casedesk.cli import admin, cases, stores  # noqa: F401  (registers the verbs)
-from casedesk.cli import mail  # noqa: F401  (registers import, fetch, quarantine, drafts)
+from casedesk.cli import (  # noqa: F401  (registers the verbs)
+    admin,
+    cases,
+    mail,
+    report,
+    stores,
+)
 from casedesk.cli.app import app
 from casedesk.errors import CasedeskError
 
