@@ -121,6 +121,7 @@ class Step:
     cum_told: int  # told events so far, this one included
     first_told_at: int | None  # the first told event so far
     next_at: int  # the case's next event (NEVER for its latest): the only field that changes
+    problem_id: int | None = None  # the problem the case is linked to
 
 
 def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
@@ -181,6 +182,7 @@ def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
             cum_told=cum_told,
             first_told_at=first_told_at,
             next_at=NEVER,
+            problem_id=state.problem_id,
         )
         prev_at, prev_due = at, due
     if pending is not None:
@@ -211,6 +213,7 @@ class CaseFigures(NamedTuple):
     longest_silence: int | None  # open at until: the longest silence so far, current included
     current_silence: int | None  # open at until: how long the current silence has lasted
     created_in_window: bool
+    problem_id: int | None = None  # as of until
 
 
 def close_case_figures(
@@ -230,6 +233,7 @@ def close_case_figures(
     resolved_at: int | None,
     silent_since: int | None,
     longest_silence: int,
+    problem_id: int | None = None,
 ) -> CaseFigures:
     """A case's figures from its last step before `until` and the sums over its earlier stretches
     inside the window (`open_before`, `overdue_before`); adds the stretch from the last step to
@@ -263,6 +267,7 @@ def close_case_figures(
         longest,
         current,
         created_in,
+        problem_id,
     )
 
 
@@ -302,6 +307,7 @@ def summarize_case(steps: Sequence[Step], window: Window) -> CaseFigures | None:
         resolved_at=last.resolved_at,
         silent_since=last.silent_since,
         longest_silence=last.longest_silence,
+        problem_id=last.problem_id,
     )
 
 
@@ -523,7 +529,9 @@ def assemble(
 ) -> Report:
     """The report from every case's figures, in Python (the reference the SQL path must match).
 
-    `sources` are passed on to `make_report`: `customer_names`, `agent_events`, `problems`.
+    `sources` are passed on to `make_report`: `customer_names`, `agent_events`; and
+    `problem_titles`, every problem that existed at `until` (id → title; None: the store has no
+    problems), from which the problems by affected count are made.
     """
     u = window.u
     existing = open_in = open_at = awaiting = told_total = never_told = untold_count = 0
@@ -536,10 +544,14 @@ def assemble(
     untold: list[CaseFigures] = []
     silent: list[CaseFigures] = []
     owned: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    linked: dict[int, tuple[set[int], list[int]]] = defaultdict(lambda: (set(), []))
     for f in figures:
         if owner is not None and f.owner != owner:
             continue
         existing += 1
+        if f.problem_id is not None:
+            linked[f.problem_id][0].add(f.customer_id)
+            linked[f.problem_id][1].append(f.case_id)
         if f.first_response is not None:
             first_responses.append((f.created, f.first_response))
         elif f.created_in_window:
@@ -577,6 +589,14 @@ def assemble(
     )
     if top > 0:
         silent, untold = silent[:top], untold[:top]
+    titles = sources.pop("problem_titles", None)
+    if titles is not None:
+        problems = [
+            Problem(pid, title, len(linked[pid][0]), len(linked[pid][1]))
+            for pid, title in titles.items()
+        ]
+        problems.sort(key=lambda p: (-p.affected_customers, -p.cases, p.problem_id))
+        sources["problems"] = problems[:top] if top > 0 else problems
     return make_report(
         window,
         owner=owner,

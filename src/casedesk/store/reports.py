@@ -13,10 +13,10 @@ reports reads it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from casedesk.clock import to_text
 from casedesk.model import Event
 from casedesk.reports import (
     NEVER,
@@ -36,7 +36,7 @@ from casedesk.store.store import Store, _event_from_row
 if TYPE_CHECKING:
     from casedesk.policy import Policy
 
-STEPS_VERSION = "2"  # bump when the meaning of a step column changes: the table is rebuilt
+STEPS_VERSION = "3"  # bump when the meaning of a step column changes: the table is rebuilt
 _POLICY_KEY = "report_steps_policy"
 _UPTO_KEY = "report_steps_upto"
 _CHUNK = 5000  # cases replayed per write transaction (keeps the write lock short)
@@ -68,6 +68,7 @@ _CREATE = [
         cum_told INTEGER NOT NULL,
         first_told_at INTEGER,
         next_at INTEGER NOT NULL,
+        problem_id INTEGER,
         PRIMARY KEY (case_id, event_id)
     ) WITHOUT ROWID
     """,
@@ -96,18 +97,19 @@ _CREATE = [
         cum_open INTEGER NOT NULL,
         cum_overdue INTEGER NOT NULL,
         cum_told INTEGER NOT NULL,
-        first_told_at INTEGER
+        first_told_at INTEGER,
+        problem_id INTEGER
     )
     """,
 ]
 _COLUMNS = (
     "case_id, event_id, customer_id, created, at, prev_at, prev_due, due, kind, actor, owner, "
     "res_untold, resolved_at, first_told, silent_since, longest_silence, cum_open, cum_overdue, "
-    "cum_told, first_told_at, next_at"
+    "cum_told, first_told_at, next_at, problem_id"
 )
 _LATEST_COLUMNS = (
     "case_id, customer_id, owner, created, at, due, res_untold, resolved_at, silent_since, "
-    "longest_silence, cum_open, cum_overdue, cum_told, first_told_at"
+    "longest_silence, cum_open, cum_overdue, cum_told, first_told_at, problem_id"
 )
 _UNTIL_COLUMNS = _LATEST_COLUMNS
 _LATEST_INDEXES = [
@@ -138,6 +140,7 @@ def _step_values(step: Step) -> tuple[object, ...]:
         step.cum_told,
         step.first_told_at,
         step.next_at,
+        step.problem_id,
     )
 
 
@@ -224,7 +227,7 @@ def update_steps(
                     (json.dumps(chunk),),
                 )
             conn.executemany(
-                f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({', '.join('?' * 21)})",
+                f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({', '.join('?' * 22)})",
                 rows,
             )
             conn.executemany(
@@ -289,6 +292,7 @@ _FIGURES = """
 CREATE TEMP TABLE report_figures AS
 WITH u AS ({until_rows}), s AS MATERIALIZED ({since_rows})
 SELECT u.case_id AS case_id, u.customer_id AS customer_id, u.owner AS owner,
+    u.problem_id AS problem_id,
     u.created AS created, u.due AS due, u.res_untold AS res_untold,
     u.resolved_at AS resolved_at,
     u.cum_open + CASE WHEN u.due IS NULL THEN 0 ELSE :u - u.at END
@@ -343,8 +347,8 @@ def case_figures(store: Store, window: Window) -> Iterator[CaseFigures]:
     _figures_table(store, window, None)
     rows = store.conn.execute(
         "SELECT case_id, customer_id, owner, created, open_s, overdue_s, told, first_response, "
-        "resolution, due, res_untold, resolved_at, longest_silence, current_silence, created_in "
-        "FROM report_figures ORDER BY case_id"
+        "resolution, due, res_untold, resolved_at, longest_silence, current_silence, created_in, "
+        "problem_id FROM report_figures ORDER BY case_id"
     ).fetchall()
     store.conn.execute("DROP TABLE IF EXISTS temp.report_figures")
     for row in rows:
@@ -374,27 +378,32 @@ def customer_names(store: Store, ids: Iterable[int]) -> dict[int, str]:
     return {row[0]: row[1] for row in rows}
 
 
-def problems_by_affected(store: Store) -> list[Problem] | None:
-    """Problems with their affected customers, most first; None while the store has none.
+def has_problems(store: Store) -> bool:
+    """Whether the store tracks problems (issue 5's migration added the table)."""
+    return bool(
+        store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'problems'"
+        ).fetchone()
+    )
 
-    The problems table arrives with issue 5. Until then this is None, and the report says so. When
-    it exists, cases are taken to link to it through `cases.problem_id` (as of now, not as of the
-    window's end: linking has no event yet to replay).
-    """
-    conn = store.conn
-    if not conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'problems'"
-    ).fetchone():
+
+def problem_titles(store: Store, window: Window) -> dict[int, str] | None:
+    """Every problem that existed at `until`, id → title; None if the store has no problems."""
+    if not has_problems(store):
         return None
-    try:
-        rows = conn.execute(
-            "SELECT problems.id, problems.title, count(DISTINCT cases.customer_id), "
-            "count(cases.id) FROM problems LEFT JOIN cases ON cases.problem_id = problems.id "
-            "GROUP BY problems.id ORDER BY 3 DESC, problems.id"
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return None  # a problems table of a shape this version does not know
-    return [Problem(r[0], r[1], r[2], r[3]) for r in rows]
+    rows = store.conn.execute(
+        "SELECT id, title FROM problems WHERE created_at < ? ORDER BY id",
+        (to_text(window.until),),
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+_PROBLEMS = """
+SELECT problems.id, problems.title, count(DISTINCT f.customer_id), count(f.case_id)
+FROM problems LEFT JOIN report_figures AS f ON f.problem_id = problems.id
+WHERE problems.created_at < :until_text
+GROUP BY problems.id ORDER BY 3 DESC, 4 DESC, problems.id LIMIT :n
+"""
 
 
 def build_report(
@@ -476,6 +485,12 @@ def build_report(
             "WHERE res_untold ORDER BY resolved_at, case_id LIMIT :n",
             limit,
         ).fetchall()
+        problems = None
+        if has_problems(store):
+            problems = [
+                Problem(r[0], r[1], r[2], r[3])
+                for r in conn.execute(_PROBLEMS, {**limit, "until_text": to_text(window.until)})
+            ]
         owned = {
             r[0]: (int(r[1]), int(r[2]))
             for r in conn.execute(
@@ -514,12 +529,12 @@ def build_report(
         owned=owned,
         customer_names=lambda ids: customer_names(store, ids),
         agent_events=agent_events(store, window),
-        problems=problems_by_affected(store),
+        problems=problems,
     )
 
 
 def overdue_series(
-    store: Store, window: Window, points: int = 30, owner: str | None = None
+    store: Store, policy: Policy, window: Window, points: int = 30, owner: str | None = None
 ) -> list[tuple[int, int]]:
     """How many cases were overdue at `points` evenly spaced moments from `since` on.
 
@@ -528,6 +543,7 @@ def overdue_series(
     starts, -1 at the first at or after it ends), summed up here. A case's stretch after its last
     event before `until` runs on to the end. Returns (epoch seconds, count) pairs.
     """
+    update_steps(store, policy)
     _fast_reads(store)
     s, u = window.s, window.u
     points = max(points, 2)
