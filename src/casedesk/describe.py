@@ -30,4 +30,20 @@ def describe_event(event: Event, width: int = 60) -> str:
         return "reopened" + (f": {one_line(event.text, width)}" if event.text else "")
     if kind is EventKind.SNOOZED:
         return f"snoozed until {d.get('until', '?')}: {one_line(event.text, width)}"
+    if kind is EventKind.SUBTASK_ADDED:
+        who = " · ".join(str(v) for v in (d.get("team"), d.get("assignee")) if v)
+        return f"sub-task {d.get('number', '?')}: {one_line(event.text, width)}" + (
+            f" ({one_line(who, 30)})" if who else ""
+        )
+    if kind is EventKind.SUBTASK_DONE:
+        done = f"sub-task {d.get('number', '?')} done: {one_line(str(d.get('title', '')), width)}"
+        return done + (f" — {one_line(event.text, width)}" if event.text else "")
+    if kind is EventKind.LINKED:
+        return f"linked to problem P{d.get('problem', '?')}: {one_line(event.text, width)}"
+    if kind is EventKind.UNLINKED:
+        return f"unlinked from problem P{d.get('previous', '?')}"
+    if kind is EventKind.CUSTOMER_MOVED:
+        return f"customer #{d.get('previous', '?')} merged into #{d.get('customer_id', '?')}"
+    if kind is EventKind.CHECK_IN_DISMISSED:
+        return "check-in dismissed" + (f": {one_line(event.text, width)}" if event.text else "")
     return kind.value

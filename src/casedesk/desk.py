@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from casedesk import clock, lifecycle, paths
 from casedesk.describe import describe_event
-from casedesk.errors import Conflict, InvalidInput
+from casedesk.errors import Conflict, InvalidInput, Refused
 from casedesk.model import (
     INTAKE_CHANNELS,
     TELL_CHANNELS,
@@ -33,6 +34,12 @@ from casedesk.policy import Policy, load_policy
 from casedesk.projection import apply, replay
 from casedesk.rules import humanize, next_update_due
 from casedesk.store import CaseRow, Store
+
+if TYPE_CHECKING:
+    from casedesk.problems import Suggestions
+    from casedesk.store.problems import CustomerNote, Problem, ProblemStore
+    from casedesk.subtasks import Subtask
+    from casedesk.templates import Draft
 
 SYSTEM_ACTOR = "casedesk"
 PRESENCE_TTL = timedelta(seconds=30)
@@ -316,6 +323,246 @@ class Desk:
             return [self._event(state.id, EventKind.SNOOZED, reason, until=clock.to_text(until))]
 
         return self._change(case_id, build)
+
+    # -- sub-tasks, drafted updates, problems, customers, check-ins ------------------------
+
+    def add_subtask(
+        self, case_id: int, title: str, assignee: str | None = None, team: str | None = None
+    ) -> CaseState:
+        """A piece of the work for another agent or team; the case keeps its one owner."""
+        from casedesk import subtasks
+
+        title = title.strip()
+
+        def build(state: CaseState) -> list[Event]:
+            subtasks.check_add(state, title)
+            total = state.subtasks_total + 1
+            words = subtasks.added_words(title, team, state.subtasks_done, total)
+            return [
+                self._event(
+                    state.id,
+                    EventKind.SUBTASK_ADDED,
+                    title,
+                    Channel.INTERNAL,
+                    number=total,
+                    assignee=assignee or None,
+                    team=team or None,
+                    progress=words,
+                )
+            ]
+
+        state = self._change(case_id, build)
+        if assignee:
+            with self.store.transaction():
+                self.store.remember_agent(assignee, self.now())
+        return state
+
+    def finish_subtask(self, case_id: int, number: int, note: str = "") -> CaseState:
+        """Mark sub-task `number` done. Never resolves the case: its owner tells the customer."""
+        from casedesk import subtasks
+
+        def build(state: CaseState) -> list[Event]:
+            found = subtasks.check_done(
+                state, subtasks.subtasks_of(self.store.events(state.id)), number
+            )
+            done = state.subtasks_done + 1
+            words = subtasks.done_words(found.title, note, done, state.subtasks_total)
+            return [
+                self._event(
+                    state.id,
+                    EventKind.SUBTASK_DONE,
+                    note.strip(),
+                    Channel.INTERNAL,
+                    number=number,
+                    title=found.title,
+                    progress=words,
+                )
+            ]
+
+        return self._change(case_id, build)
+
+    def subtasks(self, case_id: int) -> list[Subtask]:
+        from casedesk.subtasks import subtasks_of
+
+        return subtasks_of(self.events(case_id))
+
+    def current_draft(self, case_id: int) -> Draft | None:
+        """The customer update a sub-task change drafted and nobody has sent yet (or None)."""
+        from casedesk import templates
+
+        row = self.case_row(case_id)
+        if not row.case.status.is_active:
+            return None
+        events = self.events(case_id)
+        pending = templates.latest_progress(events, since=row.case.told_at)
+        if pending is None:
+            return None
+        words, event = pending
+        name = templates.template_for(row.case)
+        if name not in (templates.PROGRESS, templates.WAITING_THIRD_PARTY):
+            name = templates.PROGRESS
+        loaded = templates.load_templates()
+        values = templates.values_for(
+            row, events, self.actor, templates._next_update(row, self, self.now()), "", words
+        )
+        return templates.Draft(case_id, name, loaded[name].render(values), True, event.at)
+
+    def draft_update(self, case_id: int) -> Draft:
+        """The update to start from: a pending sub-task draft, else the template that fits."""
+        from casedesk import templates
+
+        pending = self.current_draft(case_id)
+        if pending is not None:
+            return pending
+        row = self.case_row(case_id)
+        name, text = templates.draft_for(row, self.events(case_id), self, self.now())
+        return templates.Draft(case_id, name, text, False)
+
+    def new_problem(self, title: str, description: str = "") -> Problem:
+        title = _required(title, "a problem title").strip()
+        with self.store.transaction():
+            pid = self._problems.add_problem(title, description.strip(), self.now(), self.actor)
+            self.store.remember_agent(self.actor, self.now())
+        return self._problems.problem(pid)
+
+    def problem(self, problem_id: int) -> Problem:
+        return self._problems.problem(problem_id)
+
+    def problems(self, include_resolved: bool = True) -> list[Problem]:
+        return self._problems.problems(include_resolved)
+
+    def problem_cases(self, problem_id: int, include_closed: bool = True) -> list[int]:
+        """Ids of the cases linked to the problem (without closed ones unless asked)."""
+        self._problems.problem(problem_id)
+        if include_closed:
+            return self._problems.linked_case_ids(problem_id)
+        statuses = [s for s in Status if s is not Status.CLOSED]
+        rows = self.store.list_cases(statuses=statuses, problem_id=problem_id, limit=None)
+        return sorted(row.case.id for row in rows)
+
+    def link_problem(self, case_id: int, problem_id: int) -> CaseState:
+        """Link the case to a problem: one more report of the same fault (moves it if linked)."""
+        problem = self._problems.problem(problem_id)
+
+        def build(state: CaseState) -> list[Event]:
+            if state.problem_id == problem_id:
+                raise Refused(f"case #{state.id} is already linked to problem P{problem_id}")
+            return [
+                self._event(
+                    state.id,
+                    EventKind.LINKED,
+                    problem.title,
+                    problem=problem_id,
+                    previous=state.problem_id,
+                )
+            ]
+
+        return self._change(case_id, build)
+
+    def unlink_problem(self, case_id: int) -> CaseState:
+        def build(state: CaseState) -> list[Event]:
+            if state.problem_id is None:
+                raise Refused(f"case #{state.id} is not linked to a problem")
+            return [self._event(state.id, EventKind.UNLINKED, previous=state.problem_id)]
+
+        return self._change(case_id, build)
+
+    def resolve_problem(self, problem_id: int, summary: str) -> list[int]:
+        """Resolve the problem and every linked case still being worked on, in one transaction:
+        each then has "resolved — customer not told" due. Returns the cases resolved."""
+        summary = _required(summary, "a resolution summary").strip()
+        resolved: list[int] = []
+        with self.store.transaction():
+            problem = self._problems.problem(problem_id)
+            if problem.resolved:
+                raise Refused(f"problem P{problem_id} is already resolved")
+            self._problems.mark_resolved(problem_id, self.now(), self.actor, summary)
+            for case_id in self._problems.linked_case_ids(problem_id):
+                if not self.store.case(case_id).status.is_active:
+                    continue
+                self._change(
+                    case_id,
+                    lambda s: [self._event(s.id, EventKind.RESOLVED, summary, problem=problem_id)],
+                )
+                resolved.append(case_id)
+        return resolved
+
+    def similar(self, case_id: int, limit: int = 10) -> Suggestions:
+        """Open cases and unresolved problems whose text is like this case's (FTS5, bm25)."""
+        from casedesk.problems import Suggestions, similarity_query
+
+        state = self.store.case(case_id)
+        query = similarity_query(f"{state.title} {state.body}")
+        if query is None:
+            return Suggestions(case_id)
+        cases = [
+            c
+            for c in self._problems.similar_cases(query, case_id, limit)
+            if c.problem_id is None or c.problem_id != state.problem_id
+        ]
+        problems = [p for p in self._problems.similar_problems(query) if p.id != state.problem_id]
+        return Suggestions(case_id, cases, problems)
+
+    def dismiss_check_in(self, case_id: int, reason: str = "") -> CaseState:
+        """No "is it still working?" update is needed on this case."""
+        from casedesk.model import DueReason
+        from casedesk.rules import due_candidates
+
+        def build(state: CaseState) -> list[Event]:
+            if not any(d.reason is DueReason.CHECK_IN for d in due_candidates(state, self.policy)):
+                raise Refused(f"case #{state.id} has no check-in due")
+            return [self._event(state.id, EventKind.CHECK_IN_DISMISSED, reason.strip())]
+
+        return self._change(case_id, build)
+
+    def note_customer(self, key: str, text: str) -> CustomerNote:
+        """A note about the customer (not about one case), kept on their record."""
+        text = _required(text, "a note").strip()
+        with self.store.transaction():
+            who = self.store._merged_target(self.store.find_customer(key))
+            note_id = self._problems.add_customer_note(who.id, self.now(), self.actor, text)
+        return next(n for n in self._problems.customer_note_rows([who.id]) if n.id == note_id)
+
+    def merge_customers(self, keep: str, duplicate: str) -> list[int]:
+        """Merge the duplicate customer into `keep`: its cases move (an event on each, so the
+        history shows it), its record stays, marked merged. Returns the cases moved."""
+        moved: list[int] = []
+        with self.store.transaction():
+            into = self.store.find_customer(keep)
+            dup = self.store.find_customer(duplicate)
+            if into.id == dup.id:
+                raise InvalidInput("a customer cannot be merged into themselves")
+            for who, role in ((dup, "duplicate"), (into, "kept")):
+                target = self._problems.merged_into(who.id)
+                if target is not None:
+                    raise Refused(
+                        f"customer #{who.id} was already merged into #{target}; "
+                        f"name #{target} as the {role} customer instead"
+                    )
+            self._problems.record_merge(dup.id, into.id, self.now(), self.actor)
+            rows = self.store.list_cases(customer_id=dup.id, statuses=None, limit=None)
+            for case_id in sorted(row.case.id for row in rows):
+                self._change(
+                    case_id,
+                    lambda s: [
+                        self._event(
+                            s.id,
+                            EventKind.CUSTOMER_MOVED,
+                            f"customer #{dup.id} merged into #{into.id}",
+                            customer_id=into.id,
+                            previous=dup.id,
+                        )
+                    ],
+                )
+                self._problems.reindex_case_customer(case_id, into)
+                moved.append(case_id)
+        return moved
+
+    @property
+    def _problems(self) -> ProblemStore:
+        from casedesk.store.problems import ProblemStore
+
+        return ProblemStore(self.store)
 
     # -- presence: who else is here ------------------------------------------------------
 

@@ -82,6 +82,13 @@ def case_json(row: CaseRow, now: datetime, events: list[Event] | None = None) ->
         "next_due": due_json(row.due, now),
         "overdue": is_overdue(row.due, now),
     }
+    result["problem"] = (
+        None
+        if row.problem is None
+        else {"id": row.problem.id, "title": row.problem.title, "affected": row.problem.affected}
+    )
+    result["subtasks"] = {"done": case.subtasks_done, "total": case.subtasks_total}
+    result["check_in_ended_at"] = _time(case.check_in_ended_at)
     if events is not None:
         result["events"] = [event_json(e) for e in events]
     return result

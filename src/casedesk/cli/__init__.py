@@ -10,6 +10,7 @@ from casedesk.cli import (  # noqa: F401  (registers the verbs)
     mail,
     report,
     stores,
+    work,
 )
 from casedesk.cli.app import app
 from casedesk.errors import CasedeskError

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from casedesk.cli.app import app
 from casedesk.cli.common import (
@@ -18,10 +19,13 @@ from casedesk.cli.common import (
     print_json,
     say,
 )
-from casedesk.cli.render import case_detail, case_table
+from casedesk.cli.render import case_detail, case_table, plain
+from casedesk.errors import InvalidInput
 from casedesk.lifecycle import SETTABLE
 from casedesk.model import TELL_CHANNELS, Channel, Priority, Status, Urgency
+from casedesk.problems import Suggestions
 from casedesk.rules import explain, relative
+from casedesk.safetext import one_line
 from casedesk.serialize import case_json
 from casedesk.when import ACCEPTED, parse_when
 
@@ -64,10 +68,21 @@ def new(
     """Open a new case for a customer; prints its id."""
     with open_desk(db, as_) as desk:
         state = desk.new_case(customer, title, body, priority, urgency, channel, owner)
+        similar = desk.similar(state.id)
         if json_:
-            print_json(case_json(desk.case_row(state.id), desk.now()))
+            print_json(
+                {**case_json(desk.case_row(state.id), desk.now()), "similar": similar_json(similar)}
+            )
         else:
             print(state.id)
+            if not similar.empty:
+                say(f"#{state.id}: {similar.hint(title)}")
+                for found in similar.cases[:3]:
+                    linked = f" [P{found.problem_id}]" if found.problem_id else ""
+                    say(
+                        f"  #{found.id} {one_line(found.customer, 24)}: {one_line(found.title, 60)}"
+                        f"{linked}"
+                    )
 
 
 @app.command("list")
@@ -121,6 +136,32 @@ def show(
             print_json(case_json(row, desk.now(), events))
         else:
             console().print(case_detail(row, events, desk.now()))
+            _show_work(desk, row, events)
+
+
+def _show_work(desk, row, events) -> None:  # type: ignore[no-untyped-def]
+    """Sub-task progress, the problem link and a pending drafted update, under the case."""
+    from casedesk.subtasks import subtasks_of
+
+    out = console()
+    if row.problem is not None:
+        out.print(
+            Text(f"problem P{row.problem.id}: ")
+            .append(plain(row.problem.title, 60))
+            .append(f" — {row.problem.affected} case(s) affected")
+        )
+    subtasks = subtasks_of(events)
+    if subtasks:
+        out.print(f"sub-tasks: {row.case.subtasks_done} of {row.case.subtasks_total} done")
+        for s in subtasks:
+            out.print(
+                Text(f"  {'✓' if s.done else '·'} {s.number}. ")
+                .append(plain(s.title, 50))
+                .append(" — ")
+                .append(plain(s.who, 30))
+            )
+    if desk.current_draft(row.case.id) is not None:
+        out.print(f"a drafted update waits: casedesk draft show {row.case.id}")
 
 
 @app.command()
@@ -152,10 +193,40 @@ def heard(
         _confirm(case_id, f"logged; status {state.status}")
 
 
+def similar_json(similar: Suggestions) -> dict[str, object]:
+    return {
+        "cases": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "customer": c.customer,
+                "status": c.status,
+                "problem": c.problem_id,
+            }
+            for c in similar.cases
+        ],
+        "problems": [
+            {"id": p.id, "title": p.title, "affected": p.affected} for p in similar.problems
+        ],
+        "suggested_problem": similar.suggested_problem,
+        "hint": None if similar.empty else similar.hint(),
+    }
+
+
 @app.command()
 def tell(
-    case_id: CaseId,
-    text: Annotated[str, typer.Argument(help="What the customer was told.")],
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="The case id (leave out with --problem).", metavar="ID", show_default=False
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Argument(
+            help="What the customer was told (leave out with --draft).", show_default=False
+        ),
+    ] = None,
     channel: Annotated[
         Channel, typer.Option(help=f"How: {', '.join(c.value for c in TELL_CHANNELS)}.")
     ] = Channel.EMAIL,
@@ -163,11 +234,34 @@ def tell(
         str | None,
         typer.Option(help=f"Promise the next update by WHEN: {ACCEPTED}.", show_default=False),
     ] = None,
+    problem: Annotated[
+        str | None,
+        typer.Option(
+            "--problem",
+            help="Tell every customer of this problem (P4): one update "
+            "per open linked case; {first_name}, {case_id}… are filled in per case.",
+            metavar="P",
+            show_default=False,
+        ),
+    ] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Send the drafted update (`casedesk draft show ID`).")
+    ] = False,
     db: DbOption = None,
     as_: AsOption = None,
 ) -> None:
     """Record that the customer was told something; resets what is due."""
+    if problem is not None:
+        _tell_problem(problem, target if text is None else None, text, channel, db, as_)
+        return
+    if target is None or not target.strip().lstrip("#").isdigit():
+        raise InvalidInput("tell needs a case id: casedesk tell ID TEXT")
+    case_id = int(target.strip().lstrip("#"))
+    if draft == (text is not None):
+        raise InvalidInput("give the text, or --draft to send the drafted update (not both)")
     with open_desk(db, as_) as desk:
+        if text is None:
+            text = desk.draft_update(case_id).text
         when = parse_when(promise, desk.now()) if promise else None
         from casedesk.mail.send import deliver_and_tell  # mails it when channel is email
 
@@ -179,6 +273,45 @@ def tell(
             else "nothing more due"
         )
         _confirm(case_id, f"told by {channel}; {due}")
+
+
+def _tell_problem(
+    problem: str,
+    stray: str | None,
+    text: str | None,
+    channel: Channel,
+    db: DbOption,
+    as_: AsOption,
+) -> None:
+    """`tell --problem P TEXT`: one told event (and mail) per affected customer's case."""
+    from casedesk.mail.send import deliver_and_tell
+    from casedesk.problems import parse_problem_id, tell_problem
+
+    words = stray if text is None else text
+    if text is not None and stray is None:
+        raise InvalidInput("with --problem, give only the text: casedesk tell --problem P TEXT")
+    if not words:
+        raise InvalidInput("what to tell them is missing: casedesk tell --problem P TEXT")
+    pid = parse_problem_id(problem)
+    notices: list[str] = []
+
+    def send(desk, case_id, said, how, promise):  # type: ignore[no-untyped-def]
+        return deliver_and_tell(desk, case_id, said, how, promise, notify=notices.append)
+
+    with open_desk(db, as_) as desk:
+        outcomes = tell_problem(desk, pid, words, channel, send)
+    for notice in dict.fromkeys(notices):
+        say(notice.rstrip())
+    told = [o.case_id for o in outcomes if o.told]
+    say(
+        f"P{pid}: told {len(told)} customer(s) by {channel}"
+        + (f" (#{', #'.join(map(str, told))})" if told else "")
+    )
+    failed = [o for o in outcomes if not o.told]
+    for o in failed:
+        say(f"  #{o.case_id}: {o.error}")
+    if failed:
+        raise SystemExit(1)
 
 
 @app.command()

@@ -14,9 +14,11 @@ from casedesk import paths
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
 from casedesk.cli.render import case_table, plain
+from casedesk.clock import to_local_text
 from casedesk.errors import InvalidInput, StoreError
 from casedesk.identity import current_agent
 from casedesk.model import Status
+from casedesk.rules import humanize
 from casedesk.serialize import case_json, customer_json
 
 
@@ -106,20 +108,32 @@ def customer_show(
     as_: AsOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """A customer's contact details and every case they have had."""
+    """A customer's contact details, notes, and every case they have had with its last heard."""
+    from casedesk.store.problems import ProblemStore
+
     with open_desk(db, as_) as desk:
-        who = desk.store.find_customer(key)
+        asked = desk.store.find_customer(key)
+        who = desk.store._merged_target(asked)
+        records = ProblemStore(desk.store)
+        merged = records.merged_from(who.id)
         rows = desk.store.list_cases(customer_id=who.id, statuses=None, limit=None)
+        notes = records.customer_note_rows([who.id, *(m.id for m in merged)])
         now = desk.now()
         if json_:
             print_json(
                 {
                     **customer_json(who),
                     "notes": desk.store.customer_notes(who.id),
+                    "note_log": [
+                        {"at": to_local_text(n.at), "by": n.actor, "text": n.text} for n in notes
+                    ],
+                    "merged": [customer_json(m) for m in merged],
                     "cases": [case_json(row, now) for row in rows],
                 }
             )
             return
+        if asked.id != who.id:
+            say(f"customer #{asked.id} was merged into #{who.id}")
         out = console()
         line = Text(f"Customer #{who.id}: ", style="bold").append(plain(who.name))
         if who.email:
@@ -127,8 +141,65 @@ def customer_show(
         out.print(line)
         open_count = sum(1 for r in rows if r.case.status is not Status.CLOSED)
         out.print(f"{len(rows)} cases, {open_count} not closed")
+        for m in merged:
+            out.print(Text(f"merged in: #{m.id} ", style="dim").append(plain(m.name)))
+        legacy = desk.store.customer_notes(who.id)
+        if legacy or notes:
+            out.print(Text("Notes", style="bold"))
+        if legacy:
+            out.print(plain(legacy))
+        for n in notes:
+            out.print(Text(f"  {to_local_text(n.at)[:16]} {n.actor}: ").append(plain(n.text)))
         if rows:
             out.print(case_table(rows, now))
+            heard = Table(box=None, pad_edge=False, header_style="bold")
+            for name in ("id", "last heard from them", "last told"):
+                heard.add_column(name, overflow="ellipsis")
+            for row in rows:
+                case = row.case
+                inbound = (
+                    Text(f"{humanize(now - case.inbound_at)} ago: ").append(
+                        plain(case.inbound_text, 50)
+                    )
+                    if case.inbound_at
+                    else Text("—")
+                )
+                told = (
+                    Text(f"{humanize(now - case.told_at)} ago by ").append(plain(case.told_by))
+                    if case.told_at
+                    else Text("never", style="yellow")
+                )
+                heard.add_row(f"#{case.id}", inbound, told)
+            out.print(heard)
+
+
+@customer_app.command("note")
+def customer_note(
+    key: Annotated[str, typer.Argument(help="The customer's email address or id.")],
+    text: Annotated[str, typer.Argument(help="The note (internal; about the customer).")],
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Keep a note about the customer (not one case): who they are, how to reach them."""
+    with open_desk(db, as_) as desk:
+        note = desk.note_customer(key, text)
+        say(f"customer #{note.customer_id}: note added")
+
+
+@customer_app.command("merge")
+def customer_merge(
+    keep: Annotated[str, typer.Argument(help="The customer to keep (email or id).")],
+    duplicate: Annotated[str, typer.Argument(help="The duplicate to merge into it.")],
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Merge a duplicate customer into another: its cases move (recorded on each), history kept."""
+    with open_desk(db, as_) as desk:
+        into = desk.store.find_customer(keep)
+        dup = desk.store.find_customer(duplicate)
+        moved = desk.merge_customers(keep, duplicate)
+        cases = f" (#{', #'.join(map(str, moved))})" if moved else ""
+        say(f"customer #{dup.id} merged into #{into.id}: {len(moved)} case(s) moved{cases}")
 
 
 @app.command()

@@ -1,0 +1,153 @@
+"""Problems: one fault reported by many customers. Pure helpers; the actions are on `Desk`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+from casedesk.errors import CasedeskError, InvalidInput
+from casedesk.model import Channel
+
+if TYPE_CHECKING:
+    from casedesk.desk import Desk
+    from casedesk.store.problems import Problem, SimilarCase
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 8  # the words of a report that best say what it is about (title first)
+# Words that say nothing about the fault; matching on them would make every case "similar".
+STOPWORDS = frozenset(
+    """
+    about after again all also and any are back been before but can cannot cant could did
+    didnt does doesnt dont for from get gets getting got had has have having hello help her
+    here him his how its just like make may more most much need needs not now off once only
+    our out over please really same see she should since some still than thank thanks that the
+    their them then there these they this those today too very was way wed well were what when
+    where which while who why will with wont work working would yes yesterday you your
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+def parse_problem_id(text: str | int) -> int:
+    """'4', 'P4' or 'p4' → 4."""
+    raw = str(text).strip().lstrip("Pp#")
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput(f"{text!r} is not a problem id (e.g. P4 or 4)")
+    return int(raw)
+
+
+def problem_label(problem_id: int) -> str:
+    return f"P{problem_id}"
+
+
+def key_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
+    """The distinctive words of a report, in order of appearance, without duplicates."""
+    terms: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 3 or word.isdigit() or word in STOPWORDS or word in terms:
+            continue
+        terms.append(word)
+        if len(terms) == limit:
+            break
+    return terms
+
+
+def similarity_query(text: str) -> str | None:
+    """An FTS5 query matching text that shares at least two key terms with `text` (one if it
+    has only one): a single shared common word is not a similar report."""
+    terms = [f'"{t}"' for t in key_terms(text)]
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return terms[0]
+    return " OR ".join(f"({a} AND {b})" for a, b in combinations(terms, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """Similar open reports and problems for a case, and the one link to offer."""
+
+    case_id: int
+    cases: list[SimilarCase] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def suggested_problem(self) -> int | None:
+        """The problem to link to: the best matching one, else the one most similar cases share."""
+        if self.problems:
+            return self.problems[0].id
+        linked = [c.problem_id for c in self.cases if c.problem_id is not None]
+        return max(set(linked), key=linked.count) if linked else None
+
+    @property
+    def empty(self) -> bool:
+        return not self.cases and not self.problems
+
+    def hint(self, title: str = "") -> str:
+        """'3 similar open reports — link with: casedesk link 12 --problem P4'."""
+        n = len(self.cases)
+        reports = f"{n} similar open report{'s' if n != 1 else ''}"
+        if n == 0 and self.problems:
+            reports = "a matching problem"
+        pid = self.suggested_problem
+        if pid is not None:
+            return f"{reports} — link with: casedesk link {self.case_id} --problem P{pid}"
+        ids = ", ".join(f"#{c.id}" for c in self.cases[:5])
+        name = title.replace('"', "'") or "…"
+        return (
+            f"{reports} ({ids}) — make them one problem: casedesk problem new "
+            f'"{name}", then casedesk link {self.case_id} --problem P…'
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ToldOutcome:
+    case_id: int
+    error: str | None = None
+
+    @property
+    def told(self) -> bool:
+        return self.error is None
+
+
+Sender = Callable[["Desk", int, str, Channel, "datetime | None"], object]
+
+
+def tell_problem(
+    desk: Desk,
+    problem_id: int,
+    text: str,
+    channel: Channel = Channel.EMAIL,
+    send: Sender | None = None,
+) -> list[ToldOutcome]:
+    """Tell every customer affected by the problem: one told event (and one mail, when the
+    channel is email and `send` mails) per linked case that is not closed. Placeholders in
+    `text` ({first_name}, {case_id}…) are filled in per case. A case that fails does not stop
+    the others; each outcome says what happened."""
+    from casedesk.templates import fill, placeholders_in, values_for
+
+    if not text or not text.strip():
+        raise InvalidInput("what the customers were told cannot be empty")
+    placeholders_in(text, "the update")  # an unknown placeholder: refuse before telling anyone
+    send = send or (lambda d, cid, words, ch, promise: d.tell(cid, words, ch, promise))
+    problem = desk.problem(problem_id)
+    outcomes: list[ToldOutcome] = []
+    for case_id in desk.problem_cases(problem_id, include_closed=False):
+        row = desk.case_row(case_id)
+        values = values_for(
+            row,
+            desk.events(case_id),
+            desk.actor,
+            "",
+            (problem.summary or "") if problem.resolved else "",
+        )
+        try:
+            send(desk, case_id, fill(text, values), channel, None)
+        except CasedeskError as exc:
+            outcomes.append(ToldOutcome(case_id, str(exc)))
+        else:
+            outcomes.append(ToldOutcome(case_id))
+    return outcomes
