@@ -1,0 +1,199 @@
+"""The stats screen: are customers kept in the loop? Four charts and the headline figures.
+
+A standalone screen: push `StatsScreen(desk)` from anywhere. The figures come from the same report
+as `casedesk report` (see `casedesk.reports`), computed in a worker thread on a connection of its
+own, so a large store never blocks the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from casedesk.desk import Desk
+from casedesk.reports import Report, Window, from_epoch
+from casedesk.rules import humanize
+from casedesk.safetext import one_line
+from casedesk.store import Store
+
+SPANS = (7, 30, 90)  # days the window can cover; `w` cycles through them
+SERIES_POINTS = 30
+
+
+@dataclass(frozen=True)
+class StatsData:
+    """Everything the screen shows, computed together in the worker."""
+
+    report: Report
+    overdue: list[tuple[int, int]]  # (epoch seconds, cases overdue then)
+
+
+def load_stats(desk: Desk, days: int) -> StatsData:
+    """The report and the overdue series for the `days` up to now, on a connection of its own
+    (the worker's thread must not share the desk's connection with the UI thread)."""
+    from casedesk.store.reports import build_report, overdue_series
+
+    now = desk.now()
+    window = Window(now - timedelta(days=days), now)
+    store = Store.open(desk.store.path)
+    try:
+        report = build_report(store, desk.policy, window, top=0)
+        series = overdue_series(store, desk.policy, window, SERIES_POINTS)
+    finally:
+        store.close()
+    return StatsData(report, series)
+
+
+class StatsScreen(Screen[None]):
+    """Charts of how customers are being treated over the last days."""
+
+    CSS_PATH = "stats.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("w", "next_span", "Window"),
+        Binding("r", "reload", "Refresh"),
+    ]
+
+    days: reactive[int] = reactive(SPANS[1], init=False)
+
+    def __init__(self, desk: Desk, days: int = SPANS[1]) -> None:
+        super().__init__()
+        self.desk = desk
+        self.set_reactive(StatsScreen.days, days)
+        self.data: StatsData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stats-summary")
+        with Grid(id="stats-charts"):
+            yield PlotextPlot(id="chart-overdue")
+            yield PlotextPlot(id="chart-first-response")
+            yield PlotextPlot(id="chart-agents")
+            yield PlotextPlot(id="chart-silence")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def watch_days(self) -> None:
+        self.load()
+
+    def action_next_span(self) -> None:
+        index = SPANS.index(self.days) if self.days in SPANS else 0
+        self.days = SPANS[(index + 1) % len(SPANS)]
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#stats-charts").loading = True
+        self.query_one("#stats-summary", Static).update(
+            Text(f"Working out the last {self.days} days…", style="dim")
+        )
+        self._load(self.days)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _load(self, days: int) -> None:
+        try:
+            data = load_stats(self.desk, days)
+        except Exception as exc:  # shown, not raised: a report must never take the console down
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self.show, data)
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#stats-charts").loading = False
+        self.query_one("#stats-summary", Static).update(
+            Text(f"Could not work out the figures: {one_line(str(exc), 200)}", style="red")
+        )
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def show(self, data: StatsData) -> None:
+        self.data = data
+        self.query_one("#stats-charts").loading = False
+        self.query_one("#stats-summary", Static).update(summary_text(data.report, self.days))
+        self._overdue_chart(data)
+        self._first_response_chart(data.report)
+        self._agents_chart(data.report)
+        self._silence_chart(data.report)
+
+    def _plot(self, widget_id: str, title: str) -> PlotextPlot:
+        widget = self.query_one(f"#{widget_id}", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        return widget
+
+    def _overdue_chart(self, data: StatsData) -> None:
+        widget = self._plot("chart-overdue", "Cases overdue for an update")
+        plt = widget.plt
+        until = data.report.window.u
+        days = [(t - until) / 86400 for t, _ in data.overdue]
+        plt.plot(days, [n for _, n in data.overdue], marker="braille")
+        plt.xlabel("days ago")
+        widget.refresh()
+
+    def _first_response_chart(self, report: Report) -> None:
+        widget = self._plot("chart-first-response", "First response per week (median hours)")
+        plt = widget.plt
+        weeks = report.first_response_by_week
+        if weeks:
+            labels = [f"{start.astimezone():%d %b}" for start, _ in weeks]
+            hours = [(spread.median or 0) / 3600 for _, spread in weeks]
+            plt.bar(labels, hours)
+        widget.refresh()
+
+    def _agents_chart(self, report: Report) -> None:
+        widget = self._plot("chart-agents", "Open cases per agent (and overdue)")
+        plt = widget.plt
+        agents = [a for a in report.agents if a.open_cases]
+        if agents:
+            plt.multiple_bar(
+                [one_line(a.agent, 12) for a in agents],
+                [[a.open_cases for a in agents], [a.overdue_cases for a in agents]],
+                labels=["open", "overdue"],
+            )
+        widget.refresh()
+
+    def _silence_chart(self, report: Report) -> None:
+        widget = self._plot("chart-silence", "Open cases by longest silence")
+        plt = widget.plt
+        plt.bar(
+            [label for label, _ in report.silence_histogram],
+            [n for _, n in report.silence_histogram],
+        )
+        widget.refresh()
+
+
+def summary_text(report: Report, days: int) -> Text:
+    """The headline figures above the charts."""
+
+    def duration(seconds: float | None) -> str:
+        return "—" if seconds is None else humanize(timedelta(seconds=round(seconds)))
+
+    share = report.overdue_share
+    text = Text(f"Last {days} days", style="bold")
+    text.append(f" (to {from_epoch(report.window.u).astimezone():%Y-%m-%d %H:%M})  ", style="dim")
+    text.append(f"{report.cases_open_at_until} open · ")
+    text.append(
+        f"{'—' if share is None else f'{share * 100:.0f}%'} of open time overdue",
+        style="bold red" if share and share > 0.25 else "",
+    )
+    text.append(
+        f" · first response median {duration(report.first_response.median)}"
+        f" · resolution median {duration(report.resolution.median)}"
+        f" · {report.resolved_not_told} resolved but not told"
+    )
+    return text
