@@ -104,21 +104,24 @@ def test_server_down_keeps_a_draft_with_one_clear_line(desk: Desk, config, cli):
 
 
 def test_starttls_with_login_and_password_command(desk: Desk, config, tls_cert, tmp_path):
-    secret = tmp_path / "secret"
-    secret.write_text("s3cret\n")
-    with SmtpServer(Capture(), tls=tls_cert, login=("help", "s3cret")) as server:
-        settings = config(
+    (tmp_path / "right").write_text("s3cret\n")
+    (tmp_path / "wrong").write_text("guess\n")
+
+    def settings_with(secret: str):
+        return config(
             f'[mail]\n{FROM}\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
-            f'security = "starttls"\nuser = "help"\npassword_command = "cat {secret}"\n'
-            f'ca_file = "{tls_cert[0]}"\n'
+            f'security = "starttls"\nuser = "help"\n'
+            f'password_command = "cat {tmp_path / secret}"\nca_file = "{tls_cert[0]}"\n'
         )
-        case_id = take_in(desk, make_mail(), "t", settings).case_id
-        deliver_and_tell(desk, case_id, "Sent over TLS", settings=settings)
+
+    with SmtpServer(Capture(), tls=tls_cert, login=("help", "s3cret")) as server:
+        case_id = take_in(desk, make_mail(), "t", settings_with("right")).case_id
+        deliver_and_tell(desk, case_id, "Sent over TLS", settings=settings_with("right"))
         assert len(server.capture.received) == 1
 
-        secret.write_text("wrong\n")
         with pytest.raises(NotSent, match="refused the login of help"):
-            deliver_and_tell(desk, case_id, "Second", settings=settings)
+            deliver_and_tell(desk, case_id, "Second", settings=settings_with("wrong"))
+    assert len(MailStore(desk.store).drafts(case_id)) == 1
 
 
 def test_a_password_in_the_config_is_refused(config):

@@ -147,6 +147,8 @@ def password(server: Server, table: str) -> str | None:
     """Run the server's password_command; its first output line is the password."""
     if not server.password_command:
         return None
+    if server.password_command in _PASSWORDS:
+        return _PASSWORDS[server.password_command]
     try:
         done = subprocess.run(
             shlex.split(server.password_command),
@@ -161,4 +163,9 @@ def password(server: Server, table: str) -> str | None:
         detail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
         raise ConfigError(f"{_where(table, 'password_command')} failed: {detail[0]}")
     lines = done.stdout.splitlines()
-    return lines[0] if lines else ""
+    _PASSWORDS[server.password_command] = lines[0] if lines else ""
+    return _PASSWORDS[server.password_command]
+
+
+# A bulk update (one problem, many customers) asks the password manager once per process.
+_PASSWORDS: dict[str, str] = {}
