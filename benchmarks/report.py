@@ -1,0 +1,105 @@
+"""How long `casedesk report` takes on a large store (target: under 1 s on 100,000 cases).
+
+    python benchmarks/report.py --db /tmp/r100k.db          # builds the store first if missing
+    python benchmarks/report.py --db /tmp/r100k.db --runs 7
+
+Builds the store with `casedesk demo --cases 100000` when the file does not exist (about 1.5
+minutes), then the report steps once (the first report on a store replays every case: about a
+minute on 100,000 cases, once), and then measures:
+
+* the report computation itself (`store.reports.build_report`) for the default window (30
+  days), a 7-day window, a past window and a whole year;
+* the whole `casedesk report` process (start-up, opening the store, computing, printing) for
+  the default window, as a user sees it;
+* a report right after a few new events (the steps catch up on those cases only).
+
+Each figure is the median of `--runs` runs. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from casedesk import clock
+from casedesk.desk import Desk
+from casedesk.policy import DEFAULT_POLICY
+from casedesk.reports import Window
+from casedesk.store import Store
+from casedesk.store.reports import build_report, update_steps
+
+CASEDESK = Path(sys.executable).with_name("casedesk")
+
+
+def median_seconds(runs: int, action: object) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/r100k.db"))
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    env = {**os.environ, "CASEDESK_AGENT": "ann"}
+    if not args.db.exists():
+        print(f"building {args.cases} demo cases in {args.db} …", flush=True)
+        subprocess.run(
+            [CASEDESK, "demo", "--db", args.db, "--cases", str(args.cases), "--no-open"],
+            check=True,
+            env=env,
+        )
+    store = Store.open(args.db)
+    print(f"store: {store.counts()}")
+    start = time.perf_counter()
+    replayed = update_steps(store, DEFAULT_POLICY)
+    print(
+        f"steps brought up to date: {replayed} cases replayed in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+
+    now = clock.now()
+    windows = {
+        "last 30 days (default)": Window(now - timedelta(days=30), now),
+        "last 7 days": Window(now - timedelta(days=7), now),
+        "30 days ending 60 days ago": Window(now - timedelta(days=90), now - timedelta(days=60)),
+        "last 365 days": Window(now - timedelta(days=365), now),
+    }
+    for name, window in windows.items():
+        seconds = median_seconds(args.runs, lambda w=window: build_report(store, DEFAULT_POLICY, w))
+        print(f"report, {name:<28} {seconds * 1000:7.0f} ms")
+
+    def whole_process() -> None:
+        subprocess.run(
+            [CASEDESK, "report", "--db", args.db],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+    seconds = median_seconds(args.runs, whole_process)
+    print(f"`casedesk report` process, default window {seconds * 1000:7.0f} ms")
+
+    desk = Desk(store=store, policy=DEFAULT_POLICY, actor="ann")
+    for case_id in (1, 2, 3):
+        desk.note(case_id, "benchmark: one more event")
+    window = windows["last 30 days (default)"]
+    seconds = median_seconds(1, lambda: build_report(store, DEFAULT_POLICY, window))
+    print(f"report after 3 new events (catching up)    {seconds * 1000:7.0f} ms")
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
