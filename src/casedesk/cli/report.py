@@ -59,13 +59,25 @@ def report_window(since: str | None, until: str | None, now: datetime) -> Window
 def report(
     since: Annotated[
         str | None,
-        typer.Option(help="Window start (default: 30 days before --until). e.g. -30d, 2026-11-01."),
+        typer.Option(
+            help="Window start (default: 30 days before --until), e.g. -30d, 2026-11-01.",
+            metavar="WHEN",
+            show_default=False,
+        ),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Window end, not included (default: now).")
+        str | None,
+        typer.Option(
+            help="Window end, not included (default: now).", metavar="WHEN", show_default=False
+        ),
     ] = None,
     owner: Annotated[
-        str | None, typer.Option(help="Only cases this agent owns (as of the window's end).")
+        str | None,
+        typer.Option(
+            help="Only cases this agent owns (as of the window's end).",
+            metavar="AGENT",
+            show_default=False,
+        ),
     ] = None,
     top: Annotated[
         int, typer.Option(help="Rows in each list (0: all); the totals always count all.", min=0)
