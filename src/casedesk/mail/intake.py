@@ -64,8 +64,9 @@ class Summary:
 
     def line(self) -> str:
         c = self.counts
+        noun = "message" if self.total == 1 else "messages"
         return (
-            f"{self.total} messages: {c['new-case']} new cases, {c['threaded']} threaded, "
+            f"{self.total} {noun}: {c['new-case']} new cases, {c['threaded']} threaded, "
             f"{c['duplicate']} duplicates, {c['auto-reply']} auto-replies skipped, "
             f"{c['own']} own mail skipped, {c['quarantined']} quarantined"
         )
