@@ -394,7 +394,7 @@ class Desk:
         if not row.case.status.is_active:
             return None
         events = self.events(case_id)
-        pending = templates.latest_progress(events, since=row.case.told_at)
+        pending = templates.latest_progress(events, unsent=True)
         if pending is None:
             return None
         words, event = pending

@@ -170,10 +170,11 @@ def template_for(case: CaseState, check_in_due: bool = False) -> str:
     return PROGRESS
 
 
-def latest_progress(events: list[Event], since: datetime | None = None) -> tuple[str, Event] | None:
-    """The words of the newest sub-task change (after `since`), with its event."""
+def latest_progress(events: list[Event], unsent: bool = False) -> tuple[str, Event] | None:
+    """The words of the newest sub-task change, with its event; with `unsent`, only one that
+    came after the customer was last told (a draft nobody has sent)."""
     for event in reversed(events):
-        if since is not None and event.at <= since:
+        if unsent and event.kind is EventKind.TOLD:
             return None
         if event.kind in (EventKind.SUBTASK_ADDED, EventKind.SUBTASK_DONE):
             words = event.data.get("progress")
@@ -225,7 +226,7 @@ def draft_for(
     templates = templates if templates is not None else load_templates()
     check_in_due = row.due is not None and row.due.reason.value == "check-in"
     name = template_for(row.case, check_in_due)
-    pending = latest_progress(events, since=row.case.told_at) if row.case.status.is_active else None
+    pending = latest_progress(events, unsent=True) if row.case.status.is_active else None
     if pending is not None and name == ACKNOWLEDGEMENT:
         name = PROGRESS
     values = values_for(
