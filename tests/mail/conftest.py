@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -73,11 +74,12 @@ def dovecot(require_tool, tls_cert) -> Iterator[Dovecot]:
     home = root / "home" / "help"
     home.mkdir(parents=True)
     if os.geteuid() == 0:
-        login_user, internal_user = "dovenull", "dovecot"
+        login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
         uid, gid = pwd.getpwnam("dovecot").pw_uid, pwd.getpwnam("dovecot").pw_gid
         os.chown(home, uid, gid)
     else:
         login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
+        internal_group = grp.getgrgid(os.getgid()).gr_name
         uid, gid = os.getuid(), os.getgid()
     (root / "passwd").write_text(f"help:{{PLAIN}}s3cret:{uid}:{gid}::{home}::\n")
     imap_port, imaps_port = free_port(), free_port()
@@ -87,6 +89,7 @@ def dovecot(require_tool, tls_cert) -> Iterator[Dovecot]:
             root=root,
             login_user=login_user,
             internal_user=internal_user,
+            internal_group=internal_group,
             cert=tls_cert[0],
             key=tls_cert[1],
             imap_port=imap_port,

@@ -171,6 +171,7 @@ protocols = imap
 listen = 127.0.0.1
 default_login_user = {login_user}
 default_internal_user = {internal_user}
+default_internal_group = {internal_group}
 first_valid_uid = {uid}
 last_valid_uid = 0
 ssl = yes
