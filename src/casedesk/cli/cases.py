@@ -89,7 +89,10 @@ def new(
 def list_(
     status: Annotated[
         list[Status] | None,
-        typer.Option(help="Only these statuses (repeatable). Default: all but closed."),
+        typer.Option(
+            help="Only these statuses (repeatable). Default: all but closed (closed ones "
+            "still show while a check-in is due)."
+        ),
     ] = None,
     owner: Annotated[str | None, typer.Option(help="Only this agent's cases.")] = None,
     unassigned: Annotated[bool, typer.Option(help="Only cases nobody owns.")] = False,
@@ -108,6 +111,7 @@ def list_(
             "owner": owner,
             "unassigned": unassigned,
             "due_before": now if overdue else None,
+            "closed_when_due": not status,  # a closed case with a check-in due is shown
         }
         rows = desk.store.list_cases(**filters, limit=limit or None)
         if json_:
