@@ -239,3 +239,37 @@ def test_presence_warns_of_another_agent_on_the_case_or_writing_to_its_customer(
     bob.announce(one.id, "composing")
     bob.leave()
     assert desk.collision_warning(one.id) is None
+
+
+def test_mail_tables_survive_the_round_trip(cli, tmp_path):
+    """Messages, attachments and their blobs travel with the events, so threading by
+    Message-ID still works after an import."""
+    mail = tmp_path / "in.eml"
+    mail.write_bytes(
+        b"From: Ann <ann@example.com>\r\nTo: help@example.com\r\nSubject: Printer offline\r\n"
+        b"Message-ID: <first@example.com>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nIt says offline.\r\n--b\r\n"
+        b'Content-Type: application/octet-stream; name="log.bin"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nAAECAwQ=\r\n--b--\r\n"
+    )
+    assert cli("import", str(mail)).exit_code == 0
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    tables = {json.loads(line).get("table") for line in dump.read_text().splitlines()}
+    assert {"mail_messages", "mail_attachments", "mail_blobs"} <= tables
+
+    fresh = tmp_path / "fresh.db"
+    assert cli("import", "--format", "jsonl", str(dump), "--db", str(fresh)).exit_code == 0
+    again = tmp_path / "again.jsonl"
+    assert cli("export", str(again), "--db", str(fresh)).exit_code == 0
+    assert again.read_text() == dump.read_text()
+
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(
+        b"From: ann@example.com\r\nSubject: still offline\r\nMessage-ID: <second@example.com>\r\n"
+        b"In-Reply-To: <first@example.com>\r\n\r\nStill offline.\r\n"
+    )
+    assert cli("import", str(reply), "--db", str(fresh)).exit_code == 0
+    case = json.loads(cli("show", "1", "--json", "--db", str(fresh)).stdout)
+    assert case["last_heard_from_customer"]["text"].startswith("Still offline")

@@ -26,15 +26,30 @@ _NOT_EXPORTED = {"cases", "events", "meta", "presence", "customers", "agents"}
 
 
 def _portable_tables(db: sqlite_utils.Database) -> list[str]:
-    """Tables carried row by row after the events, in a stable order."""
+    """Tables carried row by row after the events: each after the tables it refers to."""
+    names = db.table_names()
     fts_shadows = {
         name
-        for table in db.table_names()
+        for table in names
         if table.endswith("_fts")
-        for name in db.table_names()
+        for name in names
         if name.startswith(table)
     }
-    return sorted(set(db.table_names()) - _NOT_EXPORTED - fts_shadows)
+    remaining = sorted(set(names) - _NOT_EXPORTED - fts_shadows)
+    ordered: list[str] = []
+    while remaining:
+        ready = [
+            table
+            for table in remaining
+            if all(
+                fk.other_table == table or fk.other_table not in remaining
+                for fk in db[table].foreign_keys
+            )  # type: ignore[union-attr]
+        ]
+        ready = ready or remaining[:1]  # a cycle (none today): take the first by name
+        ordered += ready
+        remaining = [table for table in remaining if table not in ready]
+    return ordered
 
 
 def _encode(row: dict[str, Any]) -> dict[str, Any]:
