@@ -368,3 +368,18 @@ def test_demo_events_option_makes_busier_histories(cli, tmp_path):
     with Store.open(target) as store:
         events = store.counts()["events"]
     assert 8000 < events < 10000
+
+
+def test_show_folds_quoted_mail_unless_full(cli, tmp_path):
+    mail = tmp_path / "m.eml"
+    mail.write_bytes(
+        b"From: Ann <ann@example.com>\r\nSubject: Re: printer\r\nMessage-ID: <q@example.com>\r\n\r\n"
+        b"It is still offline.\r\n\r\nOn Mon, Bob wrote:\r\n> Please restart it.\r\n"
+        b"> Then tell me.\r\n"
+    )
+    assert cli("import", str(mail)).exit_code == 0
+    folded = cli("show", "1").stdout
+    assert "It is still offline." in folded
+    assert "Please restart it." not in folded
+    assert "quoted lines folded: show --full" in folded
+    assert "> Please restart it." in cli("show", "1", "--full").stdout

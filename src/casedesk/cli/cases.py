@@ -130,7 +130,11 @@ def list_(
 
 @app.command()
 def show(
-    case_id: CaseId, db: DbOption = None, as_: AsOption = None, json_: JsonOption = False
+    case_id: CaseId,
+    full: Annotated[bool, typer.Option(help="Unfold quoted earlier mail in the timeline.")] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
 ) -> None:
     """A case: owner, status, what the customer last heard, what is due, its whole timeline."""
     with open_desk(db, as_) as desk:
@@ -139,7 +143,7 @@ def show(
         if json_:
             print_json(case_json(row, desk.now(), events))
         else:
-            console().print(case_detail(row, events, desk.now()))
+            console().print(case_detail(row, events, desk.now(), full))
             _show_work(desk, row, events)
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casedesk.clock import from_text
+from casedesk.mail.quote import fold
 from casedesk.model import Event
 from casedesk.rules import explain, humanize, is_overdue, relative
 from casedesk.safetext import one_line, printable
@@ -81,7 +82,7 @@ def next_due_line(row: CaseRow, now: datetime) -> Text:
     return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
 
 
-def event_lines(event: Event, now: datetime) -> Text:
+def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
     styles = {"inbound": "cyan", "outbound": "green", "internal": "yellow", "system": "dim"}
     arrows = {"inbound": "→ in ", "outbound": "← out", "internal": "· note", "system": "· sys"}
     direction = event.kind.direction
@@ -91,7 +92,15 @@ def event_lines(event: Event, now: datetime) -> Text:
     if event.channel:
         head.append(f" [{event.channel.value}]")
     head.append(" by ").append(printable(event.actor))
-    body = printable(event.text).strip()
+    words, quoted = fold(event.text, event.data.get("quote_at"))
+    body = printable(words).strip()
+    if quoted:
+        lines = quoted.strip().count("\n") + 1
+        body += (
+            f"\n{printable(quoted).rstrip()}"
+            if full
+            else f"\n[… {lines} quoted line{'s' if lines > 1 else ''} folded: show --full]"
+        )
     if event.kind.value == "status":
         body = f"{event.data.get('from')} → {event.data.get('to')}" + (f" ({body})" if body else "")
     elif event.kind.value == "assigned":
@@ -110,7 +119,9 @@ def _local(stored: object) -> str:
     return f"{from_text(str(stored)).astimezone():%a %Y-%m-%d %H:%M}" if stored else "?"
 
 
-def case_detail(row: CaseRow, events: list[Event], now: datetime) -> RenderableType:
+def case_detail(
+    row: CaseRow, events: list[Event], now: datetime, full: bool = False
+) -> RenderableType:
     case, customer = row.case, row.customer
     title = Text(f"#{case.id} ", style="bold").append(printable(case.title), style="bold")
     who = Text("Customer: ").append(printable(customer.name))
@@ -131,8 +142,10 @@ def case_detail(row: CaseRow, events: list[Event], now: datetime) -> RenderableT
         parts.append(Text("Resolution: ").append(printable(case.resolution_summary)))
     parts.append(Text(""))
     parts.append(Text("In the customer's words:", style="bold"))
-    parts.append(Text("    " + printable(case.body or case.title).replace("\n", "\n    ")))
+    opening = events[0].data.get("quote_at") if events else None
+    words = case.body if full else fold(case.body, opening)[0]
+    parts.append(Text("    " + printable(words or case.title).replace("\n", "\n    ")))
     parts.append(Text(""))
     parts.append(Text(f"Timeline ({len(events)} events):", style="bold"))
-    parts.extend(event_lines(e, now) for e in events)
+    parts.extend(event_lines(e, now, full) for e in events)
     return Group(*parts)
