@@ -314,16 +314,48 @@ def summarize_case(steps: Sequence[Step], window: Window) -> CaseFigures | None:
 # -- the report --------------------------------------------------------------------------------
 
 
+def percentile_ranks(count: int, p: float) -> tuple[int, int, float]:
+    """Where the p-th percentile of `count` ordered values lies: the two 0-based ranks to
+    interpolate between, and how far from the first."""
+    position = (count - 1) * p / 100
+    low = math.floor(position)
+    return low, min(low + 1, count - 1), position - low
+
+
 def percentile(values: Sequence[float], p: float) -> float | None:
     """The p-th percentile by linear interpolation between closest ranks (numpy's default,
     Excel's PERCENTILE.INC): p=50 is the usual median. None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    position = (len(ordered) - 1) * p / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    low, high, fraction = percentile_ranks(len(ordered), p)
+    return ordered[low] + (ordered[high] - ordered[low]) * fraction
+
+
+def silence_histogram(silences: Sequence[float]) -> list[tuple[str, int]]:
+    """How many of the silences fall in each of `SILENCE_BUCKETS`."""
+    ordered = sorted(silences)
+    histogram, below = [], 0
+    for label, bound in SILENCE_BUCKETS:
+        upto = bisect_left(ordered, bound)
+        histogram.append((label, upto - below))
+        below = upto
+    return histogram
+
+
+def weekly_spreads(
+    window: Window, first_responses: Iterable[tuple[int, int]]
+) -> list[tuple[datetime, Spread]]:
+    """First responses (created, seconds) grouped by the week of the window they were created
+    in, each week starting at `since` + n weeks."""
+    by_week: dict[int, list[float]] = defaultdict(list)
+    since = window.s
+    for created, seconds in first_responses:
+        by_week[(created - since) // (7 * 86400)].append(seconds)
+    return [
+        (window.since + timedelta(weeks=week), Spread.of(values))
+        for week, values in sorted(by_week.items())
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,13 +473,15 @@ def make_report(
     owner: str | None,
     top: int,
     counts: ReportCounts,
-    first_responses: Sequence[tuple[int, int]],
+    first_response: Spread,
+    first_response_by_week: list[tuple[datetime, Spread]],
     resolutions: Sequence[float],
     told_counts: Sequence[float],
     customer_shares: Sequence[float],
     customers_overdue: int,
     worst: list[CustomerOverdue],
-    silences: Sequence[float],
+    silence: Spread,
+    histogram: list[tuple[str, int]],
     longest: list[CaseLine],
     untold: list[CaseLine],
     owned: Mapping[str, tuple[int, int]],
@@ -455,10 +489,9 @@ def make_report(
     agent_events: Mapping[str, tuple[int, int]] | None = None,
     problems: list[Problem] | None = None,
 ) -> Report:
-    """The report from what both paths (Python and SQL) gather: counts, the values behind each
-    spread, per-customer open/overdue sums, the already ordered and limited case lists (names
-    are filled in here), and per-owner open/overdue counts. `first_responses` are (created,
-    seconds) pairs."""
+    """The report from what both paths (Python and SQL) gather: counts, spreads, the values
+    behind the others, the already ordered and limited lists (names are filled in here), and
+    per-owner open/overdue counts."""
 
     def limited(items: list[Any]) -> list[Any]:
         return items if top <= 0 else items[:top]
@@ -470,16 +503,6 @@ def make_report(
     def named(line: CaseLine) -> CaseLine:
         return replace(line, customer=names.get(line.customer_id, ""))
 
-    silences = sorted(silences)
-    histogram, below = [], 0
-    for label, bound in SILENCE_BUCKETS:
-        upto = bisect_left(silences, bound)
-        histogram.append((label, upto - below))
-        below = upto
-    by_week: dict[int, list[float]] = defaultdict(list)
-    since = window.s
-    for created, seconds in first_responses:
-        by_week[(created - since) // (7 * 86400)].append(seconds)
     acted = agent_events or {}
     agents = sorted(set(owned) | {a for a, (n, _) in acted.items() if n})
     if owner is not None:
@@ -490,7 +513,7 @@ def make_report(
         cases_existing=counts.existing,
         cases_open_in_window=counts.open_in_window,
         cases_open_at_until=counts.open_at_until,
-        first_response=Spread.of([seconds for _, seconds in first_responses]),
+        first_response=first_response,
         awaiting_first_response=counts.awaiting_first_response,
         resolution=Spread.of(resolutions),
         told_total=counts.told_total,
@@ -505,17 +528,14 @@ def make_report(
         customers_overdue=customers_overdue,
         customer_share=Spread.of(customer_shares),
         worst_customers=[replace(c, name=names.get(c.customer_id, "")) for c in shown],
-        silence=Spread.of(silences),
+        silence=silence,
         silence_histogram=histogram,
         longest_silences=[named(line) for line in longest],
         resolved_not_told=counts.resolved_not_told,
         resolved_not_told_cases=[named(line) for line in untold],
         problems=problems,
         agents=[AgentLoad(a, *owned.get(a, (0, 0)), *acted.get(a, (0, 0))) for a in agents],
-        first_response_by_week=[
-            (window.since + timedelta(weeks=week), Spread.of(values))
-            for week, values in sorted(by_week.items())
-        ],
+        first_response_by_week=first_response_by_week,
     )
 
 
@@ -612,13 +632,15 @@ def assemble(
             overdue_total,
             untold_count,
         ),
-        first_responses=first_responses,
+        first_response=Spread.of([seconds for _, seconds in first_responses]),
+        first_response_by_week=weekly_spreads(window, first_responses),
         resolutions=resolutions,
         told_counts=told_counts,
         customer_shares=[c.share for c in customers],
         customers_overdue=len(kept_waiting),
         worst=kept_waiting,
-        silences=silences,
+        silence=Spread.of(silences),
+        histogram=silence_histogram(silences),
         longest=[
             CaseLine(f.case_id, f.customer_id, f.owner, f.longest_silence or 0, f.current_silence)
             for f in silent

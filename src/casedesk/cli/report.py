@@ -96,7 +96,13 @@ def report(
     with open_desk(db, as_) as desk:
         window = report_window(since, until, desk.now())
         result = build_report(
-            desk.store, desk.policy, window, owner=owner, top=top, progress=_progress()
+            desk.store,
+            desk.policy,
+            window,
+            owner=owner,
+            top=top,
+            weekly=False,
+            progress=_progress(),
         )
     if json_:
         print_json(report_json(result))

@@ -13,6 +13,7 @@ reports reads it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -20,16 +21,20 @@ from casedesk.clock import to_text
 from casedesk.model import Event
 from casedesk.reports import (
     NEVER,
+    SILENCE_BUCKETS,
     CaseFigures,
     CaseLine,
     CustomerOverdue,
     Problem,
     Report,
     ReportCounts,
+    Spread,
     Step,
     Window,
     case_steps,
     make_report,
+    percentile_ranks,
+    weekly_spreads,
 )
 from casedesk.store.store import Store, _event_from_row
 
@@ -246,16 +251,25 @@ def update_steps(
 # -- the report's queries ---------------------------------------------------------------------
 
 
+_COUNT_CAP = 200_000  # counting this many index entries takes a few milliseconds
+
+
 def _last_steps_before(store: Store, param: str, t: int, columns: str) -> str:
     """SQL for each case's last step before the moment `:param` (= t): at < t <= next_at.
 
-    Searched in whichever index holds fewer candidates (rows before t, or rows whose next step
-    is at or after t; judged by where t falls between the oldest and the newest step). Columns
-    the indexes carry are read from them alone; others from the rows found.
+    Searched in whichever index holds fewer candidates: rows before t, or rows whose next step
+    is at or after t. Counting both (up to a cap) tells which: events crowd into recent weeks,
+    so where t falls in time says little. Columns the indexes carry are read from them alone;
+    others from the rows found.
     """
-    oldest, newest = store.conn.execute("SELECT min(at), max(at) FROM report_steps").fetchone()
-    early = oldest is None or t - oldest < newest - t
-    index = "report_steps_from" if early else "report_steps_to"
+    counted = {}
+    for index, condition in (("report_steps_from", "at < ?"), ("report_steps_to", "next_at >= ?")):
+        counted[index] = store.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM report_steps INDEXED BY {index} "
+            f"WHERE {condition} LIMIT {_COUNT_CAP})",
+            (t,),
+        ).fetchone()[0]
+    index = min(counted, key=lambda name: counted[name])
     carried = {c.strip() for c in f"at, next_at, {_CARRIED}".split(",")}
     if {c.strip() for c in columns.split(",")} <= carried:
         return (
@@ -342,6 +356,44 @@ def _figures_table(store: Store, window: Window, owner: str | None) -> dict[str,
     return params
 
 
+def _spread(conn: sqlite3.Connection, column: str) -> Spread:
+    """Count, median and 90th percentile of a `report_figures` column (NULLs left out), reading
+    only the ranks the percentiles need (from an index on it) and interpolating between them as
+    `reports.percentile` does."""
+    conn.execute(
+        f"CREATE INDEX temp.report_figures_{column} ON report_figures({column}) "
+        f"WHERE {column} IS NOT NULL"
+    )
+    count = conn.execute(f"SELECT count({column}) FROM report_figures").fetchone()[0]
+    if not count:
+        return Spread(0, None, None)
+
+    def ranked(rank: int) -> float:
+        return conn.execute(
+            f"SELECT {column} FROM report_figures WHERE {column} IS NOT NULL "
+            f"ORDER BY {column} LIMIT 1 OFFSET ?",
+            (rank,),
+        ).fetchone()[0]
+
+    def at(p: int) -> float:
+        low, high, fraction = percentile_ranks(count, p)
+        first = ranked(low)
+        return first + (ranked(high) - first) * fraction
+
+    return Spread(count, at(50), at(90))
+
+
+_SILENCE_BUCKETS_SQL = (
+    "SELECT CASE "
+    + " ".join(
+        f"WHEN longest_silence < {bound} THEN {index}"
+        for index, (_, bound) in enumerate(SILENCE_BUCKETS[:-1])
+    )
+    + f" ELSE {len(SILENCE_BUCKETS) - 1} END AS bucket, count(*) FROM report_figures "
+    "WHERE longest_silence IS NOT NULL GROUP BY bucket"
+)
+
+
 def case_figures(store: Store, window: Window) -> Iterator[CaseFigures]:
     """Every case created before `until`, with its figures for the window (as the SQL sees it)."""
     _figures_table(store, window, None)
@@ -413,11 +465,13 @@ def build_report(
     *,
     owner: str | None = None,
     top: int = 10,
+    weekly: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """The report for the window, after bringing the steps up to date; aggregated in SQL.
 
     Gives the same Report as `reports.report_from_events` on the same events (the tests check).
+    `weekly=False` leaves out the first response per week (only the charts show it).
     """
     update_steps(store, policy, progress)
     _fast_reads(store)
@@ -436,9 +490,16 @@ def build_report(
             overdue_total,
             untold_count,
         ) = (int(v) for v in conn.execute(_TOTALS).fetchone())
-        first = conn.execute(
-            "SELECT created, first_response FROM report_figures WHERE first_response IS NOT NULL"
-        ).fetchall()
+        first_response = _spread(conn, "first_response")
+        by_week = []
+        if weekly:
+            by_week = weekly_spreads(
+                window,
+                conn.execute(
+                    "SELECT created, first_response FROM report_figures "
+                    "WHERE first_response IS NOT NULL"
+                ),
+            )
         resolutions = [
             r[0]
             for r in conn.execute(
@@ -467,13 +528,11 @@ def build_report(
                 limit,
             )
         ]
-        silences = [
-            r[0]
-            for r in conn.execute(
-                "SELECT longest_silence FROM report_figures WHERE longest_silence IS NOT NULL "
-                "ORDER BY longest_silence"
-            )
-        ]
+        silence = _spread(conn, "longest_silence")
+        histogram = dict.fromkeys((label for label, _ in SILENCE_BUCKETS), 0)
+        for index, cases in conn.execute(_SILENCE_BUCKETS_SQL):
+            label = SILENCE_BUCKETS[index][0]
+            histogram[label] = cases
         silent = conn.execute(
             "SELECT case_id, customer_id, owner, longest_silence, current_silence "
             "FROM report_figures WHERE longest_silence IS NOT NULL "
@@ -517,13 +576,15 @@ def build_report(
             overdue_total,
             untold_count,
         ),
-        first_responses=first,
+        first_response=first_response,
+        first_response_by_week=by_week,
         resolutions=resolutions,
         told_counts=told_counts,
         customer_shares=customer_shares,
         customers_overdue=sum(1 for share in customer_shares if share > 0),
         worst=worst,
-        silences=silences,
+        silence=silence,
+        histogram=list(histogram.items()),
         longest=[CaseLine(r[0], r[1], r[2], r[3], r[4]) for r in silent],
         untold=[CaseLine(r[0], r[1], r[2], window.u - (r[3] or window.u)) for r in untold],
         owned=owned,
