@@ -409,7 +409,7 @@ def report_renderable(r: Report) -> Group:
     return Group(*parts)
 
 
-_NUMBERS = {"overdue", "of open time", "share", "longest", "now", "since", "customers", "cases"}
+_NUMBERS = {"overdue", "open, all cases", "share", "longest", "now", "since", "customers", "cases"}
 _NUMBERS |= {"open cases", "events", "told"}
 
 
