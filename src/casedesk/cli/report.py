@@ -353,7 +353,7 @@ def report_renderable(r: Report) -> Group:
 
     if r.worst_customers:
         table = _table(
-            "Customers most kept waiting", "customer", "overdue", "of open time", "share"
+            "Customers most kept waiting", "customer", "overdue", "open, all cases", "share"
         )
         for c in r.worst_customers:
             table.add_row(
