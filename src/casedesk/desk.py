@@ -403,7 +403,7 @@ class Desk:
             name = templates.PROGRESS
         loaded = templates.load_templates()
         values = templates.values_for(
-            row, events, self.actor, templates._next_update(row, self, self.now()), "", words
+            row, events, self.actor, templates.next_update_words(row, self, self.now()), "", words
         )
         return templates.Draft(case_id, name, loaded[name].render(values), True, event.at)
 

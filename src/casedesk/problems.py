@@ -127,7 +127,7 @@ def tell_problem(
     channel is email and `send` mails) per linked case that is not closed. Placeholders in
     `text` ({first_name}, {case_id}…) are filled in per case. A case that fails does not stop
     the others; each outcome says what happened."""
-    from casedesk.templates import fill, placeholders_in, values_for
+    from casedesk.templates import fill, next_update_words, placeholders_in, values_for
 
     if not text or not text.strip():
         raise InvalidInput("what the customers were told cannot be empty")
@@ -141,7 +141,7 @@ def tell_problem(
             row,
             desk.events(case_id),
             desk.actor,
-            "",
+            next_update_words(row, desk, desk.now()),
             (problem.summary or "") if problem.resolved else "",
         )
         try:

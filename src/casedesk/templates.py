@@ -233,20 +233,20 @@ def draft_for(
         row,
         events,
         desk.actor,
-        _next_update(row, desk, now),
-        _problem_summary(row, desk),
+        next_update_words(row, desk, now),
+        problem_summary_words(row, desk),
         pending[0] if pending else None,
     )
     return name, templates[name].render(values)
 
 
-def _next_update(row: CaseRow, desk: Desk, now: datetime) -> str:
+def next_update_words(row: CaseRow, desk: Desk, now: datetime) -> str:
     """After this update the periodic rule starts again from now."""
     case = row.case
     return format_when(now + desk.policy.periodic_for(case.priority, case.urgency), now)
 
 
-def _problem_summary(row: CaseRow, desk: Desk) -> str:
+def problem_summary_words(row: CaseRow, desk: Desk) -> str:
     if row.case.problem_id is None:
         return ""
     from casedesk.store.problems import ProblemNotFound, ProblemStore

@@ -235,3 +235,13 @@ def test_problem_cli_new_list_show_resolve(desk, clock, cli, jcli):
     assert cli("unlink", "1").exit_code == 0
     assert describe_event(desk.events(1)[-1]) == "unlinked from problem P1"
     assert jcli("show", 1)["problem"] is None
+
+
+def test_tell_problem_fills_next_update_per_case(desk, clock):
+    from casedesk.problems import tell_problem
+
+    problem = desk.new_problem("Printer fault")
+    case = _report(desk, 1)
+    desk.link_problem(case.id, problem.id)
+    tell_problem(desk, problem.id, "Next update by {next_update}.", Channel.PHONE)
+    assert desk.store.case(case.id).told_text == "Next update by Thu 09:00."

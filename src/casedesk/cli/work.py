@@ -437,7 +437,7 @@ def template_show(
         console().print(Text(template.text))
         say("placeholders: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
         return
-    from casedesk.templates import _next_update, _problem_summary
+    from casedesk.templates import next_update_words, problem_summary_words
 
     with open_desk(db, as_) as desk:
         row = desk.case_row(case_id)
@@ -445,8 +445,8 @@ def template_show(
             row,
             desk.events(case_id),
             desk.actor,
-            _next_update(row, desk, desk.now()),
-            _problem_summary(row, desk),
+            next_update_words(row, desk, desk.now()),
+            problem_summary_words(row, desk),
         )
         console().print(Text(template.render(values)))
 
