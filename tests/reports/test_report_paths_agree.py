@@ -10,7 +10,13 @@ from casedesk.demo import build_demo
 from casedesk.policy import DEFAULT_POLICY
 from casedesk.reports import Window, case_steps, report_from_events, summarize_case
 from casedesk.store import Store
-from casedesk.store.reports import agent_events, build_report, case_figures, problem_titles
+from casedesk.store.reports import (
+    agent_events,
+    build_report,
+    case_figures,
+    overdue_series,
+    problem_titles,
+)
 
 
 @pytest.fixture
@@ -62,3 +68,21 @@ def test_owner_filter_agrees(demo_store, clock):
     )
     assert fast == slow
     assert fast.cases_existing > 0
+
+
+@pytest.mark.parametrize("owner", [None, "chris"])
+def test_overdue_series_counts_what_a_replay_says(demo_store, clock, owner):
+    store = demo_store
+    window = Window(clock.now - timedelta(days=45), clock.now)
+    series = overdue_series(store, DEFAULT_POLICY, window, points=12, owner=owner)
+    cases = [list(case_steps(store.events(c), DEFAULT_POLICY)) for c in store.all_case_ids()]
+    if owner is not None:
+        cases = [steps for steps in cases if steps[-1].owner == owner]
+    for t, count in series:
+        expected = 0
+        for steps in cases:
+            before = [step for step in steps if step.at < t]
+            if before and before[-1].due is not None and before[-1].due <= t:
+                expected += 1
+        assert count == expected, t
+    assert max(count for _, count in series) > 0

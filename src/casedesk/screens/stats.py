@@ -98,7 +98,11 @@ class StatsScreen(Screen[None]):
     def load(self) -> None:
         self.query_one("#stats-charts").loading = True
         self.query_one("#stats-summary", Static).update(
-            Text(f"Working out the last {self.days} days…", style="dim")
+            Text(
+                f"Working out the last {self.days} days… (the first time on a large store "
+                "replays its whole history: about a minute per 100,000 cases)",
+                style="dim",
+            )
         )
         self._load(self.days)
 

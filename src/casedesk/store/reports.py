@@ -597,45 +597,42 @@ def build_report(
 def overdue_series(
     store: Store, policy: Policy, window: Window, points: int = 30, owner: str | None = None
 ) -> list[tuple[int, int]]:
-    """How many cases were overdue at `points` evenly spaced moments from `since` on.
+    """How many cases were overdue at `points` evenly spaced moments from `since` on (the last
+    one at most `until`), by the events before each moment. With `owner`, only the cases that
+    agent owns at `until`. Returns (epoch seconds, count) pairs.
 
-    Every stretch between two events during which a case was overdue adds one at each sample
-    moment it covers: a difference array in SQL (+1 at the first sample at or after the stretch
-    starts, -1 at the first at or after it ends), summed up here. A case's stretch after its last
-    event before `until` runs on to the end. Returns (epoch seconds, count) pairs.
+    At each moment t: the cases whose last step before t left a due time at or before t, counted
+    in whichever index holds fewer candidates (split at the median step time), from the index
+    alone.
     """
     update_steps(store, policy)
     _fast_reads(store)
+    conn = store.conn
     s, u = window.s, window.u
     points = max(points, 2)
     step = max((u - s) // (points - 1), 1)
-    counts = [0] * (points + 1)
-    sql = _OVERDUE_SERIES.format(last=_until_rows(store, u))
-    for k, d in store.conn.execute(sql, {"s": s, "u": u, "step": step, "owner": owner}):
-        if k is not None and k < points:
-            counts[k] += int(d)
-    series, running = [], 0
+    total = conn.execute(
+        "SELECT count(*) FROM report_steps INDEXED BY report_steps_actor"
+    ).fetchone()[0]
+    middle = conn.execute(
+        "SELECT at FROM report_steps INDEXED BY report_steps_from ORDER BY at LIMIT 1 OFFSET ?",
+        (total // 2,),
+    ).fetchone()
+    owned = ""
+    params: dict[str, object] = {}
+    if owner is not None:
+        owned = (
+            f" AND case_id IN (SELECT case_id FROM ({_until_rows(store, u)}) WHERE owner = :owner)"
+        )
+        params = {"u": u, "owner": owner}
+    series = []
     for k in range(points):
-        running += counts[k]
-        series.append((s + k * step, running))
+        t = s + k * step
+        index = "report_steps_from" if middle is None or t <= middle[0] else "report_steps_to"
+        count = conn.execute(
+            f"SELECT count(*) FROM report_steps INDEXED BY {index} "
+            f"WHERE at < :t AND next_at >= :t AND due <= :t{owned}",
+            {**params, "t": t},
+        ).fetchone()[0]
+        series.append((t, count))
     return series
-
-
-# ceil((t - s) / step) for t >= s, else 0: the index of the first sample at or after t.
-_FIRST_SAMPLE = "(max(0, {t} - :s) + :step - 1) / :step"
-_STRETCH = (
-    "FROM report_steps WHERE at > :s AND at < :u AND prev_at IS NOT NULL "
-    "AND prev_due IS NOT NULL AND prev_due < at "
-    "AND (:owner IS NULL OR case_id IN (SELECT case_id FROM last WHERE owner = :owner))"
-)
-_OVERDUE_SERIES = f"""
-WITH last AS ({{last}})
-SELECT k, sum(d) FROM (
-    SELECT {_FIRST_SAMPLE.format(t="max(prev_at, prev_due)")} AS k, 1 AS d {_STRETCH}
-    UNION ALL
-    SELECT {_FIRST_SAMPLE.format(t="at")}, -1 {_STRETCH}
-    UNION ALL
-    SELECT {_FIRST_SAMPLE.format(t="max(at, due)")}, 1 FROM last
-    WHERE due IS NOT NULL AND (:owner IS NULL OR owner = :owner)
-) GROUP BY k
-"""
