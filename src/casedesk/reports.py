@@ -20,10 +20,10 @@ Terms used in every docstring below:
   open.
 
 The heavy lifting: each case's events are folded once, with `projection.apply` and
-`rules.next_update_due`, into `Step`s (the case's report-relevant state right after each event).
-Steps are append-only like the events, so the store keeps them (`store/reports.py`) and a report
-is an aggregation over them; `summarize_case` is the same aggregation in Python, used for small
-stores and to check the SQL.
+`rules.next_update_due`, into `Step`s (the case's report-relevant state right after each event,
+with running totals). The store keeps them (`store/reports.py`) and aggregates them in SQL;
+`summarize_case` and `assemble` compute the same report in Python a different way (summing the
+stretches between events), for small stores and to check the SQL.
 """
 
 from __future__ import annotations

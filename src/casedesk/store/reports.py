@@ -3,11 +3,13 @@
 A report needs, for every case, its due time at every moment of the window, which only a replay of
 its events through the projection and the rules can tell. Replaying a 100,000-case store (over a
 million events) takes far longer than a report may, so the replay is kept: `report_steps` holds
-one row per event with the case's report-relevant state after it (`reports.Step`). Like the events
-it comes from, a step never changes once written; new events add steps for their cases only. The
-table is derived data: dropping it is always safe (the next report rebuilds it), and it is rebuilt
-when the policy changes. It is created lazily here, not in `schema.py`, because nothing but the
-reports reads it.
+one row per event with the case's report-relevant state after it and running totals
+(`reports.Step`), `report_latest` each case's latest step. A report replays only the cases with
+events newer than the last report's, and writes their steps again. The tables are derived data:
+dropping them is always safe (the next report rebuilds them), and they are rebuilt when the
+policy changes. They are created lazily here, not in `schema.py`, because nothing but the reports
+reads them. A window's figures are then the difference between each case's last step before
+`until` and its last step before `since`, aggregated in SQL.
 """
 
 from __future__ import annotations
