@@ -19,8 +19,9 @@ from casedesk.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.rules import humanize
 from casedesk.safetext import one_line
 from casedesk.screens import STYLESHEETS
-from casedesk.store import Store, views
+from casedesk.store import CaseRow, Store, views
 from casedesk.store.views import ChangeWatcher
+from casedesk.widgets.case_list import PAGE
 
 T = TypeVar("T")
 
@@ -58,6 +59,27 @@ class CasedeskApp(App[None]):
         self.settings = settings if settings is not None else config.section("tui")
         self.nagged: set[int] = set()
         self._nag_checked: datetime | None = None
+        # The first page of the queue is read while Textual starts up (SQLite lets go of the
+        # GIL while it works), so a big store costs next to nothing at start.
+        self._first_query = views.Query(views.View.MINE, views.Sort.DUE, agent)
+        self._prefetched: tuple[int, list[CaseRow]] | None = None
+        self._prefetch = threading.Thread(target=self._prefetch_queue, daemon=True)
+        self._prefetch.start()
+
+    def _prefetch_queue(self) -> None:
+        query, now = self._first_query, self.desk.now()
+        try:
+            total = self.read(lambda s: views.count(s, query, now))
+            first = self.read(lambda s: views.page(s, query, now, 0, PAGE))
+        except CasedeskError:
+            return  # the queue's own worker will try again and report it
+        self._prefetched = (total, first)
+
+    def take_prefetched(self, query: views.Query) -> tuple[int, list[CaseRow]] | None:
+        """The start-up page of `query`, once (None when it was another query)."""
+        self._prefetch.join()
+        found, self._prefetched = self._prefetched, None
+        return found if query == self._first_query else None
 
     # -- plumbing the screens use ---------------------------------------------------------
 
@@ -107,7 +129,10 @@ class CasedeskApp(App[None]):
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll)
             self.set_interval(TICK_SECONDS, self.tick)
-        self._nag_summary()
+        # The start-up summary waits for the queue's first page (queue_shown): on a big store
+        # it must not hold up the rows.
+        self._nag_checked = self.desk.now()
+        self._summarized = False
 
     def on_unmount(self) -> None:
         self.watcher.close()
@@ -126,6 +151,12 @@ class CasedeskApp(App[None]):
             tick()
 
     # -- the nag --------------------------------------------------------------------------
+
+    def queue_shown(self) -> None:
+        """The queue has its first rows on screen: time for the start-up nag."""
+        if not self._summarized:
+            self._summarized = True
+            self._nag_summary()
 
     def _nag_summary(self) -> None:
         now = self.desk.now()

@@ -15,7 +15,7 @@ from casedesk.errors import CasedeskError
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow, views
 from casedesk.store.views import HeaderCounts, Query, Sort, View
-from casedesk.widgets.case_list import CaseList
+from casedesk.widgets.case_list import PAGE, CaseList
 from casedesk.widgets.render import Columns, counts_line, header_row
 
 if TYPE_CHECKING:
@@ -64,16 +64,25 @@ class QueueScreen(CaseActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def _count(self, query: Query, keep: bool) -> None:
+        """The rows first (the first page comes along), then the header's counts."""
         app = self.app
         now = app.desk.now()
-        total = app.read(lambda store: views.count(store, query, now))
+        prefetched = app.take_prefetched(query)
+        if prefetched is not None and not keep:
+            total, first = prefetched
+        else:
+            total = app.read(lambda store: views.count(store, query, now))
+            first = None
+            if not keep:
+                first = app.read(lambda store: views.page(store, query, now, 0, PAGE))
+        app.call_from_thread(self._counted, query, total, first, keep)
         counts = app.read(lambda store: views.header_counts(store, query.agent, now))
-        app.call_from_thread(self._counted, query, total, counts, keep)
+        app.call_from_thread(self._header, query, counts)
 
-    def _counted(self, query: Query, total: int, counts: HeaderCounts, keep: bool) -> None:
+    def _counted(self, query: Query, total: int, first: list[CaseRow] | None, keep: bool) -> None:
         if query != self.query_spec:
             return  # the agent switched views meanwhile; that count is on its way
-        self.counts, self.shown = counts, total
+        self.shown = total
         self._show_counts()
         app = self.app
 
@@ -81,11 +90,18 @@ class QueueScreen(CaseActions, Screen[None]):
             now = app.desk.now()
             return app.read(lambda store: views.page(store, query, now, offset, limit))
 
-        self.query_one(CaseList).reset(load, total, keep=keep)
+        self.query_one(CaseList).reset(load, total, keep=keep, first_page=first)
         self.on_resize()
+        app.queue_shown()
+
+    def _header(self, query: Query, counts: HeaderCounts) -> None:
+        if query == self.query_spec:
+            self.counts = counts
+            self._show_counts()
 
     def _show_counts(self) -> None:
         if self.counts is None:
+            self.query_one("#counts", Static).update(Text(f"{self.shown:,} cases · counting…"))
             return
         self.query_one("#counts", Static).update(
             counts_line(

@@ -64,7 +64,13 @@ class CaseList(ScrollView, can_focus=True):
 
     # -- data -----------------------------------------------------------------------------
 
-    def reset(self, loader: Loader, total: int, keep: bool = False) -> None:
+    def reset(
+        self,
+        loader: Loader,
+        total: int,
+        keep: bool = False,
+        first_page: list[CaseRow] | None = None,
+    ) -> None:
         """Show a new result: `keep` leaves the cursor where it was (a live refresh)."""
         follow = self.current_id if keep else None
         self._generation += 1
@@ -73,6 +79,8 @@ class CaseList(ScrollView, can_focus=True):
         self._pending.clear()
         self.total = total
         self._follow_id = follow
+        if first_page is not None:
+            self._pages[0] = first_page
         self.virtual_size = Size(self.size.width, total)
         if not keep:
             self.scroll_to(y=0, animate=False)
@@ -80,6 +88,8 @@ class CaseList(ScrollView, can_focus=True):
         else:
             self.cursor = min(self.cursor, max(total - 1, 0))
         self._request(self.cursor // PAGE)
+        if first_page is not None:
+            self.post_message(self.Highlighted(self.current))
         self.refresh()
 
     def row_at(self, index: int) -> CaseRow | None:
