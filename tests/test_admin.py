@@ -273,3 +273,14 @@ def test_mail_tables_survive_the_round_trip(cli, tmp_path):
     assert cli("import", str(reply), "--db", str(fresh)).exit_code == 0
     case = json.loads(cli("show", "1", "--json", "--db", str(fresh)).stdout)
     assert case["last_heard_from_customer"]["text"].startswith("Still offline")
+
+
+def test_the_reports_derived_tables_are_not_exported(desk, clock, cli, tmp_path):
+    _fill(desk, clock, cases=2)
+    assert cli("report", "--json").exit_code == 0  # builds the report's derived tables
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    tables = {json.loads(line).get("table") for line in dump.read_text().splitlines()}
+    assert not {"report_steps", "report_latest"} & tables
+    fresh = tmp_path / "fresh.db"
+    assert cli("import", "--format", "jsonl", str(dump), "--db", str(fresh)).exit_code == 0

@@ -373,7 +373,8 @@ def test_demo_events_option_makes_busier_histories(cli, tmp_path):
 def test_show_folds_quoted_mail_unless_full(cli, tmp_path):
     mail = tmp_path / "m.eml"
     mail.write_bytes(
-        b"From: Ann <ann@example.com>\r\nSubject: Re: printer\r\nMessage-ID: <q@example.com>\r\n\r\n"
+        b"From: Ann <ann@example.com>\r\nSubject: Re: printer\r\n"
+        b"Message-ID: <q@example.com>\r\n\r\n"
         b"It is still offline.\r\n\r\nOn Mon, Bob wrote:\r\n> Please restart it.\r\n"
         b"> Then tell me.\r\n"
     )
@@ -383,3 +384,12 @@ def test_show_folds_quoted_mail_unless_full(cli, tmp_path):
     assert "Please restart it." not in folded
     assert "quoted lines folded: show --full" in folded
     assert "> Please restart it." in cli("show", "1", "--full").stdout
+
+
+def test_the_cli_does_not_load_what_only_some_verbs_need():
+    probe = (
+        "import sys, casedesk.cli; print([m for m in ('sqlite_utils', 'textual', "
+        "'plotext', 'html2text') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

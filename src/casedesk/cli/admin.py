@@ -17,7 +17,6 @@ from casedesk.model import CaseState, Due
 from casedesk.rules import next_update_due
 from casedesk.shared import init_shared
 from casedesk.store import Store
-from casedesk.store.portable import export_to, import_lines
 
 
 @app.command()
@@ -97,6 +96,8 @@ def export(
     """Write the whole store (every event, every customer, ids kept) as JSON Lines."""
     if format_ != "jsonl":
         raise InvalidInput(f"unknown export format {format_!r}; use jsonl")
+    from casedesk.store.portable import export_to  # sqlite-utils: only for this verb
+
     with open_desk(db, as_) as desk, desk.store.snapshot():
         if output is None:
             count = export_to(desk.store, sys.stdout)
@@ -108,6 +109,8 @@ def export(
 
 def import_jsonl(source: Path, db: Path | None, actor: str | None) -> dict[str, int]:
     """`casedesk import --format jsonl FILE` into an empty store; returns rows per table."""
+    from casedesk.store.portable import import_lines  # sqlite-utils: only for this verb
+
     with open_desk(db, actor) as desk:
 
         def due_for(state: CaseState) -> Due | None:

@@ -21,8 +21,18 @@ from casedesk.store import schema
 from casedesk.store.store import Store, _event_from_row
 
 FORMAT_VERSION = 1
-# Derived or transient: rebuilt on import (cases, FTS) or meaningless elsewhere (meta, presence).
-_NOT_EXPORTED = {"cases", "events", "meta", "presence", "customers", "agents"}
+# Exported first (customers, agents, events); derived and rebuilt from the events (cases, the
+# report's steps, FTS); or meaningless elsewhere (meta, presence).
+_NOT_EXPORTED = {
+    "cases",
+    "events",
+    "meta",
+    "presence",
+    "customers",
+    "agents",
+    "report_steps",
+    "report_latest",
+}
 
 
 def _portable_tables(db: sqlite_utils.Database) -> list[str]:
