@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from casedesk import config, keys
+from casedesk import keys
 from casedesk.commands import ActionCommands, CaseJumpCommands
 from casedesk.desk import Desk
 from casedesk.errors import CasedeskError
@@ -56,7 +56,11 @@ class CasedeskApp(App[None]):
         self.reader = Store.open(db)
         self._read_lock = threading.Lock()
         self.watcher = ChangeWatcher(db)
-        self.settings = settings if settings is not None else config.section("tui")
+        if settings is None:
+            from casedesk.tui import tui_settings
+
+            settings = tui_settings()
+        self.settings = settings
         self.nagged: set[int] = set()
         self._nag_checked: datetime | None = None
         # The first page of the queue is read while Textual starts up (SQLite lets go of the
@@ -181,10 +185,11 @@ class CasedeskApp(App[None]):
         count = f"{len(overdue)}{'+' if len(overdue) >= 500 else ''}"
         noun = "customer is" if len(overdue) == 1 else "customers are"
         self.notify(
-            f"{count} {noun} overdue for an update: {listed}{more}. View 4 lists them.",
+            f"{count} {noun} overdue for an update (yours and unassigned): {listed}{more}. "
+            "View 4 lists them.",
             title="Overdue",
             severity="warning",
-            timeout=12,
+            timeout=8,
         )
 
     def check_overdue(self) -> None:

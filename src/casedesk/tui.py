@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from casedesk.config import ConfigError, config_file, section
+
+# [tui] settings in config.toml, with their defaults.
+DEFAULTS: dict[str, Any] = {"bell": False}
+
+
+def tui_settings(path: Path | None = None) -> dict[str, Any]:
+    """The [tui] table, checked: unknown keys and wrong types are a ConfigError."""
+    found = section("tui", path)
+    for key, value in found.items():
+        if key not in DEFAULTS:
+            known = ", ".join(sorted(DEFAULTS))
+            raise ConfigError(f"{path or config_file()}: [tui] has no setting {key!r} ({known})")
+        if not isinstance(value, type(DEFAULTS[key])):
+            kind = type(DEFAULTS[key]).__name__
+            raise ConfigError(f"{path or config_file()}: [tui] {key} must be a {kind}")
+    return {**DEFAULTS, **found}
 
 
 def run_console(db: Path, agent: str) -> None:
     """Open the console; returns when the agent quits."""
+    settings = tui_settings()
     from casedesk.app import CasedeskApp
 
-    CasedeskApp(db, agent).run()
+    CasedeskApp(db, agent, settings=settings).run()

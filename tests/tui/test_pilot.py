@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import drive, messages, settle
 
@@ -641,3 +642,37 @@ def test_a_case_becoming_overdue_notifies_once_and_rings(make_app, seeded, clock
         assert f"! {len(app.nagged)} overdue" in counts
 
     drive(app, scenario)
+
+
+# -- colour, config -----------------------------------------------------------------------
+
+
+def test_no_color_still_marks_overdue_rows(make_app, seeded, clock, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    clock.advance(days=3)
+    app = make_app()
+    assert app.no_color
+
+    async def scenario(pilot):
+        cases = app.screen.query_one(CaseList)
+        line = cases.render_line(0).text
+        assert line.startswith("! ") and "overdue" in line
+
+    drive(app, scenario)
+
+
+def test_tui_settings_read_bell_from_config(tmp_path, monkeypatch):
+    from casedesk.config import ConfigError
+    from casedesk.tui import tui_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("[tui]\nbell = true\n")
+    assert tui_settings(path) == {"bell": True}
+    path.write_text('[tui]\nbell = "loud"\n')
+    with pytest.raises(ConfigError, match="bell must be a bool"):
+        tui_settings(path)
+    path.write_text("[tui]\nbel = true\n")
+    with pytest.raises(ConfigError, match="no setting 'bel'"):
+        tui_settings(path)
+    path.unlink()
+    assert tui_settings(path) == {"bell": False}

@@ -11,21 +11,31 @@ from textual.widgets import Static
 
 from casedesk import keys
 
+# Scrolling sideways and focus-cycling come with Textual's widgets; they are noise in the help.
+_NOISE = ("scroll_left", "scroll_right", "page_left", "page_right", "focus_next", "focus_previous")
+
 
 def bindings_of(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, what they do) for every active binding of `screen`, one line per action."""
+    """(keys, what they do) for every active binding of `screen`, one line per action.
+
+    The screen's own actions come first, then the app's, then the focused widget's moves.
+    """
     app = screen.app
-    seen: dict[str, tuple[list[str], str]] = {}
-    for key, active in screen.active_bindings.items():
+    seen: dict[tuple[int, str], tuple[list[str], str]] = {}
+    for active in screen.active_bindings.values():
         binding = active.binding
-        if binding.system and binding.action != "command_palette":
+        if binding.action in _NOISE or (binding.system and binding.action != "command_palette"):
             continue
+        rank = 0 if active.node is screen else 1 if active.node is app else 2
         shown = binding.key_display or app.get_key_display(binding)
-        entry = seen.setdefault(binding.action, ([], binding.description or binding.action))
+        entry = seen.setdefault((rank, binding.action), ([], binding.description or binding.action))
         if shown not in entry[0]:
             entry[0].append(shown)
-        del key
-    return [(" ".join(found), what) for found, what in seen.values()]
+    return [(" ".join(found), what) for _, (found, what) in sorted(seen.items(), key=_rank)]
+
+
+def _rank(item: tuple[tuple[int, str], object]) -> int:
+    return item[0][0]
 
 
 class HelpScreen(ModalScreen[None]):

@@ -101,7 +101,7 @@ def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
     line.append(" ")
     line.append(_cell(one_line(row.case.title), cols.title))
     line.append(" ")
-    line.append(_cell(STATUS_SHORT[row.case.status], cols.status))
+    line.append(_cell(STATUS_SHORT.get(row.case.status, str(row.case.status)), cols.status))
     line.append(" ")
     line.append(
         _cell(one_line(row.case.owner or "—"), cols.owner), style="" if row.case.owner else "dim"
