@@ -80,10 +80,10 @@ class Terminal:
         )
 
 
-def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
-    tmux = require_tool("tmux")
-    casedesk = str(Path(sys.executable).with_name("casedesk"))
-    db = tmp_path / "e2e.db"
+CASEDESK = str(Path(sys.executable).with_name("casedesk"))
+
+
+def console_env(db: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "CASEDESK_AGENT": "ann",
@@ -93,6 +93,14 @@ def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
         "TZ": "UTC",
     }
     env.pop("TMUX", None)
+    return env
+
+
+def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
+    tmux = require_tool("tmux")
+    casedesk = CASEDESK
+    db = tmp_path / "e2e.db"
+    env = console_env(db)
     term = Terminal(tmux, env)
     try:
         term.start([casedesk, "--db", str(db)])
@@ -156,3 +164,28 @@ def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
     assert kinds == ["created", "told", "inbound", "resolved", "told", "closed"]
     assert case["events"][2]["text"] == "Called back: still blank on the second tray."
     assert case["events"][4]["text"].startswith("Hello Zoe,")
+
+
+def test_another_process_writing_shows_up_within_two_seconds(require_tool, tmp_path: Path):
+    tmux = require_tool("tmux")
+    db = tmp_path / "live.db"
+    env = console_env(db)
+    term = Terminal(tmux, env)
+    try:
+        term.start([CASEDESK, "--db", str(db)])
+        term.wait_for("view: mine")
+        subprocess.run(
+            [
+                *(CASEDESK, "new", "--customer", "Live Person <live@example.com>"),
+                *("--title", "Arrived from elsewhere", "--owner", "ann"),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        started = time.monotonic()
+        term.wait_for("Arrived from elsewhere", timeout=5)
+        assert time.monotonic() - started < 2.5
+    finally:
+        term.kill()
