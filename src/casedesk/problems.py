@@ -27,6 +27,7 @@ STOPWORDS = frozenset(
     our out over please really same see she should since some still than thank thanks that the
     their them then there these they this those today too very was way wed well were what when
     where which while who why will with wont work working would yes yesterday you your
+    won isn aren wasn weren couldn didn doesn don hasn haven shouldn wouldn
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
@@ -43,12 +44,30 @@ def problem_label(problem_id: int) -> str:
     return f"P{problem_id}"
 
 
+_SUFFIXES = ("ings", "ing", "ers", "er", "ed", "es", "s")
+
+
+def _rough_stem(word: str) -> str:
+    """Enough stemming to see that 'charge', 'charger' and 'charging' are one term (the index
+    stems properly with Porter; two of them would count as the two shared words)."""
+    word = word.rstrip("e")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)].rstrip("e")
+    return word
+
+
 def key_terms(text: str, limit: int = MAX_TERMS) -> list[str]:
-    """The distinctive words of a report, in order of appearance, without duplicates."""
+    """The distinctive words of a report, in order of appearance, one per stem."""
     terms: list[str] = []
+    stems: set[str] = set()
     for word in _WORD.findall(text.lower()):
-        if len(word) < 3 or word.isdigit() or word in STOPWORDS or word in terms:
+        if len(word) < 3 or word.isdigit() or word in STOPWORDS:
             continue
+        stem = _rough_stem(word)
+        if stem in stems:
+            continue
+        stems.add(stem)
         terms.append(word)
         if len(terms) == limit:
             break

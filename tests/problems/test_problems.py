@@ -201,6 +201,11 @@ def test_any_case_text_makes_a_safe_similarity_query(desk, text):
 
 def test_key_terms_skip_common_words_and_repeats():
     assert key_terms("The printer is offline, the PRINTER is OFFLINE!!") == ["printer", "offline"]
+    assert key_terms("Laptop won't charge: charger broken, not charging") == [
+        "laptop",
+        "charge",
+        "broken",
+    ]
     assert similarity_query("help please") is None
     assert similarity_query("printer") == '"printer"'
     assert similarity_query("printer offline") == '("printer" AND "offline")'
@@ -245,3 +250,12 @@ def test_tell_problem_fills_next_update_per_case(desk, clock):
     desk.link_problem(case.id, problem.id)
     tell_problem(desk, problem.id, "Next update by {next_update}.", Channel.PHONE)
     assert desk.store.case(case.id).told_text == "Next update by Thu 09:00."
+
+
+def test_list_narrows_to_one_problem(desk, jcli):
+    problem = desk.new_problem("Printer fault")
+    linked = _report(desk, 1)
+    _report(desk, 2)
+    desk.link_problem(linked.id, problem.id)
+    assert [c["id"] for c in jcli("list", "--problem", "P1")] == [linked.id]
+    assert len(jcli("list")) == 2

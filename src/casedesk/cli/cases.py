@@ -97,6 +97,12 @@ def list_(
     owner: Annotated[str | None, typer.Option(help="Only this agent's cases.")] = None,
     unassigned: Annotated[bool, typer.Option(help="Only cases nobody owns.")] = False,
     overdue: Annotated[bool, typer.Option(help="Only cases overdue for an update.")] = False,
+    problem: Annotated[
+        str | None,
+        typer.Option(
+            "--problem", help="Only cases linked to this problem (P4).", show_default=False
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many (0: all).", min=0)] = 100,
     db: DbOption = None,
     as_: AsOption = None,
@@ -112,6 +118,7 @@ def list_(
             "unassigned": unassigned,
             "due_before": now if overdue else None,
             "closed_when_due": not status,  # a closed case with a check-in due is shown
+            "problem_id": _problem_id(problem),
         }
         rows = desk.store.list_cases(**filters, limit=limit or None)
         if json_:
@@ -126,6 +133,12 @@ def list_(
             total = desk.store.count_cases(**filters)
             if total > limit:
                 out.print(f"… {total - limit} more (use --limit 0 for all)", style="dim")
+
+
+def _problem_id(problem: str | None) -> int | None:
+    from casedesk.problems import parse_problem_id
+
+    return parse_problem_id(problem) if problem else None
 
 
 @app.command()
