@@ -519,7 +519,7 @@ class Desk:
         """A note about the customer (not about one case), kept on their record."""
         text = _required(text, "a note").strip()
         with self.store.transaction():
-            who = self.store._merged_target(self.store.find_customer(key))
+            who = self.store.merged_target(self.store.find_customer(key))
             note_id = self._problems.add_customer_note(who.id, self.now(), self.actor, text)
         return next(n for n in self._problems.customer_note_rows([who.id]) if n.id == note_id)
 

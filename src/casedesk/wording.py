@@ -45,7 +45,7 @@ def explain_parts(reason: str, at: datetime, since: datetime, detail: str, now: 
         "resolution-notice": "resolved — customer not told",
         "chase": f"waiting on customer for {waited} — chase",
         "snooze": f"snooze ended ({detail})",
-        "check-in": f"fixed {waited} ago — ask if it still works",
+        "check-in": f"check in: fixed and told {waited} ago",
     }
     return overdue[reason]
 

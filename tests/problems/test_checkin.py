@@ -124,8 +124,8 @@ def test_check_in_nags_and_is_listed_and_dismissed_from_the_cli(
     clock.advance(days=3, hours=2)
     [item] = json.loads(cli("nag", "--json").stdout)
     assert item["id"] == case_id and item["reason"] == "check-in"
-    assert item["explanation"] == "fixed 3d 2h ago — ask if it still works"
-    assert "ask if it still works" in cli("nag").stdout
+    assert item["explanation"] == "check in: fixed and told 3d 2h ago"
+    assert "check in: fixed and told 3d 2h ago" in cli("nag").stdout
     assert [c["id"] for c in jcli("checkin", "list")] == [case_id]
     assert [c["id"] for c in jcli("list", "--overdue")] == [case_id]  # shown while due
     assert [c["id"] for c in jcli("list", "--status", "closed")] == [case_id]

@@ -113,7 +113,7 @@ def customer_show(
 
     with open_desk(db, as_) as desk:
         asked = desk.store.find_customer(key)
-        who = desk.store._merged_target(asked)
+        who = desk.store.merged_target(asked)
         records = ProblemStore(desk.store)
         merged = records.merged_from(who.id)
         rows = desk.store.list_cases(customer_id=who.id, statuses=None, limit=None)

@@ -65,7 +65,7 @@ class CustomerScreen(Screen[None]):
 
         store = self.desk.store
         try:
-            who = store._merged_target(store.customer(self.customer_id))
+            who = store.merged_target(store.customer(self.customer_id))
         except CasedeskError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -284,7 +284,7 @@ class Store:
                 "SELECT id, name, email FROM customers WHERE email = ?", (email,)
             ).fetchone()
             if row:
-                return self._merged_target(_customer_from_row(row))
+                return self.merged_target(_customer_from_row(row))
         cursor = self._execute(
             "INSERT INTO customers(name, email, created_at) VALUES (?, ?, ?)",
             (name, email or None, to_text(at)),
@@ -311,7 +311,7 @@ class Store:
             raise CustomerNotFound(key)
         return _customer_from_row(row)
 
-    def _merged_target(self, customer: Customer) -> Customer:
+    def merged_target(self, customer: Customer) -> Customer:
         """A duplicate merged into another customer stands for that one (new cases go there)."""
         seen = {customer.id}
         while True:
