@@ -340,3 +340,33 @@ def test_link_picker_escape_links_nothing(desk, clock):
         assert app.result is None and desk.store.case(fresh).problem_id is None
 
     drive(app, scenario)
+
+
+def test_screens_work_inside_the_real_console(desk, clock, db_path):
+    """Pushed onto casedesk's own app: its stylesheets, and enter opens the real case screen."""
+    from casedesk.app import CasedeskApp
+    from casedesk.screens.case import CaseScreen
+
+    pid, ids = _printer_problem(desk, clock, reports=2)
+    app = CasedeskApp(db_path, "ann", settings={}, poll_seconds=None)
+    app.desk.now = clock
+
+    async def main() -> None:
+        async with app.run_test(size=(110, 34)) as pilot:
+            await pilot.pause()
+            app.push_screen(ProblemScreen(pid))
+            await pilot.pause()
+            assert "2 cases from 2 customers" in screen_text(app, "#problem-header")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, CaseScreen) and app.screen.case_id == ids[0]
+            app.push_screen(CustomerScreen(desk.store.case(ids[0]).customer_id))
+            await pilot.pause()
+            assert "Customer #1" in screen_text(app, "#customer-header")
+            app.push_screen(LinkPicker(ids[1]))
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CustomerScreen)
+
+    asyncio.run(main())
