@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from casedesk import keys
+from casedesk.errors import CasedeskError
 from casedesk.model import TELL_CHANNELS, Channel
 from casedesk.screens.dialogs import ConfirmDialog
-from casedesk.screens.drafts import KINDS, draft, suggested_kind
+from casedesk.screens.drafts import next_kind, render, starting_draft
 from casedesk.store import CaseRow
 from casedesk.when import parse_when
 from casedesk.widgets.render import last_heard_line, next_due_line
@@ -35,8 +36,11 @@ class ComposeScreen(Screen[bool]):
         super().__init__()
         self.case_id = case_id
         self.row: CaseRow = self.app.desk.case_row(case_id)
-        self.kind = kind or suggested_kind(self.row)
-        self.drafted = draft(self.row, self.kind, self.app.desk.actor, self.app.desk.now())
+        try:
+            self.kind, self.drafted = starting_draft(self.app.desk, case_id, kind)
+        except CasedeskError as exc:  # e.g. a broken templates file: say so, start blank
+            self.app.notify(str(exc), severity="error", timeout=10)
+            self.kind, self.drafted = kind or "progress", ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="compose"):
@@ -92,8 +96,13 @@ class ComposeScreen(Screen[bool]):
         if area.text != self.drafted:
             self.notify("the draft was edited; clear it first to switch template")
             return
-        self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
-        self.drafted = draft(self.row, self.kind, self.app.desk.actor, self.app.desk.now())
+        kind = next_kind(self.kind)
+        try:
+            drafted = render(self.app.desk, self.case_id, kind)
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.kind, self.drafted = kind, drafted
         area.load_text(self.drafted)
         label = f"Update ({self.kind}; ctrl+t for another template)"
         self.query_one("#kind", Label).update(Text(label))

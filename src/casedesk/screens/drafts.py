@@ -1,42 +1,51 @@
-"""Drafted customer updates: a starting text by the case's state, edited before it is sent."""
+"""Drafted customer updates for the compose screen, from casedesk's shared templates.
+
+`casedesk.templates` owns the wording (and the user's own templates file); this module only picks
+the starting draft and renders another template when the agent cycles with ctrl+t.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from casedesk.model import Status
-from casedesk.rules import format_when
-from casedesk.safetext import one_line
-from casedesk.store import CaseRow
+from casedesk import templates
+from casedesk.errors import CasedeskError
 
-KINDS = ("acknowledgement", "progress", "resolved")
+if TYPE_CHECKING:
+    from casedesk.desk import Desk
 
-
-def suggested_kind(row: CaseRow) -> str:
-    """What the customer most needs to hear now."""
-    if row.case.status is Status.RESOLVED or row.case.status is Status.CLOSED:
-        return "resolved"
-    if row.case.told_at is None:
-        return "acknowledgement"
-    return "progress"
+KINDS = templates.STANDARD
 
 
-def draft(row: CaseRow, kind: str, agent: str, now: datetime) -> str:
-    case = row.case
-    first = one_line(row.customer.name).split(" ")[0] or "there"
-    title = one_line(case.title)
-    if kind == "acknowledgement":
-        body = (
-            f"Thank you for getting in touch about “{title}” (case #{case.id}). "
-            "I have taken this on and I am looking into it now.\n\n"
-            f"I will update you by {format_when(now.replace(second=0), now)} at the latest."
-        )
-    elif kind == "resolved":
-        summary = one_line(case.resolution_summary or "the problem has been fixed")
-        body = (
-            f"Good news about “{title}” (case #{case.id}): {summary}\n\n"
-            "Please let me know if anything is still not right; otherwise I will close the case."
-        )
-    else:
-        body = f"A quick update on “{title}” (case #{case.id}): \n\nI will keep you posted."
-    return f"Hello {first},\n\n{body}\n\nBest regards,\n{agent}"
+def starting_draft(desk: Desk, case_id: int, kind: str | None = None) -> tuple[str, str]:
+    """(template name, text): a pending sub-task draft, else the template that fits the case.
+
+    `kind` asks for a named template instead (e.g. "resolved" right after resolving).
+    """
+    if kind is not None:
+        return kind, render(desk, case_id, kind)
+    draft = desk.draft_update(case_id)
+    return draft.template, draft.text
+
+
+def render(desk: Desk, case_id: int, kind: str) -> str:
+    """The named template filled in for this case now."""
+    row = desk.case_row(case_id)
+    events = desk.events(case_id)
+    now = desk.now()
+    values = templates.values_for(
+        row,
+        events,
+        desk.actor,
+        templates.next_update_words(row, desk, now),
+        templates.problem_summary_words(row, desk),
+    )
+    found = templates.load_templates()
+    if kind not in found:
+        raise CasedeskError(f"no update template {kind!r}")
+    return found[kind].render(values)
+
+
+def next_kind(kind: str) -> str:
+    order = list(KINDS)
+    return order[(order.index(kind) + 1) % len(order)] if kind in order else order[0]

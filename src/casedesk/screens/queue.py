@@ -65,6 +65,12 @@ class QueueScreen(CaseActions, Screen[None]):
     @work(thread=True, exclusive=True, group="queue-count", exit_on_error=False)
     def _count(self, query: Query, keep: bool) -> None:
         """The rows first (the first page comes along), then the header's counts."""
+        try:
+            self._count_rows(query, keep)
+        except CasedeskError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+
+    def _count_rows(self, query: Query, keep: bool) -> None:
         app = self.app
         now = app.desk.now()
         prefetched = app.take_prefetched(query)

@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casedesk import keys
+from casedesk.errors import CasedeskError
 from casedesk.store import CaseRow
 from casedesk.widgets.render import Columns, queue_row
 
@@ -120,10 +121,19 @@ class CaseList(ScrollView, can_focus=True):
         loader, generation = self._loader, self._generation
 
         def load() -> None:
-            rows = loader(page * PAGE, PAGE)
+            try:
+                rows = loader(page * PAGE, PAGE)
+            except CasedeskError as exc:  # e.g. the store is busy: say so, retry on next look
+                self.app.call_from_thread(self._failed, generation, page, str(exc))
+                return
             self.app.call_from_thread(self._arrived, generation, page, rows)
 
         self.run_worker(load, thread=True, group="case-list", exit_on_error=False)
+
+    def _failed(self, generation: int, page: int, message: str) -> None:
+        if generation == self._generation:
+            self._pending.discard(page)
+            self.notify(message, severity="error", timeout=8)
 
     def _arrived(self, generation: int, page: int, rows: list[CaseRow]) -> None:
         if generation != self._generation:
