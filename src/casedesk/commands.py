@@ -46,6 +46,8 @@ class ActionCommands(Provider):
                         partial(screen.run_action, f"view('{view.value}')"),
                     )
                 )
+            stats = partial(screen.run_action, "stats")
+            found.append(("Stats", "charts: overdue over time, first response, load", stats))
         app = self.app
         found.append(
             ("New case", "open a case for a customer", partial(app.run_action, "new_case"))

@@ -20,6 +20,9 @@ CASE_ACTIONS: list[BindingType] = [
     Binding("z", "snooze", "Snooze"),
     Binding("o", "reopen", "Reopen", show=False),
     Binding("C", "close_override", "Close without telling", show=False, key_display="C"),
+    Binding("u", "customer", "Customer", show=False),
+    Binding("l", "link", "Link to a problem", show=False),
+    Binding("p", "problem", "Its problem", show=False),
 ]
 
 # (action, what it does) for the command palette, in the order of CASE_ACTIONS.
@@ -34,6 +37,9 @@ CASE_ACTION_TITLES: dict[str, str] = {
     "snooze": "Snooze the nag",
     "reopen": "Reopen the case",
     "close_override": "Close without telling the customer (recorded reason)",
+    "customer": "Show the customer and all their cases",
+    "link": "Link the case to a problem (one more report of it)",
+    "problem": "Open the problem the case is linked to",
 }
 
 APP: list[BindingType] = [
@@ -55,6 +61,7 @@ QUEUE: list[BindingType] = [
     Binding("6", "view('resolved-not-told')", "Resolved, not told", show=False),
     Binding("7", "view('closed')", "Closed", show=False),
     Binding("escape", "clear_search", "Clear search", show=False),
+    Binding("i", "stats", "Stats", show=False),
 ]
 
 CASE_LIST: list[BindingType] = [
@@ -72,6 +79,8 @@ CASE: list[BindingType] = [
     Binding("escape", "back", "Back"),
     Binding("x", "toggle_fold", "Fold/unfold", show=False),
     Binding("e", "expand_all", "Unfold all", show=False),
+    Binding("plus", "add_subtask", "Add a sub-task", key_display="+", show=False),
+    Binding("minus", "finish_subtask", "Sub-task done", key_display="-", show=False),
 ]
 
 COMPOSE: list[BindingType] = [

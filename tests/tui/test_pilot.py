@@ -676,3 +676,77 @@ def test_tui_settings_read_bell_from_config(tmp_path, monkeypatch):
         tui_settings(path)
     path.unlink()
     assert tui_settings(path) == {"bell": False}
+
+
+# -- the other screens, one key away ------------------------------------------------------
+
+
+def test_u_opens_the_customer_and_p_needs_a_link(make_app, seeded):
+    from casedesk.screens.customer import CustomerScreen
+
+    app = make_app()
+
+    async def scenario(pilot):
+        await open_case(pilot, seeded["laptop"])
+        await keys(pilot, "p")
+        assert any("not linked to a problem" in m for m in messages(app))
+        await keys(pilot, "u")
+        assert isinstance(app.screen, CustomerScreen)
+        await keys(pilot, "escape")
+        assert isinstance(app.screen, CaseScreen)
+
+    drive(app, scenario)
+
+
+def test_l_links_the_case_to_a_problem(make_app, seeded, desk):
+    from casedesk.screens.link import LinkPicker
+    from casedesk.screens.problem import ProblemScreen
+
+    problem = desk.new_problem("Power cut fallout")
+    app = make_app()
+
+    async def scenario(pilot):
+        await open_case(pilot, seeded["printer"])
+        await keys(pilot, "l")
+        assert isinstance(app.screen, LinkPicker)
+        await keys(pilot, "escape")
+        desk.link_problem(seeded["printer"], problem.id)
+        app.poll()
+        await settle(pilot)
+        await keys(pilot, "p")
+        assert isinstance(app.screen, ProblemScreen)
+
+    drive(app, scenario)
+
+
+def test_plus_adds_a_sub_task_shown_on_the_case(make_app, seeded, desk):
+    from casedesk.widgets.subtasks import SubtaskPanel
+
+    app = make_app()
+
+    async def scenario(pilot):
+        case = await open_case(pilot, seeded["laptop"])
+        await keys(pilot, "plus")
+        assert isinstance(app.screen, FormDialog)
+        await type_text(pilot, "Order the battery")
+        await keys(pilot, "ctrl+s")
+        assert isinstance(app.screen, CaseScreen)
+        await settle(pilot)
+        assert "Order the battery" in str(case.query_one(SubtaskPanel).render())
+        await keys(pilot, "t")
+        assert isinstance(app.screen, ComposeScreen)
+
+    drive(app, scenario)
+    assert [s.title for s in desk.subtasks(seeded["laptop"])] == ["Order the battery"]
+
+
+def test_i_opens_the_stats_from_the_queue(make_app, seeded):
+    from casedesk.screens.stats import StatsScreen
+
+    app = make_app()
+
+    async def scenario(pilot):
+        await keys(pilot, "i")
+        assert isinstance(app.screen, StatsScreen)
+
+    drive(app, scenario)

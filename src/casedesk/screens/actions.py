@@ -215,6 +215,38 @@ class CaseActions:
             FormDialog(f"Reopen #{case_id}", [Field("reason", "Why (optional)")], submit)
         )
 
+    # -- the customer and the problem (screens from casedesk.screens.customer / .problem) -----
+
+    def action_customer(self) -> None:
+        if (row := self._target_or_warn()) is None:
+            return
+        from casedesk.screens.customer import CustomerScreen
+
+        self.app.push_screen(CustomerScreen(row.customer.id))
+
+    def action_link(self) -> None:
+        if (row := self._target_or_warn()) is None:
+            return
+        from casedesk.screens.link import LinkPicker
+
+        case_id = row.case.id
+
+        def linked(problem_id: int | None) -> None:
+            if problem_id is not None:
+                self._changed(f"#{case_id} linked to problem P{problem_id}")
+
+        self.app.push_screen(LinkPicker(case_id), linked)
+
+    def action_problem(self) -> None:
+        if (row := self._target_or_warn()) is None:
+            return
+        if row.case.problem_id is None:
+            self.app.notify(f"#{row.case.id} is not linked to a problem; l links it")
+            return
+        from casedesk.screens.problem import ProblemScreen
+
+        self.app.push_screen(ProblemScreen(row.case.problem_id))
+
     # -- snoozing -------------------------------------------------------------------------
 
     def action_snooze(self) -> None:

@@ -16,6 +16,7 @@ from casedesk.safetext import printable
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow
 from casedesk.widgets.render import case_header
+from casedesk.widgets.subtasks import SubtaskPanel, ask_add_subtask, ask_finish_subtask
 from casedesk.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-header")
+        yield SubtaskPanel(id="subtasks")
         yield Static(id="problem")
         yield Static(id="timeline-title")
         yield Timeline(self.app.desk.now, id="timeline")
@@ -72,6 +74,8 @@ class CaseScreen(CaseActions, Screen[None]):
     def _show(self, follow: bool, events_changed: bool = True) -> None:
         now = self.app.desk.now()
         self.query_one("#case-header", Static).update(case_header(self.row, now))
+        if events_changed:
+            self.call_after_refresh(self._load_subtasks)  # after the timeline's first paint
         words = Text("In the customer's words: ", style="bold")
         words.append(printable(self.row.case.body or self.row.case.title))
         self.query_one("#problem", Static).update(words)
@@ -92,6 +96,20 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def action_expand_all(self) -> None:
         self.query_one(Timeline).toggle_all()
+
+    def _load_subtasks(self) -> None:
+        try:
+            self.query_one(SubtaskPanel).load(self.app.desk, self.case_id)
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error")
+
+    # -- sub-tasks (the panel and dialogs live in casedesk.widgets.subtasks) ------------------
+
+    def action_add_subtask(self) -> None:
+        ask_add_subtask(self, self.app.desk, self.case_id, then=self.app.store_changed)
+
+    def action_finish_subtask(self) -> None:
+        ask_finish_subtask(self, self.app.desk, self.case_id, then=self.app.store_changed)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -187,6 +187,11 @@ class QueueScreen(CaseActions, Screen[None]):
         elif q.view is not View.ALL:
             self.notify(f"searching within view {q.view}; press 2 for all, 7 for closed", timeout=4)
 
+    def action_stats(self) -> None:
+        from casedesk.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.app.desk))
+
     def action_clear_search(self) -> None:
         box = self.query_one("#search", Input)
         box.value = ""
