@@ -167,6 +167,9 @@ def case_header(row: CaseRow, now: datetime) -> Text:
     urgent = case.urgency.value in ("high", "critical")
     text.append(f"Customer says: {case.urgency}", style="bold yellow" if urgent else "")
     text.append(f"   Via: {case.channel}")
+    problem_id = getattr(case, "problem_id", None)
+    if problem_id is not None:
+        text.append(f"   Problem: P{problem_id}", style="bold")
     text.append("\n").append_text(last_heard_line(row, now))
     text.append("\n").append_text(next_due_line(row, now))
     if case.resolution_summary:
