@@ -1,0 +1,87 @@
+"""The console's queries (store/views.py) against a real store file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from casedesk.desk import Desk
+from casedesk.model import Channel, Status
+from casedesk.store.views import (
+    ChangeWatcher,
+    Query,
+    Sort,
+    View,
+    became_overdue,
+    count,
+    header_counts,
+    overdue_for,
+    page,
+)
+
+
+def ids(rows) -> list[int]:
+    return [r.case.id for r in rows]
+
+
+def test_due_pages_match_the_store_queue_order_across_the_undated_boundary(desk, seeded, clock):
+    # Two cases without a due time (resolved and told) sit after the dated ones.
+    for name in ("printer", "nobody"):
+        desk.resolve(seeded[name], "fixed")
+        desk.tell(seeded[name], "It is fixed.", Channel.EMAIL)
+    everything = Query(View.ALL, Sort.DUE, "ann")
+    expected = ids(
+        desk.store.list_cases(statuses=[s for s in Status if s is not Status.CLOSED], limit=None)
+    )
+    now = clock.now
+    assert ids(page(desk.store, everything, now, 0, 100)) == expected
+    paged = [
+        i for offset in range(0, 5, 2) for i in ids(page(desk.store, everything, now, offset, 2))
+    ]
+    assert paged == expected
+    assert count(desk.store, everything, now) == 5
+
+
+def test_views_select_what_their_names_say(desk, seeded, clock):
+    now = clock.now
+    desk.resolve(seeded["laptop"], "new battery")
+    desk.set_status(seeded["bobs"], Status.WAITING_CUSTOMER)
+    desk.close_case(seeded["nobody"], "duplicate")
+
+    def shown(view: View) -> set[int]:
+        return set(ids(page(desk.store, Query(view, Sort.DUE, "ann"), now, 0, 50)))
+
+    assert shown(View.MINE) == {seeded["printer"], seeded["laptop"], seeded["hostile"]}
+    assert shown(View.UNASSIGNED) == set()
+    assert shown(View.WAITING) == {seeded["bobs"]}
+    assert shown(View.RESOLVED_NOT_TOLD) == {seeded["laptop"]}
+    assert shown(View.CLOSED) == {seeded["nobody"]}
+    narrowed = Query(View.MINE, Sort.DUE, "ann", (seeded["laptop"], seeded["bobs"]))
+    assert ids(page(desk.store, narrowed, now, 0, 50)) == [seeded["laptop"]]
+
+
+def test_header_counts_and_overdue_are_for_me_and_unassigned(desk, seeded, clock):
+    later = clock.now + timedelta(days=3)
+    counts = header_counts(desk.store, "ann", later)
+    mine_or_nobody = {seeded[n] for n in ("printer", "laptop", "hostile", "nobody")}
+    assert counts.overdue == len(mine_or_nobody)
+    assert counts.open == 5 and counts.unassigned == 1
+    assert {c.id for c in overdue_for(desk.store, "ann", later)} == mine_or_nobody
+    fresh = became_overdue(desk.store, "ann", clock.now, later)
+    assert {c.id for c in fresh} == mine_or_nobody
+    assert became_overdue(desk.store, "ann", later, later + timedelta(minutes=1)) == []
+
+
+def test_change_watcher_sees_every_writer_once(desk, seeded, db_path, clock):
+    watcher = ChangeWatcher(db_path)
+    try:
+        assert not watcher.changed()
+        other = Desk.open(db_path, "bob")
+        other.now = clock
+        other.note(seeded["printer"], "from another process")
+        other.close()
+        assert watcher.changed()
+        assert not watcher.changed()
+        desk.note(seeded["printer"], "from our own desk")
+        assert watcher.changed()
+    finally:
+        watcher.close()
