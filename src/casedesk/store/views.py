@@ -115,14 +115,14 @@ def _due_page(
         where + joiner + "cases.due_at IS NOT NULL",
         where + joiner + "cases.due_at IS NULL",
     )
-    rows: list[CaseRow] = []
-    if offset < (n_dated := _count(store, dated, params)):
-        sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
-        rows = _rows(store, sql, [*params, limit, offset])
+    sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
+    rows = _rows(store, sql, [*params, limit, offset])
     if len(rows) < limit:
+        # The dated cases ran out on this page (or before it): undated ones follow. Only a page
+        # that starts past the last dated case needs to count them.
+        n_dated = offset + len(rows) if rows or offset == 0 else _count(store, dated, params)
         sql = f"{_ROW_SELECT}{undated} ORDER BY cases.id LIMIT ? OFFSET ?"
-        rest = _rows(store, sql, [*params, limit - len(rows), max(offset - n_dated, 0)])
-        rows += rest
+        rows += _rows(store, sql, [*params, limit - len(rows), max(offset - n_dated, 0)])
     return rows
 
 
