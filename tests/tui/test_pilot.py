@@ -762,3 +762,17 @@ def test_console_fast_path_takes_only_db_and_as():
     assert console_options(["--db", "a", "--db", "b"]) is None
     assert console_options(["--help"]) is None
     assert console_main([]) is False  # pytest's stdin is not a terminal: the CLI takes over
+
+
+def test_queue_rows_show_the_problem_and_its_affected_count(make_app, seeded, desk):
+    problem = desk.new_problem("Power cut fallout")
+    desk.link_problem(seeded["printer"], problem.id)
+    desk.link_problem(seeded["bobs"], problem.id)
+    app = make_app()
+
+    async def scenario(pilot):
+        cases = app.screen.query_one(CaseList)
+        lines = [cases.render_line(y).text for y in range(cases.total)]
+        assert any(f"P{problem.id}×2 Printer shows" in line for line in lines)
+
+    drive(app, scenario)

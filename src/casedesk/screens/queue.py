@@ -81,22 +81,38 @@ class QueueScreen(CaseActions, Screen[None]):
             first = None
             if not keep:
                 first = app.read(lambda store: views.page(store, query, now, 0, PAGE))
-        app.call_from_thread(self._counted, query, total, first, keep)
+        rows = first or []
+        affected = app.read(lambda store: views.affected_counts(store, rows)) if rows else {}
+        app.call_from_thread(self._counted, query, total, first, affected, keep)
         counts = app.read(lambda store: views.header_counts(store, query.agent, now))
         app.call_from_thread(self._header, query, counts)
 
-    def _counted(self, query: Query, total: int, first: list[CaseRow] | None, keep: bool) -> None:
+    def _counted(
+        self,
+        query: Query,
+        total: int,
+        first: list[CaseRow] | None,
+        affected: dict[int, int],
+        keep: bool,
+    ) -> None:
         if query != self.query_spec:
             return  # the agent switched views meanwhile; that count is on its way
         self.shown = total
         self._show_counts()
         app = self.app
 
+        cases = self.query_one(CaseList)
+
         def load(offset: int, limit: int) -> list[CaseRow]:
             now = app.desk.now()
-            return app.read(lambda store: views.page(store, query, now, offset, limit))
+            rows = app.read(lambda store: views.page(store, query, now, offset, limit))
+            cases.affected.update(app.read(lambda store: views.affected_counts(store, rows)))
+            return rows
 
-        self.query_one(CaseList).reset(load, total, keep=keep, first_page=first)
+        if first:
+            cases.affected.update(affected)
+
+        cases.reset(load, total, keep=keep, first_page=first)
         self.on_resize()
         app.queue_shown()
 

@@ -126,6 +126,16 @@ def _due_page(
     return rows
 
 
+def affected_counts(store: Store, rows: list[CaseRow]) -> dict[int, int]:
+    """How many cases each problem linked from `rows` has: one report is evidence for all."""
+    problems = sorted({p for r in rows if (p := getattr(r.case, "problem_id", None)) is not None})
+    if not problems:
+        return {}
+    marks = ", ".join("?" for _ in problems)
+    sql = f"SELECT problem_id, count(*) FROM cases WHERE problem_id IN ({marks}) GROUP BY 1"
+    return {pid: n for pid, n in store.conn.execute(sql, problems)}
+
+
 def _count(store: Store, where: str, params: list[Any]) -> int:
     return store.conn.execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
 

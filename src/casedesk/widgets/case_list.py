@@ -67,6 +67,7 @@ class CaseList(ScrollView, can_focus=True):
         self.total = 0
         self._follow_id: int | None = None
         self._painted = False
+        self.affected: dict[int, int] = {}  # problem id → its cases, for rows' `P3×5` tags
 
     # -- data -----------------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ class CaseList(ScrollView, can_focus=True):
         if not self._painted:
             self._painted = True
             _note_first_rows()
-        text: Text = queue_row(row, self._now(), Columns.fit(width))
+        text: Text = queue_row(row, self._now(), Columns.fit(width), self.affected)
         if index == self.cursor:
             text.pad_right(max(width - text.cell_len, 0))
             text.stylize(self.get_component_rich_style("case-list--cursor"))

@@ -89,8 +89,14 @@ def header_row(cols: Columns) -> Text:
     return Text(parts[0] + " ".join(parts[1:]), style="bold")
 
 
-def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
-    """One case as a queue line: overdue ones carry a `!` and are loud (colour or not)."""
+def queue_row(
+    row: CaseRow, now: datetime, cols: Columns, affected: dict[int, int] | None = None
+) -> Text:
+    """One case as a queue line: overdue ones carry a `!` and are loud (colour or not).
+
+    A case linked to a problem starts its title with the problem and how many cases report it
+    (`P3×5`), from `affected` (problem id → cases).
+    """
     overdue = is_overdue(row.due, now)
     line = Text(f"{OVERDUE_MARK} " if overdue else "  ", style=LOUD if overdue else "")
     line.append(_cell(due_text(row, now), cols.due), style=LOUD if overdue else "")
@@ -99,7 +105,13 @@ def queue_row(row: CaseRow, now: datetime, cols: Columns) -> Text:
     line.append(" ")
     line.append(_cell(one_line(row.customer.name), cols.customer))
     line.append(" ")
-    line.append(_cell(one_line(row.case.title), cols.title))
+    problem_id = getattr(row.case, "problem_id", None)
+    if problem_id is not None:
+        tag = f"P{problem_id}×{(affected or {}).get(problem_id, '?')} "
+        line.append(tag[: cols.title], style="bold magenta")
+        line.append(_cell(one_line(row.case.title), max(cols.title - len(tag), 0)))
+    else:
+        line.append(_cell(one_line(row.case.title), cols.title))
     line.append(" ")
     line.append(_cell(STATUS_SHORT.get(row.case.status, str(row.case.status)), cols.status))
     line.append(" ")
