@@ -128,11 +128,11 @@ def queue_row(
 def counts_line(counts: HeaderCounts, view: str, sort: str, shown: int, search: str) -> Text:
     line = Text()
     if counts.overdue:
-        line.append(f"{OVERDUE_MARK} {counts.overdue} overdue", style=LOUD)
+        line.append(f"{OVERDUE_MARK} {counts.overdue:,} overdue", style=LOUD)
     else:
         line.append("0 overdue")
-    line.append(f" · {counts.due_today} due today · {counts.open} open · ")
-    line.append(f"{counts.unassigned} unassigned", style="yellow" if counts.unassigned else "")
+    line.append(f" · {counts.due_today:,} due today · {counts.open:,} open · ")
+    line.append(f"{counts.unassigned:,} unassigned", style="yellow" if counts.unassigned else "")
     line.append("   ")
     line.append(f"view: {view}", style="bold")
     line.append(f"  sort: {sort}  ")
