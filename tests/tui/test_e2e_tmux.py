@@ -28,6 +28,7 @@ class Terminal:
         self.tmux = tmux
         self.socket = f"casedesk-test-{uuid.uuid4().hex[:10]}"
         self.env = env
+        self.socket_path = ""
 
     def _run(self, *args: str) -> str:
         return subprocess.run(
@@ -41,6 +42,7 @@ class Terminal:
 
     def start(self, command: list[str]) -> None:
         self._run("new-session", "-d", "-x", "120", "-y", "40", "--", *command)
+        self.socket_path = self._run("display-message", "-p", "#{socket_path}").strip()
 
     def screen(self) -> str:
         return self._run("capture-pane", "-p")
@@ -78,6 +80,8 @@ class Terminal:
         subprocess.run(
             [self.tmux, "-L", self.socket, "kill-server"], capture_output=True, env=self.env
         )
+        if self.socket_path:  # tmux can leave the socket file behind
+            Path(self.socket_path).unlink(missing_ok=True)
 
 
 CASEDESK = str(Path(sys.executable).with_name("casedesk"))
