@@ -284,3 +284,23 @@ def test_the_reports_derived_tables_are_not_exported(desk, clock, cli, tmp_path)
     assert not {"report_steps", "report_latest"} & tables
     fresh = tmp_path / "fresh.db"
     assert cli("import", "--format", "jsonl", str(dump), "--db", str(fresh)).exit_code == 0
+
+
+def test_one_consoles_screens_never_warn_about_each_other(desk, clock):
+    from casedesk.desk import Desk
+
+    case = desk.new_case("ann@example.com", "printer")
+    compose = Desk(desk.store, desk.policy, "ann", clock, session=desk.session)
+    desk.announce(case.id, "viewing")
+    compose.announce(case.id, "composing")
+    assert desk.collision_warning(case.id) is None
+    assert compose.collision_warning(case.id) is None
+    other = Desk(desk.store, desk.policy, "bob", clock)
+    assert (
+        other.collision_warning(case.id)
+        == "ann is writing to this customer; ann has this case open"
+    )
+    compose.leave(case.id, "composing")
+    assert other.collision_warning(case.id) == "ann has this case open"
+    desk.leave()
+    assert other.collision_warning(case.id) is None

@@ -576,14 +576,23 @@ class Desk:
         now = self.now()
         with self.store.transaction():
             state = self.store.case(case_id)
+            # One mark per activity, so a console's case screen and compose screen on the
+            # same case do not overwrite each other; none of them warns about the others.
             self.store.set_presence(
-                self.actor, self.session, case_id, state.customer_id, activity, now + ttl
+                self.actor,
+                f"{self.session}/{activity}",
+                case_id,
+                state.customer_id,
+                activity,
+                now + ttl,
             )
             self.store.purge_presence(before=now - ttl)
 
-    def leave(self, case_id: int | None = None) -> None:
+    def leave(self, case_id: int | None = None, activity: str | None = None) -> None:
+        """Take this session's marks away (of one case, of one activity) before they expire."""
+        session = f"{self.session}/{activity}" if activity else self.session
         with self.store.transaction():
-            self.store.clear_presence(self.session, case_id)
+            self.store.clear_presence(session, case_id)
 
     def others_here(self, case_id: int) -> list[Presence]:
         state = self.store.case(case_id)

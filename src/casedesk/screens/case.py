@@ -15,6 +15,7 @@ from casedesk.model import Event
 from casedesk.safetext import printable
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow
+from casedesk.widgets.presence import PresenceBeacon
 from casedesk.widgets.render import case_header
 from casedesk.widgets.subtasks import SubtaskPanel, ask_add_subtask, ask_finish_subtask
 from casedesk.widgets.timeline import Timeline
@@ -36,6 +37,7 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-header")
+        yield PresenceBeacon(self.case_id, "viewing", id="presence")
         yield SubtaskPanel(id="subtasks")
         yield Static(id="problem")
         yield Static(id="timeline-title")

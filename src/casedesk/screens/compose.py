@@ -1,26 +1,32 @@
 """Tell the customer: an editable drafted update, a channel, an optional promised next update.
 
-ctrl+s records it (Desk.tell). The draft lives only in this screen's TextArea, so a live refresh
-of the case underneath never touches what the agent is writing.
+ctrl+s sends it by mail (when the channel is email and mail is set up) or records it. The draft
+lives only in this screen's TextArea, so a live refresh of the case underneath never touches what
+the agent is writing.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from casedesk import keys
+from casedesk.desk import Desk
 from casedesk.errors import CasedeskError
+from casedesk.mail.send import deliver_and_tell
 from casedesk.model import TELL_CHANNELS, Channel
 from casedesk.screens.dialogs import ConfirmDialog
 from casedesk.screens.drafts import next_kind, render, starting_draft
 from casedesk.store import CaseRow
 from casedesk.when import parse_when
+from casedesk.widgets.presence import PresenceBeacon
 from casedesk.widgets.render import last_heard_line, next_due_line
 
 if TYPE_CHECKING:
@@ -35,6 +41,7 @@ class ComposeScreen(Screen[bool]):
     def __init__(self, case_id: int, kind: str | None = None) -> None:
         super().__init__()
         self.case_id = case_id
+        self.sending = False
         self.row: CaseRow = self.app.desk.case_row(case_id)
         try:
             self.kind, self.drafted = starting_draft(self.app.desk, case_id, kind)
@@ -45,6 +52,7 @@ class ComposeScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="compose"):
             yield Static(self._summary(), id="compose-summary")
+            yield PresenceBeacon(self.case_id, "composing", id="presence")
             with Horizontal(id="compose-options"):
                 with Vertical(classes="option"):
                     yield Label("Channel")
@@ -108,17 +116,46 @@ class ComposeScreen(Screen[bool]):
         self.query_one("#kind", Label).update(Text(label))
 
     def action_send(self) -> None:
+        if self.sending:
+            return
         channel = Channel(str(self.query_one("#channel", Select).value))
         promise_text = self.query_one("#promise", Input).value.strip()
-
-        def tell() -> None:
+        try:
             promise = parse_when(promise_text, self.app.desk.now()) if promise_text else None
-            self.app.desk.tell(self.case_id, self.text, channel, promise)
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.sending = True
+        if channel is Channel.EMAIL:
+            self.notify("sending…", timeout=3)
+        self._deliver(self.text, channel, promise)
 
-        if self.app.attempt(tell):
-            self.app.store_changed()
-            self.app.notify(f"told the customer of #{self.case_id} by {channel}")
-            self.dismiss(True)
+    @work(thread=True, exclusive=True, group="send")
+    def _deliver(self, text: str, channel: Channel, promise: datetime | None) -> None:
+        """Send (email) or record the update on a connection of its own: SMTP can take its
+        time, and the screen stays responsive meanwhile."""
+        notices: list[str] = []
+        desk = Desk.open(self.app.db, self.app.desk.actor)
+        desk.now = self.app.desk.now
+        try:
+            deliver_and_tell(desk, self.case_id, text, channel, promise, notify=notices.append)
+        except CasedeskError as exc:
+            self.app.call_from_thread(self._not_sent, str(exc))
+            return
+        finally:
+            desk.close()
+        self.app.call_from_thread(self._told, channel, notices)
+
+    def _told(self, channel: Channel, notices: list[str]) -> None:
+        self.app.store_changed()
+        news = " ".join(n.strip() for n in notices)
+        self.app.notify(f"told the customer of #{self.case_id} by {channel}. {news}".strip())
+        self.dismiss(True)
+
+    def _not_sent(self, reason: str) -> None:
+        """Nothing was recorded; the draft stays here (and, for mail, among the drafts)."""
+        self.sending = False
+        self.notify(reason, severity="error", timeout=15)
 
     def action_cancel(self) -> None:
         if self.text.strip() == self.drafted.strip():

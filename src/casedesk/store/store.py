@@ -562,11 +562,14 @@ class Store:
         )
 
     def clear_presence(self, session: str, case_id: int | None = None) -> None:
+        """Remove the marks of `session` (and of its "session/activity" sub-keys)."""
+        mine = "(session = :session OR session LIKE :session || '/%')"
         if case_id is None:
-            self._execute("DELETE FROM presence WHERE session = ?", (session,))
+            self._execute(f"DELETE FROM presence WHERE {mine}", {"session": session})
         else:
             self._execute(
-                "DELETE FROM presence WHERE session = ? AND case_id = ?", (session, case_id)
+                f"DELETE FROM presence WHERE {mine} AND case_id = :case",
+                {"session": session, "case": case_id},
             )
 
     def purge_presence(self, before: datetime) -> None:
@@ -575,10 +578,12 @@ class Store:
     def presence_near(
         self, case_id: int, customer_id: int, now: datetime, session: str
     ) -> list[Presence]:
-        """Other sessions at this case, or writing to this case's customer, not yet expired."""
+        """Other sessions (not `session` nor its "session/activity" keys) at this case, or
+        writing to this case's customer, not yet expired."""
         rows = self._execute(
             "SELECT agent, case_id, activity, expires_at FROM presence "
-            "WHERE session != :session AND expires_at > :now AND (case_id = :case OR "
+            "WHERE session != :session AND session NOT LIKE :session || '/%' "
+            "AND expires_at > :now AND (case_id = :case OR "
             "(customer_id = :customer AND activity = 'composing')) "
             "ORDER BY activity = 'composing' DESC, agent",
             {"session": session, "now": to_text(now), "case": case_id, "customer": customer_id},

@@ -1,0 +1,81 @@
+"""Who else is here: marks this agent at a case, and warns when another agent is too.
+
+Each beacon renews its mark every few seconds ("viewing" a case, or "composing" to its customer)
+and shows the other agents' marks: "bob is writing to this customer". The work runs in a thread
+worker on the beacon's own store connection, so a busy store never stalls the screen; a console
+that dies leaves marks that expire by themselves (Desk.PRESENCE_TTL).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Static
+
+from casedesk.desk import Desk
+from casedesk.errors import CasedeskError
+
+if TYPE_CHECKING:
+    from casedesk.app import CasedeskApp
+
+HEARTBEAT_SECONDS = 10.0
+
+
+class PresenceBeacon(Static):
+    """A one-line warning, empty (and hidden) while nobody else is at this case."""
+
+    DEFAULT_CSS = """
+    PresenceBeacon { height: auto; padding: 0 1; color: $warning; text-style: bold; }
+    PresenceBeacon.-quiet { display: none; }
+    """
+    app: CasedeskApp
+
+    def __init__(self, case_id: int, activity: str = "viewing", **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.case_id = case_id
+        self.activity = activity
+        self._desk: Desk | None = None
+        self._lock = threading.Lock()
+        self.add_class("-quiet")
+
+    def on_mount(self) -> None:
+        self.beat()
+        self.set_interval(HEARTBEAT_SECONDS, self.beat)
+
+    def on_unmount(self) -> None:
+        # Not a Textual worker: those end with their widget, and this one is going.
+        threading.Thread(target=self._leave, daemon=True).start()
+
+    @work(thread=True, exclusive=True, group="presence")
+    def beat(self) -> None:
+        """Renew this agent's mark and read the others'."""
+        with self._lock:
+            try:
+                if self._desk is None:
+                    self._desk = Desk.open(self.app.db, self.app.desk.actor)
+                    self._desk.now = self.app.desk.now
+                    self._desk.session = self.app.desk.session  # one console, one presence
+                self._desk.announce(self.case_id, self.activity)
+                warning = self._desk.collision_warning(self.case_id)
+            except CasedeskError:
+                return  # presence is a courtesy: a busy store must not bother the agent
+        self.app.call_from_thread(self._show, warning)
+
+    def _show(self, warning: str | None) -> None:
+        self.set_class(warning is None, "-quiet")
+        self.update(Text(f"⚠ {warning}") if warning else "")
+
+    def _leave(self) -> None:
+        with self._lock:
+            desk, self._desk = self._desk, None
+            if desk is None:
+                return
+            try:
+                desk.leave(self.case_id, self.activity)
+            except CasedeskError:
+                pass  # the mark expires by itself
+            finally:
+                desk.close()

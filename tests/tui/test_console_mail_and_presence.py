@@ -1,0 +1,104 @@
+"""The console sends updates as real mail, keeps the draft when it cannot, and warns of others."""
+
+from __future__ import annotations
+
+import email
+import sys
+from email.policy import default
+from pathlib import Path
+
+from textual.widgets import TextArea
+from tui_helpers import drive, messages, settle
+
+from casedesk.desk import Desk
+from casedesk.model import Channel, EventKind
+from casedesk.screens.case import CaseScreen
+from casedesk.screens.compose import ComposeScreen
+from casedesk.widgets.presence import PresenceBeacon
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "mail"))
+from mail_helpers import Capture, SmtpServer, free_port
+
+
+def smtp_config(tmp_path: Path, monkeypatch, port: int) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[mail]\nfrom = "Help Desk <help@example.com>"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
+    )
+    monkeypatch.setenv("CASEDESK_CONFIG", str(path))
+
+
+async def compose_and_send(pilot, case_id: int) -> None:
+    pilot.app.open_case(case_id)
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ComposeScreen)
+    pilot.app.screen.query_one("#channel").value = "email"
+    area = pilot.app.screen.query_one("#draft", TextArea)
+    area.load_text("The new printer arrives tomorrow.")
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+def test_ctrl_s_sends_the_update_by_smtp_and_records_it(
+    make_app, seeded, desk, tmp_path, monkeypatch
+):
+    with SmtpServer(Capture()) as server:
+        smtp_config(tmp_path, monkeypatch, server.port)
+        app = make_app()
+
+        async def scenario(pilot):
+            await compose_and_send(pilot, seeded["printer"])
+            assert isinstance(pilot.app.screen, CaseScreen)
+
+        drive(app, scenario)
+        [(_, rcpts, raw)] = server.capture.received
+    message = email.message_from_bytes(raw, policy=default)
+    assert rcpts == ["bob@northwind.example"]
+    assert message["Subject"] == f"Re: Printer shows offline [#{seeded['printer']}]"
+    assert message.get_content().strip() == "The new printer arrives tomorrow."
+    told = desk.events(seeded["printer"])[-1]
+    assert told.kind is EventKind.TOLD and told.channel is Channel.EMAIL
+    assert told.data["message_id"] == message["Message-ID"]
+
+
+def test_a_server_that_is_down_keeps_the_draft_and_records_nothing(
+    make_app, seeded, desk, tmp_path, monkeypatch
+):
+    smtp_config(tmp_path, monkeypatch, free_port())  # nobody listens there
+    before = desk.store.event_count(seeded["printer"])
+    app = make_app()
+
+    async def scenario(pilot):
+        await compose_and_send(pilot, seeded["printer"])
+        assert isinstance(pilot.app.screen, ComposeScreen)  # still writing
+        text = pilot.app.screen.query_one("#draft", TextArea).text
+        assert text == "The new printer arrives tomorrow."
+        [error] = [m for m in messages(pilot.app) if m.startswith("not sent:")]
+        assert "Nothing was recorded as told; your text is kept as draft" in error
+
+    drive(app, scenario)
+    assert desk.store.event_count(seeded["printer"]) == before
+
+
+def test_the_case_screen_warns_when_another_agent_writes_to_the_customer(
+    make_app, seeded, desk, clock
+):
+    bob = Desk(desk.store, desk.policy, "bob", clock)
+    bob.announce(seeded["printer"], "composing")
+    app = make_app()
+
+    async def scenario(pilot):
+        pilot.app.open_case(seeded["printer"])
+        await settle(pilot)
+        beacon = pilot.app.screen.query_one(PresenceBeacon)
+        assert "bob is writing to this customer" in str(beacon.render())
+        assert beacon.display
+        bob.leave()
+        beacon.beat()
+        await settle(pilot)
+        assert not beacon.display
+
+    drive(app, scenario)
