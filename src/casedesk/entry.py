@@ -1,4 +1,4 @@
-"""The `casedesk` console script. `nag` is dispatched before anything heavy is imported."""
+"""The `casedesk` console script. `nag` and the console skip loading the whole CLI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ def main(argv: list[str] | None = None) -> None:
         from casedesk.nag import main as nag
 
         raise SystemExit(nag(args[1:]))
+    if not args or args[0].startswith("--"):
+        from casedesk.tui import console_main
+
+        if console_main(args):  # `casedesk [--db PATH] [--as NAME]` in a terminal
+            return
     from casedesk.cli import run
 
     run(args)
