@@ -11,11 +11,10 @@ from rich.text import Text
 from casedesk.clock import from_text
 from casedesk.mail.quote import fold
 from casedesk.model import Event
-from casedesk.rules import explain, humanize, is_overdue, relative
+from casedesk.rules import humanize, is_overdue, relative
 from casedesk.safetext import one_line, printable
 from casedesk.store import CaseRow
-
-OVERDUE_MARK = "!"
+from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
 
 
 def plain(value: object, width: int | None = None) -> Text:
@@ -60,26 +59,6 @@ def case_table(rows: list[CaseRow], now: datetime) -> Table:
             told_cell(row, now),
         )
     return table
-
-
-def last_heard_line(row: CaseRow, now: datetime) -> Text:
-    case = row.case
-    line = Text("Customer last heard: ", style="bold")
-    if case.told_at is None:
-        return line.append("nothing yet", style="yellow")
-    line.append(f"{humanize(now - case.told_at)} ago, by {case.told_channel}, from ")
-    line.append(printable(case.told_by or "?"))
-    return line.append(" — ").append(f"“{one_line(case.told_text or '', 80)}”")
-
-
-def next_due_line(row: CaseRow, now: datetime) -> Text:
-    line = Text("Next update due: ", style="bold")
-    if row.due is None:
-        return line.append("nothing due")
-    if is_overdue(row.due, now):
-        text = f"{OVERDUE_MARK} OVERDUE {humanize(now - row.due.at)} — {explain(row.due, now)}"
-        return line.append(text, style="bold red")
-    return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
 
 
 def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
