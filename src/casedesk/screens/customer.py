@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -16,6 +14,7 @@ from casedesk.errors import CasedeskError
 from casedesk.rules import humanize, relative
 from casedesk.safetext import one_line
 from casedesk.store import CaseRow
+from casedesk.widgets.case_table import CaseTableActions
 
 # Move these into keys.py (as keys.CUSTOMER) when the screen is wired in.
 CUSTOMER_KEYS: list[BindingType] = [
@@ -28,7 +27,7 @@ CUSTOMER_KEYS: list[BindingType] = [
 ]
 
 
-class CustomerScreen(Screen[None]):
+class CustomerScreen(CaseTableActions, Screen[None]):
     """Everything about one customer; from a case, one key opens it (wire: `u` on the case)."""
 
     CSS_PATH = "customer.tcss"
@@ -131,32 +130,6 @@ class CustomerScreen(Screen[None]):
             )
         if self.rows:
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
-
-    def selected_case(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not self.rows:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        return int(key.value) if key.value is not None else None
-
-    # -- actions ----------------------------------------------------------------------------
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    @on(DataTable.RowSelected)
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open_case()
-
-    def action_open_case(self) -> None:
-        case_id = self.selected_case()
-        opener = getattr(self.app, "open_case", None)
-        if case_id is not None and opener is not None:
-            opener(case_id)
 
     def action_note(self) -> None:
         from casedesk.screens.dialogs import Field, FormDialog

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -17,6 +15,7 @@ from casedesk.model import Channel
 from casedesk.rules import humanize, relative
 from casedesk.safetext import one_line
 from casedesk.store import CaseRow
+from casedesk.widgets.case_table import CaseTableActions
 
 # Move these into keys.py (as keys.PROBLEM) when the screen is wired in.
 PROBLEM_KEYS: list[BindingType] = [
@@ -50,7 +49,7 @@ def problem_header(problem: Any, now: Any) -> Text:
     return head
 
 
-class ProblemScreen(Screen[None]):
+class ProblemScreen(CaseTableActions, Screen[None]):
     """The problem with every affected case; T tells every affected customer in one action."""
 
     CSS_PATH = "problem.tcss"
@@ -115,32 +114,6 @@ class ProblemScreen(Screen[None]):
             )
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
-
-    def selected_case(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row < 0:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        return int(key.value) if key.value is not None else None
-
-    # -- actions ----------------------------------------------------------------------------
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
-
-    @on(DataTable.RowSelected)
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open_case()
-
-    def action_open_case(self) -> None:
-        case_id = self.selected_case()
-        opener = getattr(self.app, "open_case", None)
-        if case_id is not None and opener is not None:
-            opener(case_id)
 
     def action_unlink(self) -> None:
         case_id = self.selected_case()
