@@ -153,21 +153,6 @@ _ROW_SELECT = """
 """
 
 
-def _more_filters(
-    where: str, params: list[Any], problem_id: int | None, closed_when_due: bool
-) -> tuple[str, list[Any]]:
-    """The problem and check-in filters, laid over `Store._filters`' WHERE clause."""
-    if closed_when_due and where.startswith(" WHERE cases.status IN ("):
-        # the status clause comes first: widen it to closed cases with something still due
-        head, _, rest = where.partition(")")
-        where = f"{head}) OR (cases.status = 'closed' AND cases.due_at IS NOT NULL)){rest}"
-        where = where.replace(" WHERE cases.status IN (", " WHERE (cases.status IN (", 1)
-    if problem_id is not None:
-        where += (" AND " if where else " WHERE ") + "cases.problem_id = ?"
-        params = [*params, problem_id]
-    return where, params
-
-
 class Store:
     """One casedesk store file. Open it with `Store.open(path)`."""
 
@@ -446,14 +431,34 @@ class Store:
     ) -> list[CaseRow]:
         """Cases in queue order: most overdue first, then by due time, undated last.
 
-        `closed_when_due` adds closed cases that still have something due (a check-in)."""
-        where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, ids)
-        where, params = _more_filters(where, params, problem_id, closed_when_due)
-        sql = _ROW_SELECT + where + " ORDER BY cases.due_at IS NULL, cases.due_at, cases.id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        return [self._case_row(row) for row in self._execute(sql, params)]
+        `closed_when_due` adds closed cases that still have something due (a check-in).
+        Dated and undated cases are read as two runs, so the first walks the due-time index in
+        order instead of sorting every match (a 100k store: 1 ms rather than 150 ms)."""
+        where, params = self._filters(
+            statuses, owner, unassigned, due_before, customer_id, ids, problem_id, closed_when_due
+        )
+        dated = (
+            _ROW_SELECT + where + " AND cases.due_at IS NOT NULL ORDER BY cases.due_at, cases.id"
+        )
+        undated = _ROW_SELECT + where + " AND cases.due_at IS NULL ORDER BY cases.id"
+        if limit is None:
+            found = self._execute(dated, params).fetchall()
+            found += self._execute(undated, params).fetchall()
+            return [self._case_row(row) for row in found[offset:]]
+        found = self._execute(dated + " LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        if len(found) < limit and due_before is None:
+            dated_total = (
+                offset + len(found)
+                if found
+                else self._execute(
+                    "SELECT count(*) FROM cases" + where + " AND cases.due_at IS NOT NULL", params
+                ).fetchone()[0]
+            )
+            found += self._execute(
+                undated + " LIMIT ? OFFSET ?",
+                [*params, limit - len(found), max(offset - dated_total, 0)],
+            ).fetchall()
+        return [self._case_row(row) for row in found]
 
     def count_cases(
         self,
@@ -466,8 +471,9 @@ class Store:
         problem_id: int | None = None,
         closed_when_due: bool = False,
     ) -> int:
-        where, params = self._filters(statuses, owner, unassigned, due_before, customer_id, None)
-        where, params = _more_filters(where, params, problem_id, closed_when_due)
+        where, params = self._filters(
+            statuses, owner, unassigned, due_before, customer_id, None, problem_id, closed_when_due
+        )
         return self._execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
 
     @staticmethod
@@ -478,11 +484,20 @@ class Store:
         due_before: datetime | None,
         customer_id: int | None,
         ids: Sequence[int] | None,
+        problem_id: int | None = None,
+        closed_when_due: bool = False,
     ) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        """A WHERE clause (never empty, so callers can add AND …) and its parameters."""
+        clauses: list[str] = ["1"]
         params: list[Any] = []
         if statuses:
-            clauses.append(f"cases.status IN ({', '.join('?' for _ in statuses)})")
+            # For one status the (status, due_at) index gives the queue order; for several it
+            # would need a sort of every match, so the unary + steers SQLite to due_at's index.
+            column = "cases.status" if len(statuses) == 1 else "+cases.status"
+            status = f"{column} IN ({', '.join('?' for _ in statuses)})"
+            if closed_when_due:
+                status = f"({status} OR (cases.status = 'closed' AND cases.due_at IS NOT NULL))"
+            clauses.append(status)
             params += [s.value for s in statuses]
         if owner is not None:
             clauses.append("cases.owner = ?")
@@ -498,7 +513,10 @@ class Store:
         if ids is not None:
             clauses.append(f"cases.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
             params += list(ids)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        if problem_id is not None:
+            clauses.append("cases.problem_id = ?")
+            params.append(problem_id)
+        return " WHERE " + " AND ".join(clauses), params
 
     # -- search ---------------------------------------------------------------------------
 
