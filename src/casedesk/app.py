@@ -110,8 +110,11 @@ class CasedeskApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications often quote customer text: never read them as markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Notifications often quote customer text: never read them as markup, whatever the
+        caller asked (Widget.notify passes markup=True explicitly, and a stray "[/]" in a
+        customer's words would otherwise crash the console when the toast renders)."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def store_changed(self) -> None:
         """We wrote: refresh now rather than on the next poll."""

@@ -102,3 +102,26 @@ def test_the_case_screen_warns_when_another_agent_writes_to_the_customer(
         assert not beacon.display
 
     drive(app, scenario)
+
+
+def test_customer_text_with_markup_in_notifications_and_choices_never_crashes(
+    make_app, seeded, desk
+):
+    hostile = "broken [/] and [@click=app.quit]click[/] [bold]x"
+    desk.add_subtask(seeded["printer"], hostile)
+    app = make_app()
+
+    async def scenario(pilot):
+        pilot.app.screen.notify(hostile)  # a screen's notify passes markup=True to the app
+        await settle(pilot)
+        assert any(hostile in m for m in messages(pilot.app))
+        # A toast with markup on would parse "[/]" when drawn and raise MarkupError.
+        assert [n.markup for n in pilot.app._notifications] == [False] * len(
+            pilot.app._notifications
+        )
+        pilot.app.open_case(seeded["printer"])
+        await settle(pilot)
+        await pilot.press("minus")  # finish a sub-task: its title is a choice in the dialog
+        await settle(pilot)
+
+    drive(app, scenario)

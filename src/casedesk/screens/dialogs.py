@@ -136,7 +136,7 @@ class FormDialog(ModalScreen[Any]):
                     yield area
                 elif spec.kind == "choice":
                     yield Select(
-                        [(label, value) for value, label in spec.choices],
+                        [(Text(label), value) for value, label in spec.choices],
                         value=spec.value or spec.choices[0][0],
                         allow_blank=False,
                         id=f"field-{spec.name}",
