@@ -116,6 +116,23 @@ class CasedeskApp(App[None]):
         del markup
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    async def action_quit(self) -> None:
+        """q and ctrl+q: ask first while an update is half-written (it is not saved anywhere)."""
+        from casedesk.screens.compose import ComposeScreen
+        from casedesk.screens.dialogs import ConfirmDialog
+
+        unsent = [s for s in self.screen_stack if isinstance(s, ComposeScreen) and s.edited]
+        if not unsent:
+            self.exit()
+            return
+        self.push_screen(
+            ConfirmDialog(
+                f"Quit and throw away your unsent update to #{unsent[0].case_id}?",
+                "Nothing has been sent or recorded.",
+            ),
+            lambda yes: self.exit() if yes else None,
+        )
+
     def store_changed(self) -> None:
         """We wrote: refresh now rather than on the next poll."""
         self.watcher.changed()

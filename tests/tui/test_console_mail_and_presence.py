@@ -125,3 +125,36 @@ def test_customer_text_with_markup_in_notifications_and_choices_never_crashes(
         await settle(pilot)
 
     drive(app, scenario)
+
+
+def test_quitting_with_a_half_written_update_asks_first(make_app, seeded):
+    from casedesk.screens.dialogs import ConfirmDialog
+
+    app = make_app()
+
+    async def scenario(pilot):
+        pilot.app.open_case(seeded["printer"])
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        pilot.app.screen.query_one("#draft", TextArea).load_text("half a thought")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert pilot.app.is_running
+
+    drive(app, scenario)
+
+
+def test_resolve_then_tell_now_composes_for_the_resolved_case(make_app, seeded, desk):
+    app = make_app()
+
+    async def scenario(pilot):
+        pilot.app.open_case(seeded["laptop"])
+        await settle(pilot)
+        pilot.app.screen._open_compose(seeded["laptop"], "resolved")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ComposeScreen)
+        assert pilot.app.screen.case_id == seeded["laptop"]
+
+    drive(app, scenario)

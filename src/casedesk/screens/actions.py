@@ -45,9 +45,12 @@ class CaseActions:
     def action_tell(self, kind: str | None = None) -> None:
         if (row := self._target_or_warn()) is None:
             return
+        self._open_compose(row.case.id, kind)
+
+    def _open_compose(self, case_id: int, kind: str | None = None) -> None:
         from casedesk.screens.compose import ComposeScreen
 
-        self.app.push_screen(ComposeScreen(row.case.id, kind))
+        self.app.push_screen(ComposeScreen(case_id, kind))
 
     def action_note(self) -> None:
         if (row := self._target_or_warn()) is None:
@@ -149,7 +152,9 @@ class CaseActions:
                     f"Tell the customer of #{case_id} now?",
                     "Resolved is not closed: the case nags until they have been told.",
                 ),
-                lambda yes: self.action_tell("resolved") if yes else None,
+                # This case, by id: on the queue the refresh after resolving may have moved the
+                # cursor to another case.
+                lambda yes: self._open_compose(case_id, "resolved") if yes else None,
             )
 
         self.app.push_screen(

@@ -135,15 +135,18 @@ class ComposeScreen(Screen[bool]):
         """Send (email) or record the update on a connection of its own: SMTP can take its
         time, and the screen stays responsive meanwhile."""
         notices: list[str] = []
-        desk = Desk.open(self.app.db, self.app.desk.actor)
-        desk.now = self.app.desk.now
+        desk: Desk | None = None
         try:
+            desk = Desk.open(self.app.db, self.app.desk.actor)
+            desk.now = self.app.desk.now
             deliver_and_tell(desk, self.case_id, text, channel, promise, notify=notices.append)
-        except CasedeskError as exc:
-            self.app.call_from_thread(self._not_sent, str(exc))
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, CasedeskError) else f"not sent: {exc!r}"
+            self.app.call_from_thread(self._not_sent, reason)
             return
         finally:
-            desk.close()
+            if desk is not None:
+                desk.close()
         self.app.call_from_thread(self._told, channel, notices)
 
     def _told(self, channel: Channel, notices: list[str]) -> None:
@@ -157,8 +160,13 @@ class ComposeScreen(Screen[bool]):
         self.sending = False
         self.notify(reason, severity="error", timeout=15)
 
+    @property
+    def edited(self) -> bool:
+        """The agent has written something that would be lost if the screen went away."""
+        return self.text.strip() != self.drafted.strip()
+
     def action_cancel(self) -> None:
-        if self.text.strip() == self.drafted.strip():
+        if not self.edited:
             self.dismiss(False)
             return
         self.app.push_screen(
