@@ -213,17 +213,28 @@ class CasedeskApp(App[None]):
         )
 
     def check_overdue(self) -> None:
-        """A case that became overdue since the last look notifies once (and rings, if set)."""
+        """A case that became overdue since the last look notifies once (and rings, if set).
+
+        The query runs in a worker: the read connection may be busy with a slow search, and
+        the UI thread must never wait for it."""
         now = self.desk.now()
         last = self._nag_checked
         if last is None or now <= last:
             return
         self._nag_checked = now
-        fresh = [
-            case
-            for case in self.read(lambda s: views.became_overdue(s, self.desk.actor, last, now))
-            if case.id not in self.nagged
-        ]
+        self.run_worker(
+            lambda: self._find_newly_overdue(last, now),
+            thread=True,
+            group="nag",
+            exit_on_error=False,
+        )
+
+    def _find_newly_overdue(self, last: datetime, now: datetime) -> None:
+        found = self.read(lambda s: views.became_overdue(s, self.desk.actor, last, now))
+        self.call_from_thread(self._announce_overdue, found)
+
+    def _announce_overdue(self, found: list[views.OverdueCase]) -> None:
+        fresh = [case for case in found if case.id not in self.nagged]
         if not fresh:
             return
         self.nagged.update(case.id for case in fresh)

@@ -267,13 +267,11 @@ class Desk:
     ) -> CaseState:
         def build(state: CaseState) -> list[Event]:
             lifecycle.check_assign(state, owner)
+            if owner:
+                self.store.remember_agent(owner, self.now())  # inside _change's transaction
             return [self._event(state.id, EventKind.ASSIGNED, owner=owner, previous=state.owner)]
 
-        state = self._change(case_id, build, expected_version)
-        if owner:
-            with self.store.transaction():
-                self.store.remember_agent(owner, self.now())
-        return state
+        return self._change(case_id, build, expected_version)
 
     def set_status(
         self, case_id: int, to: Status, expected_version: int | None = None
@@ -335,6 +333,8 @@ class Desk:
         title = title.strip()
 
         def build(state: CaseState) -> list[Event]:
+            if assignee:
+                self.store.remember_agent(assignee, self.now())  # inside _change's transaction
             subtasks.check_add(state, title)
             total = state.subtasks_total + 1
             words = subtasks.added_words(title, team, state.subtasks_done, total)
@@ -351,11 +351,7 @@ class Desk:
                 )
             ]
 
-        state = self._change(case_id, build)
-        if assignee:
-            with self.store.transaction():
-                self.store.remember_agent(assignee, self.now())
-        return state
+        return self._change(case_id, build)
 
     def finish_subtask(self, case_id: int, number: int, note: str = "") -> CaseState:
         """Mark sub-task `number` done. Never resolves the case: its owner tells the customer."""

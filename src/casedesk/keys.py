@@ -84,7 +84,7 @@ CASE: list[BindingType] = [
 ]
 
 COMPOSE: list[BindingType] = [
-    Binding("ctrl+s", "send", "Record", priority=True),
+    Binding("ctrl+s", "send", "Send / record", priority=True),
     Binding("escape", "cancel", "Cancel"),
     Binding("ctrl+t", "next_template", "Template"),
 ]

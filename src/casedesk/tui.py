@@ -62,11 +62,12 @@ def console_main(args: list[str]) -> bool:
     from casedesk import paths
     from casedesk.errors import CasedeskError
     from casedesk.identity import current_agent
+    from casedesk.safetext import printable
 
     try:
         run_console(paths.db_path(options.get("db")), current_agent(options.get("as")))
     except CasedeskError as exc:
-        sys.stderr.write(f"casedesk: {exc}\n")
+        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

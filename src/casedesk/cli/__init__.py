@@ -14,6 +14,7 @@ from casedesk.cli import (  # noqa: F401  (registers the verbs)
 )
 from casedesk.cli.app import app
 from casedesk.errors import CasedeskError
+from casedesk.safetext import printable
 
 
 def run(args: list[str]) -> None:
@@ -21,7 +22,7 @@ def run(args: list[str]) -> None:
     try:
         app(args=args, prog_name="casedesk")
     except CasedeskError as exc:
-        sys.stderr.write(f"casedesk: {exc}\n")
+        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

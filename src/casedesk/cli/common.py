@@ -16,6 +16,7 @@ from rich.console import Console
 from casedesk import paths
 from casedesk.desk import Desk
 from casedesk.identity import current_agent
+from casedesk.safetext import printable
 
 DbOption = Annotated[
     Path | None,
@@ -63,5 +64,6 @@ def print_json(value: Any) -> None:
 
 
 def say(message: str) -> None:
-    """A one-line confirmation on stderr, so stdout stays clean for pipes."""
-    sys.stderr.write(message + "\n")
+    """A one-line confirmation on stderr, so stdout stays clean for pipes (customer text in it
+    is made printable)."""
+    sys.stderr.write(printable(message) + "\n")

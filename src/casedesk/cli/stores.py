@@ -36,11 +36,8 @@ def open_console(db: Path, agent: str) -> None:
             "see `casedesk --help` for the commands."
         )
         return
-    try:
-        from casedesk.tui import run_console
-    except ModuleNotFoundError:
-        say("casedesk: the console (TUI) is not built yet; use the commands in `casedesk --help`.")
-        raise SystemExit(1) from None
+    from casedesk.tui import run_console
+
     run_console(db, agent)
 
 

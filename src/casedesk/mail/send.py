@@ -24,6 +24,7 @@ from casedesk.mail.intake import _append
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
 from casedesk.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
+from casedesk.safetext import printable
 from casedesk.store.mail import MailStore
 
 MAX_REFERENCES = 20  # keep References short: the first and the newest ids carry the thread
@@ -34,7 +35,7 @@ class NotSent(CasedeskError):
 
 
 def _to_stderr(line: str) -> None:
-    sys.stderr.write(f"casedesk: {line}\n")
+    sys.stderr.write(f"casedesk: {printable(line)}\n")  # it may name the customer
 
 
 def send_draft(desk: Desk, draft_id: int, settings: MailSettings | None = None) -> CaseState:
