@@ -83,7 +83,7 @@ class Desk:
     @classmethod
     def open(cls, db: Path, actor: str, policy_path: Path | None = None) -> Desk:
         """Open the store and make sure its stored due times follow the current policy."""
-        policy_path = policy_path or paths.policy_file()
+        policy_path = policy_path or paths.policy_file(db)
         policy = load_policy(policy_path)
         store = Store.open(db)
         desk = cls(store=store, policy=policy, actor=actor)

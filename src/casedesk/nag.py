@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from datetime import datetime
+from pathlib import Path  # loaded by casedesk.paths anyway
 
 USAGE = """\
 Usage: casedesk nag [--json] [--all] [--limit N] [--as NAME] [--db PATH]
@@ -68,12 +69,12 @@ def _parse(argv: list[str]) -> dict[str, object]:
     return options
 
 
-def _needs_full_path(conn: sqlite3.Connection) -> bool:
+def _needs_full_path(conn: sqlite3.Connection, path: Path) -> bool:
     """True when the policy file changed since due times were last computed."""
     from casedesk.paths import file_signature, policy_file
 
     row = conn.execute("SELECT value FROM meta WHERE key = 'policy_signature'").fetchone()
-    return row is None or row[0] != file_signature(policy_file())
+    return row is None or row[0] != file_signature(policy_file(path))
 
 
 def main(argv: list[str]) -> int:
@@ -120,7 +121,7 @@ def _overdue(
 
     conn = sqlite3.connect(path, timeout=15)
     try:
-        if _needs_full_path(conn):
+        if _needs_full_path(conn, Path(path)):
             conn.close()
             _refresh_due_times(path)
             conn = sqlite3.connect(path, timeout=15)

@@ -64,7 +64,13 @@ def _configured_store(config: Path) -> Path | None:
     return Path(value).expanduser() if isinstance(value, str) and value else None
 
 
-def policy_file() -> Path:
+def policy_file(db: Path | None = None) -> Path:
+    """policy.toml beside the store when there is one there (a shared store: every agent
+    works to the same targets), else the user's in the config dir."""
+    if db is not None:
+        beside = db.parent / "policy.toml"
+        if beside.exists():
+            return beside
     return config_dir() / "policy.toml"
 
 
