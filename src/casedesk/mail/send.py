@@ -19,7 +19,7 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from casedesk import clock, lifecycle
 from casedesk.config import ConfigError
 from casedesk.desk import Desk
-from casedesk.errors import CasedeskError, InvalidInput
+from casedesk.errors import CasedeskError, InvalidInput, StoreError
 from casedesk.mail.intake import _append
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
@@ -32,6 +32,10 @@ MAX_REFERENCES = 20  # keep References short: the first and the newest ids carry
 
 class NotSent(CasedeskError):
     """The mail did not go out; the message says why and where the text was kept."""
+
+
+class SentNotRecorded(CasedeskError):
+    """The mail went out but the store would not take the told event (busy past retries)."""
 
 
 def _to_stderr(line: str) -> None:
@@ -102,43 +106,57 @@ def deliver_and_tell(
         ) from None
 
     now = desk.now()
-    with desk.store.transaction():
-        told = Event(
-            case_id=case_id,
-            at=now,
-            actor=desk.actor,
-            kind=EventKind.TOLD,
-            channel=Channel.EMAIL,
-            text=text,
-            data={
-                k: v
-                for k, v in {
-                    "message_id": message["Message-ID"],
-                    "to": message["To"],
-                    "subject": message["Subject"],
-                    "in_reply_to": message["In-Reply-To"],
-                    "sent_via": where,
-                    "promise": promise_text,
-                }.items()
-                if v is not None
-            },
-        )
-        event_id = _append(desk, case_id, [told])[-1]
-        mail.record_message(
-            message_id=str(message["Message-ID"]),
-            direction="out",
-            outcome="sent",
-            case_id=case_id,
-            event_id=event_id,
-            from_address=parseaddr(str(message["From"]))[1],
-            subject=str(message["Subject"]),
-            refs=str(message.get("References", "")).split(),
-            at=now,
-            origin=where,
-            raw=message.as_bytes(),
-        )
-        mail.draft_sent(draft_id, now)
-        desk.store.remember_agent(desk.actor, now)
+
+    def record() -> None:
+        with desk.store.transaction():
+            told = Event(
+                case_id=case_id,
+                at=now,
+                actor=desk.actor,
+                kind=EventKind.TOLD,
+                channel=Channel.EMAIL,
+                text=text,
+                data={
+                    k: v
+                    for k, v in {
+                        "message_id": message["Message-ID"],
+                        "to": message["To"],
+                        "subject": message["Subject"],
+                        "in_reply_to": message["In-Reply-To"],
+                        "sent_via": where,
+                        "promise": promise_text,
+                    }.items()
+                    if v is not None
+                },
+            )
+            event_id = _append(desk, case_id, [told])[-1]
+            mail.record_message(
+                message_id=str(message["Message-ID"]),
+                direction="out",
+                outcome="sent",
+                case_id=case_id,
+                event_id=event_id,
+                from_address=parseaddr(str(message["From"]))[1],
+                subject=str(message["Subject"]),
+                refs=str(message.get("References", "")).split(),
+                at=now,
+                origin=where,
+                raw=message.as_bytes(),
+            )
+            mail.draft_sent(draft_id, now)
+            desk.store.remember_agent(desk.actor, now)
+
+    # The mail is out: recording it must not fail quietly, or the agent would send it again.
+    for attempt in range(3):
+        try:
+            record()
+            break
+        except StoreError as exc:
+            if attempt == 2:
+                raise SentNotRecorded(
+                    f"the mail WAS sent to {message['To']} via {where}, but recording it as told "
+                    f"failed ({exc}). Do not send it again; draft {draft_id} holds the text"
+                ) from None
     notify(f"sent to {message['To']} via {where}")
     return desk.store.case(case_id)
 
