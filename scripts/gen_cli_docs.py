@@ -36,8 +36,9 @@ def _help(args: list[str]) -> str:
 def _commands() -> list[list[str]]:
     import typer.main
 
-    from casedesk.cli import app
+    from casedesk.cli import full_app
 
+    app = full_app()
     found: list[list[str]] = []
 
     def walk(command: object, prefix: list[str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.cli.app import app
+from casedesk.cli import VERB_MODULES, full_app
 from casedesk.store import Store
 
 HOSTILE = "Help [bold red]NOW[/] \x1b[2J\x1b]0;pwned\x07 beep\x07 back\rspace"
@@ -19,7 +19,7 @@ HOSTILE = "Help [bold red]NOW[/] \x1b[2J\x1b]0;pwned\x07 beep\x07 back\rspace"
 def _verbs() -> list[list[str]]:
     import typer.main
 
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(full_app())
     verbs = [[name] for name in group.commands]  # type: ignore[attr-defined]
     verbs += [["customer", "show"]]
     return verbs
@@ -393,3 +393,29 @@ def test_the_cli_does_not_load_what_only_some_verbs_need():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_each_verb_is_found_in_the_module_the_cli_loads_for_it():
+    from typer.main import get_command_name
+
+    app = full_app()
+    defined = {
+        (c.name or get_command_name(c.callback.__name__)): c.callback.__module__
+        for c in app.registered_commands
+    }
+    defined |= {
+        g.name: g.typer_instance.registered_commands[0].callback.__module__
+        for g in app.registered_groups
+    }
+    assert {verb: f"casedesk.cli.{module}" for verb, module in VERB_MODULES.items()} == defined
+
+
+def test_a_verb_runs_without_loading_the_other_verbs_modules(db_path):
+    probe = (
+        "import sys; from casedesk.entry import main\n"
+        "try:\n    main(['list', '--json'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('casedesk.cli.')))"
+    )
+    result = _run(["-c", probe], {"CASEDESK_DB": str(db_path)})
+    assert "LOADED ['casedesk.cli.app', 'casedesk.cli.cases'" in result.stdout, result.stdout
+    assert "casedesk.cli.mail" not in result.stdout and "casedesk.cli.work" not in result.stdout

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-app = typer.Typer(
-    name="casedesk",
-    help="A keyboard-driven case console: every customer problem owned, tracked and told.\n\n"
+SETTINGS: dict[str, Any] = {
+    "name": "casedesk",
+    "help": "A keyboard-driven case console: every customer problem owned, tracked and told.\n\n"
     "Run without a command to open the console.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+    "no_args_is_help": False,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
+app = typer.Typer(**SETTINGS)
