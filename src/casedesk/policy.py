@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -104,7 +103,7 @@ class Policy:
             "hv=" + ",".join(sorted(self.halve_periodic_for)),
             f"ci={self.check_in.total_seconds() if self.check_in else 'off'}",
         ]
-        return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+        return ";".join(parts)  # short enough to store as is: no hashing to import
 
 
 def policy_from_toml(text: str, source: str) -> Policy:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -23,11 +23,13 @@ from casedesk.cli.render import case_detail, case_table, plain
 from casedesk.errors import InvalidInput
 from casedesk.lifecycle import SETTABLE
 from casedesk.model import TELL_CHANNELS, Channel, Priority, Status, Urgency
-from casedesk.problems import Suggestions
 from casedesk.rules import explain, relative
 from casedesk.safetext import one_line
 from casedesk.serialize import case_json
 from casedesk.when import ACCEPTED, parse_when
+
+if TYPE_CHECKING:
+    from casedesk.problems import Suggestions
 
 # The statuses `casedesk status` may set; resolve, close and reopen have verbs of their own.
 WorkingStatus = StrEnum("WorkingStatus", {s.name: s.value for s in SETTABLE})  # type: ignore[misc]

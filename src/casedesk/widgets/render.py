@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -15,7 +16,9 @@ from casedesk.model import Event, EventKind, Status
 from casedesk.rules import explain, humanize, is_overdue, relative
 from casedesk.safetext import one_line, printable
 from casedesk.store import CaseRow
-from casedesk.store.views import HeaderCounts
+
+if TYPE_CHECKING:  # the CLI renders with this module and needs no console queries
+    from casedesk.store.views import HeaderCounts
 
 OVERDUE_MARK = "!"
 LOUD = "bold red"
