@@ -327,6 +327,46 @@ def tui_figures(db: Path, runs: int) -> list[Figure]:
     ]
 
 
+OPEN_CASE_IN_PROCESS = """
+import asyncio, statistics, sys, time
+from pathlib import Path
+from casedesk.app import CasedeskApp
+from casedesk.screens.case import CaseScreen
+
+async def main():
+    app = CasedeskApp(Path(sys.argv[1]), "ann", poll_seconds=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(1.0)
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            app.open_case(int(sys.argv[2]))
+            while not isinstance(app.screen, CaseScreen):
+                await pilot.pause(0)
+            await pilot.pause(0)  # the first paint of the case screen
+            times.append((time.perf_counter() - started) * 1000)
+            app.pop_screen()
+            await pilot.pause(0.2)
+        print(statistics.median(times))
+
+asyncio.run(main())
+"""
+
+
+def open_case_in_process_ms(db: Path) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", OPEN_CASE_IN_PROCESS, str(db), str(LONG_CASE)],
+        env=env(db),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        return float(result.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return float("nan")
+
+
 def scroll_repaint_ms(terminal: Terminal, presses: int) -> list[float]:
     times = []
     for _ in range(presses):
