@@ -64,8 +64,8 @@ QUEUE: list[BindingType] = [
     Binding("i", "stats", "Stats", show=False),
 ]
 
-CASE_LIST: list[BindingType] = [
-    Binding("enter", "open", "Open"),
+# Moving through a list, the same in the queue and in a case's timeline.
+_MOVE: list[BindingType] = [
     Binding("up,k", "cursor_up", "Up", show=False),
     Binding("down,j", "cursor_down", "Down", show=False),
     Binding("home,g", "first", "First", show=False),
@@ -73,6 +73,10 @@ CASE_LIST: list[BindingType] = [
     Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
     Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
 ]
+
+CASE_LIST: list[BindingType] = [Binding("enter", "open", "Open"), *_MOVE]
+
+TIMELINE: list[BindingType] = [*_MOVE, Binding("enter,x", "toggle", "Fold/unfold", show=False)]
 
 CASE: list[BindingType] = [
     *CASE_ACTIONS,

@@ -15,13 +15,13 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from casedesk import keys
 from casedesk.model import Event
 from casedesk.widgets.render import body_style, event_body_text, event_head, is_long
 
@@ -31,15 +31,7 @@ INDENT = "    "
 class Timeline(ScrollView, can_focus=True):
     """Events oldest first; the cursor is on one event; `x`/enter folds or unfolds it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown,space", "page_down", "Page down", show=False),
-        Binding("enter,x", "toggle", "Fold/unfold", show=False),
-    ]
+    BINDINGS = keys.TIMELINE
     COMPONENT_CLASSES: ClassVar[set[str]] = {"timeline--cursor"}
     DEFAULT_CSS = """
     Timeline { height: 1fr; }
