@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from casedesk.desk import Desk
+from casedesk.desk.desk import Desk
 from casedesk.mail.intake import take_all
 from casedesk.mail.settings import MailSettings
 from casedesk.mail.sources import FORMATS

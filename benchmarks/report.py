@@ -28,10 +28,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from casedesk import clock
-from casedesk.desk import Desk
-from casedesk.policy import DEFAULT_POLICY
-from casedesk.reports import Window
+from casedesk.core import clock
+from casedesk.core.policy import DEFAULT_POLICY
+from casedesk.core.reports import Window
+from casedesk.desk.desk import Desk
 from casedesk.store import Store
 from casedesk.store.reports import build_report, update_steps
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.desk import Desk
+from casedesk.desk.desk import Desk
 from casedesk.entry import main
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday

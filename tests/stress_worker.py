@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from casedesk.desk import Desk
-from casedesk.errors import Conflict, Refused, StoreError
-from casedesk.model import Channel, Status
+from casedesk.core.errors import Conflict, Refused, StoreError
+from casedesk.core.model import Channel, Status
+from casedesk.desk.desk import Desk
 
 STATUSES = [Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]
 

@@ -11,10 +11,10 @@ import uuid
 import pytest
 
 from casedesk.cli.admin import import_jsonl
-from casedesk.errors import Refused, StoreError
-from casedesk.model import Channel, Status
-from casedesk.shared import init_shared
+from casedesk.core.errors import Refused, StoreError
+from casedesk.core.model import Channel, Status
 from casedesk.store import Store
+from casedesk.store.shared import init_shared
 
 
 def _fill(desk, clock, cases: int = 6) -> None:
@@ -217,7 +217,7 @@ def test_status_waiting_survives_the_round_trip(desk, clock, tmp_path, cli):
 
 
 def test_presence_warns_of_another_agent_on_the_case_or_writing_to_its_customer(desk, clock):
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
 
     one = desk.new_case("Ann <ann@example.com>", "printer")
     two = desk.new_case("ann@example.com", "laptop")
@@ -287,7 +287,7 @@ def test_the_reports_derived_tables_are_not_exported(desk, clock, cli, tmp_path)
 
 
 def test_one_consoles_screens_never_warn_about_each_other(desk, clock):
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
 
     case = desk.new_case("ann@example.com", "printer")
     compose = Desk(desk.store, desk.policy, "ann", clock, session=desk.session)

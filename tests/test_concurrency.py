@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from casedesk.desk import Desk
-from casedesk.model import Channel
+from casedesk.core.model import Channel
+from casedesk.desk.desk import Desk
 from casedesk.store import Store
 
 WORKER = str(Path(__file__).with_name("stress_worker.py"))
@@ -121,7 +121,7 @@ def test_kill_9_mid_burst_keeps_every_acknowledged_change(db_path, capsys):
 
 def test_kill_9_mid_import_leaves_no_half_import(db_path, tmp_path):
     source = tmp_path / "source.db"
-    from casedesk.demo import build_demo
+    from casedesk.desk.demo import build_demo
 
     build_demo(source, cases=3000)
     dump = tmp_path / "dump.jsonl"
@@ -202,7 +202,7 @@ def test_two_os_users_in_one_group_write_the_same_shared_store(two_users, monkey
     monkeypatch.setenv("XDG_CONFIG_HOME", str(neutral))
     monkeypatch.setenv("XDG_DATA_HOME", str(neutral))
     try:
-        from casedesk.shared import init_shared
+        from casedesk.store.shared import init_shared
 
         path = init_shared(base / "team", group)
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.errors import PolicyError
-from casedesk.model import Priority, Urgency
-from casedesk.policy import DEFAULT_POLICY, load_policy, parse_duration, policy_from_toml
+from casedesk.core.errors import PolicyError
+from casedesk.core.model import Priority, Urgency
+from casedesk.core.policy import DEFAULT_POLICY, load_policy, parse_duration, policy_from_toml
 
 
 def test_defaults_are_the_documented_targets():

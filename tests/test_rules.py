@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casedesk.model import (
+from casedesk.core.model import (
     CaseState,
     Channel,
     DueReason,
@@ -19,9 +19,9 @@ from casedesk.model import (
     Status,
     Urgency,
 )
-from casedesk.policy import DEFAULT_POLICY
-from casedesk.projection import apply
-from casedesk.rules import due_candidates, explain, humanize, is_overdue, next_update_due
+from casedesk.core.policy import DEFAULT_POLICY
+from casedesk.core.projection import apply
+from casedesk.core.rules import due_candidates, explain, humanize, is_overdue, next_update_due
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -292,8 +292,8 @@ def test_the_earliest_applicable_rule_wins(history):
 
 
 def test_every_due_reason_has_words_before_and_after_it_is_due():
-    from casedesk.model import DueReason
-    from casedesk.wording import describe_reason, explain_parts
+    from casedesk.core.model import DueReason
+    from casedesk.core.wording import describe_reason, explain_parts
 
     for reason in DueReason:
         assert describe_reason(reason)
@@ -302,7 +302,7 @@ def test_every_due_reason_has_words_before_and_after_it_is_due():
 
 
 def test_safetext_makes_every_control_character_visible():
-    from casedesk.safetext import one_line, printable
+    from casedesk.core.safetext import one_line, printable
 
     assert printable("a\x1b[31mb\x07c\x9bd\te\nf") == "a\\x1b[31mb\\x07c\\x9bd\te\nf"
     assert printable("line\r\nnext\rover") == "line\nnext\\x0dover"

@@ -1,4 +1,4 @@
-from casedesk.model import Status
+from casedesk.core.model import Status
 
 
 def test_new_case_prints_its_id_and_is_listed(cli):

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from casedesk.desk import Desk
-from casedesk.errors import CaseNotFound, Conflict, Refused, StoreError
-from casedesk.model import Channel, Status
+from casedesk.core.errors import CaseNotFound, Conflict, Refused, StoreError
+from casedesk.core.model import Channel, Status
+from casedesk.desk.desk import Desk
 from casedesk.store import Store, schema
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casedesk.errors import InvalidInput
-from casedesk.when import parse_when
+from casedesk.core.errors import InvalidInput
+from casedesk.core.when import parse_when
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

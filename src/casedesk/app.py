@@ -13,11 +13,11 @@ from textual.notifications import SeverityLevel
 
 from casedesk import keys
 from casedesk.commands import ActionCommands, CaseJumpCommands
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError
-from casedesk.model import INTAKE_CHANNELS, Channel, Priority, Urgency
-from casedesk.rules import humanize
-from casedesk.safetext import one_line
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import INTAKE_CHANNELS, Channel, Priority, Urgency
+from casedesk.core.rules import humanize
+from casedesk.core.safetext import one_line
+from casedesk.desk.desk import Desk
 from casedesk.screens import STYLESHEETS
 from casedesk.store import CaseRow, Store, views
 from casedesk.store.views import ChangeWatcher

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
+from casedesk.core.safetext import one_line
 from casedesk.keys import CASE_ACTION_TITLES
-from casedesk.safetext import one_line
 from casedesk.store.views import View
 
 if TYPE_CHECKING:

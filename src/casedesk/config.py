@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from casedesk import paths
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
 
 
 class ConfigError(CasedeskError):

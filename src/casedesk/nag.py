@@ -87,9 +87,10 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(USAGE)
         return 0
 
-    from casedesk import clock, paths
-    from casedesk.errors import CasedeskError
-    from casedesk.identity import current_agent
+    from casedesk import paths
+    from casedesk.core import clock
+    from casedesk.core.errors import CasedeskError
+    from casedesk.core.identity import current_agent
 
     try:
         now = clock.now()
@@ -117,7 +118,7 @@ def _overdue(
     path: os.PathLike[str], now: datetime, agent: str | None, limit: int
 ) -> tuple[list[sqlite3.Row], int]:
     """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total."""
-    from casedesk.clock import to_text
+    from casedesk.core.clock import to_text
 
     conn = sqlite3.connect(path, timeout=15)
     try:
@@ -148,15 +149,15 @@ def _overdue(
 def _refresh_due_times(path: os.PathLike[str]) -> None:
     from pathlib import Path
 
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
 
     Desk.open(Path(path), actor="casedesk").close()
 
 
 def _print(rows: list[sqlite3.Row], total: int, now: datetime, as_json: bool) -> None:
-    from casedesk.clock import from_text, to_local_text
-    from casedesk.safetext import one_line
-    from casedesk.wording import explain_parts, humanize
+    from casedesk.core.clock import from_text, to_local_text
+    from casedesk.core.safetext import one_line
+    from casedesk.core.wording import explain_parts, humanize
 
     items = []
     for row in rows:

@@ -60,9 +60,9 @@ def console_main(args: list[str]) -> bool:
     if options is None or not (sys.stdin.isatty() and sys.stdout.isatty()):
         return False
     from casedesk import paths
-    from casedesk.errors import CasedeskError
-    from casedesk.identity import current_agent
-    from casedesk.safetext import printable
+    from casedesk.core.errors import CasedeskError
+    from casedesk.core.identity import current_agent
+    from casedesk.core.safetext import printable
 
     try:
         run_console(paths.db_path(options.get("db")), current_agent(options.get("as")))

@@ -7,7 +7,7 @@ import json
 import pytest
 from mail_helpers import Dovecot, free_port, make_mail
 
-from casedesk.desk import Desk
+from casedesk.desk.desk import Desk
 from casedesk.mail.imap import FetchFailed, fetch_new
 from casedesk.mail.settings import MailSettings
 from casedesk.store.mail import MailStore

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from mail_helpers import T0, make_mail
 
-from casedesk.desk import Desk
+from casedesk.core.model import EventKind, Status
+from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, retry, take_in
 from casedesk.mail.settings import MailSettings, load_mail_settings
-from casedesk.model import EventKind, Status
 from casedesk.store import Store, schema
 from casedesk.store.mail import MailStore
 

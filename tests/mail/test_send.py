@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from mail_helpers import Capture, SmtpServer, free_port, make_mail
 
-from casedesk.desk import Desk
+from casedesk.core.model import Channel, EventKind, Status
+from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, take_in
 from casedesk.mail.send import NotSent, deliver_and_tell
-from casedesk.model import Channel, EventKind, Status
 from casedesk.store.mail import MailStore
 
 FROM = 'from = "Help Desk <help@example.com>"'

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.desk import Desk
-from casedesk.errors import PolicyError, Refused
-from casedesk.model import Channel, DueReason, Status
-from casedesk.policy import DEFAULT_POLICY, policy_from_toml
+from casedesk.core.errors import PolicyError, Refused
+from casedesk.core.model import Channel, DueReason, Status
+from casedesk.core.policy import DEFAULT_POLICY, policy_from_toml
+from casedesk.desk.desk import Desk
 
 DAYS3 = timedelta(days=3)
 
@@ -151,6 +151,6 @@ def test_turning_check_ins_on_recomputes_closed_cases_too(desk, clock, db_path, 
 
 
 def test_the_words_for_the_check_in():
-    from casedesk.wording import describe_reason
+    from casedesk.core.wording import describe_reason
 
     assert describe_reason("check-in") == "check in: is it still working?"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from casedesk.errors import CustomerNotFound, InvalidInput, Refused
-from casedesk.model import Channel, EventKind
+from casedesk.core.errors import CustomerNotFound, InvalidInput, Refused
+from casedesk.core.model import Channel, EventKind
 
 
 def _two_customers(desk, clock):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casedesk.model import DueReason, Status
+from casedesk.core.model import DueReason, Status
 
 
 def test_three_subtasks_on_three_teams_keep_one_owner_until_the_customer_is_told(

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from casedesk.cli.admin import import_jsonl
-from casedesk.model import Channel
+from casedesk.core.model import Channel
 from casedesk.store import Store, schema
 
 

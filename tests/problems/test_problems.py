@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from casedesk.describe import describe_event
-from casedesk.errors import InvalidInput, Refused
-from casedesk.model import Channel, DueReason, EventKind, Status
-from casedesk.problems import key_terms, parse_problem_id, similarity_query
+from casedesk.core.describe import describe_event
+from casedesk.core.errors import InvalidInput, Refused
+from casedesk.core.model import Channel, DueReason, EventKind, Status
+from casedesk.desk.problems import key_terms, parse_problem_id, similarity_query
+from casedesk.desk.templates import TemplateError
 from casedesk.store.problems import ProblemNotFound
-from casedesk.templates import TemplateError
 
 
 def _report(desk, n: int, title: str = "Printer offline after the power cut", body: str = ""):
@@ -121,8 +121,8 @@ def test_tell_problem_by_email_records_told_per_case_when_mail_is_not_set_up(des
 
 
 def test_tell_problem_also_works_through_the_domain_with_a_failing_case(desk):
-    from casedesk.errors import Refused as Refusal
-    from casedesk.problems import tell_problem
+    from casedesk.core.errors import Refused as Refusal
+    from casedesk.desk.problems import tell_problem
 
     problem = desk.new_problem("Printer fault")
     cases = [_report(desk, n) for n in range(3)]
@@ -243,7 +243,7 @@ def test_problem_cli_new_list_show_resolve(desk, clock, cli, jcli):
 
 
 def test_tell_problem_fills_next_update_per_case(desk, clock):
-    from casedesk.problems import tell_problem
+    from casedesk.desk.problems import tell_problem
 
     problem = desk.new_problem("Printer fault")
     case = _report(desk, 1)

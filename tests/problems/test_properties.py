@@ -11,13 +11,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError
-from casedesk.model import Channel, DueReason, Status
-from casedesk.policy import DEFAULT_POLICY
-from casedesk.problems import similarity_query
-from casedesk.rules import due_candidates, next_update_due
-from casedesk.subtasks import subtasks_of
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import Channel, DueReason, Status
+from casedesk.core.policy import DEFAULT_POLICY
+from casedesk.core.rules import due_candidates, next_update_due
+from casedesk.core.subtasks import subtasks_of
+from casedesk.desk.desk import Desk
+from casedesk.desk.problems import similarity_query
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICY = replace(DEFAULT_POLICY, check_in=timedelta(days=3))

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
-from casedesk.model import Channel, DueReason, EventKind, Status
+from casedesk.core.model import Channel, DueReason, EventKind, Status
 from casedesk.screens.customer import CustomerScreen
 from casedesk.screens.link import LinkPicker
 from casedesk.screens.problem import ProblemScreen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from casedesk.errors import InvalidInput, Refused
-from casedesk.model import Channel, EventKind, Status
+from casedesk.core.errors import InvalidInput, Refused
+from casedesk.core.model import Channel, EventKind, Status
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from casedesk.model import Channel, Status
-from casedesk.templates import (
+from casedesk.core.model import Channel, Status
+from casedesk.desk.templates import (
     PLACEHOLDERS,
     STANDARD,
     TemplateError,
@@ -118,7 +118,7 @@ def test_draft_for_fills_every_placeholder(desk, clock):
 
 
 def test_every_placeholder_has_a_value(desk, clock):
-    from casedesk.templates import values_for
+    from casedesk.desk.templates import values_for
 
     case = desk.new_case("Ann", "Laptop")
     values = values_for(desk.case_row(case.id), desk.events(case.id), "ann", "Thu 17:00")

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from casedesk.desk import Desk
-from casedesk.model import Priority, Status
-from casedesk.reports import Window
+from casedesk.core.model import Priority, Status
+from casedesk.core.reports import Window
+from casedesk.desk.desk import Desk
 
 H = 3600
 

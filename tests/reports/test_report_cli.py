@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from casedesk.cli.report import parse_past, report_window
-from casedesk.errors import InvalidInput
+from casedesk.core.errors import InvalidInput
 
 from .conftest import Built, H
 

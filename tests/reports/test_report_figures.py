@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.reports import (
+from casedesk.core.reports import (
     AgentLoad,
     Window,
     case_steps,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from casedesk.demo import build_demo
-from casedesk.policy import DEFAULT_POLICY
-from casedesk.reports import Window, case_steps, report_from_events, summarize_case
+from casedesk.core.policy import DEFAULT_POLICY
+from casedesk.core.reports import Window, case_steps, report_from_events, summarize_case
+from casedesk.desk.demo import build_demo
 from casedesk.store import Store
 from casedesk.store.reports import (
     agent_events,

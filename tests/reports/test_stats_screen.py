@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from casedesk.desk import Desk
+from casedesk.desk.desk import Desk
 from casedesk.screens.stats import StatsScreen
 
 

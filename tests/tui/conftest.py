@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from casedesk.app import CasedeskApp
-from casedesk.desk import Desk
-from casedesk.model import Channel, Priority, Urgency
+from casedesk.core.model import Channel, Priority, Urgency
+from casedesk.desk.desk import Desk
 
 HOSTILE = "Please help [bold red]ASAP[/] — screen shows \x1b[31mERROR\x1b[0m and beeps\x07."
 

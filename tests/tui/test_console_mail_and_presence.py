@@ -10,8 +10,8 @@ from pathlib import Path
 from textual.widgets import TextArea
 from tui_helpers import drive, messages, settle
 
-from casedesk.desk import Desk
-from casedesk.model import Channel, EventKind
+from casedesk.core.model import Channel, EventKind
+from casedesk.desk.desk import Desk
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.compose import ComposeScreen
 from casedesk.widgets.presence import PresenceBeacon

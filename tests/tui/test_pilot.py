@@ -8,8 +8,8 @@ import pytest
 from textual.widgets import Input, Static, TextArea
 from tui_helpers import drive, messages, settle
 
-from casedesk.desk import Desk
-from casedesk.model import Channel, EventKind, Status
+from casedesk.core.model import Channel, EventKind, Status
+from casedesk.desk.desk import Desk
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.compose import ComposeScreen
 from casedesk.screens.dialogs import ConfirmDialog, FormDialog, PickerDialog

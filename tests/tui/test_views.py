@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from casedesk.desk import Desk
-from casedesk.model import Channel, Status
+from casedesk.core.model import Channel, Status
+from casedesk.desk.desk import Desk
 from casedesk.store.views import (
     ChangeWatcher,
     Query,

@@ -13,8 +13,8 @@ import sys
 import typer
 
 from casedesk.cli.app import SETTINGS, app
-from casedesk.errors import CasedeskError
-from casedesk.safetext import printable
+from casedesk.core.errors import CasedeskError
+from casedesk.core.safetext import printable
 
 MODULES = ("cases", "stores", "work", "mail", "report", "admin")  # --help order
 

@@ -12,11 +12,11 @@ import typer
 from casedesk import paths
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, open_desk, print_json, say
-from casedesk.errors import InvalidInput, Refused, StoreError
-from casedesk.model import CaseState, Due
-from casedesk.rules import next_update_due
-from casedesk.shared import init_shared
+from casedesk.core.errors import InvalidInput, Refused, StoreError
+from casedesk.core.model import CaseState, Due
+from casedesk.core.rules import next_update_due
 from casedesk.store import Store
+from casedesk.store.shared import init_shared
 
 
 @app.command()

@@ -20,16 +20,16 @@ from casedesk.cli.common import (
     say,
 )
 from casedesk.cli.render import case_detail, case_table, plain
-from casedesk.errors import InvalidInput
-from casedesk.lifecycle import SETTABLE
-from casedesk.model import TELL_CHANNELS, Channel, Priority, Status, Urgency
-from casedesk.rules import explain, relative
-from casedesk.safetext import one_line
-from casedesk.serialize import case_json
-from casedesk.when import ACCEPTED, parse_when
+from casedesk.cli.serialize import case_json
+from casedesk.core.errors import InvalidInput
+from casedesk.core.lifecycle import SETTABLE
+from casedesk.core.model import TELL_CHANNELS, Channel, Priority, Status, Urgency
+from casedesk.core.rules import explain, relative
+from casedesk.core.safetext import one_line
+from casedesk.core.when import ACCEPTED, parse_when
 
 if TYPE_CHECKING:
-    from casedesk.problems import Suggestions
+    from casedesk.desk.problems import Suggestions
 
 # The statuses `casedesk status` may set; resolve, close and reopen have verbs of their own.
 WorkingStatus = StrEnum("WorkingStatus", {s.name: s.value for s in SETTABLE})  # type: ignore[misc]
@@ -138,7 +138,7 @@ def list_(
 
 
 def _problem_id(problem: str | None) -> int | None:
-    from casedesk.problems import parse_problem_id
+    from casedesk.desk.problems import parse_problem_id
 
     return parse_problem_id(problem) if problem else None
 
@@ -164,7 +164,7 @@ def show(
 
 def _show_work(desk, row, events) -> None:  # type: ignore[no-untyped-def]
     """Sub-task progress, the problem link and a pending drafted update, under the case."""
-    from casedesk.subtasks import subtasks_of
+    from casedesk.core.subtasks import subtasks_of
 
     out = console()
     if row.problem is not None:
@@ -307,8 +307,8 @@ def _tell_problem(
     as_: AsOption,
 ) -> None:
     """`tell --problem P TEXT`: one told event (and mail) per affected customer's case."""
+    from casedesk.desk.problems import parse_problem_id, tell_problem
     from casedesk.mail.send import deliver_and_tell
-    from casedesk.problems import parse_problem_id, tell_problem
 
     words = stray if text is None else text
     if text is not None and stray is None:

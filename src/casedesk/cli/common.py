@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 
 from casedesk import paths
-from casedesk.desk import Desk
-from casedesk.identity import current_agent
-from casedesk.safetext import printable
+from casedesk.core.identity import current_agent
+from casedesk.core.safetext import printable
+from casedesk.desk.desk import Desk
 
 DbOption = Annotated[
     Path | None,

@@ -13,9 +13,9 @@ from rich.text import Text
 
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
-from casedesk.clock import to_local_text
-from casedesk.errors import InvalidInput
-from casedesk.safetext import one_line, printable
+from casedesk.core.clock import to_local_text
+from casedesk.core.errors import InvalidInput
+from casedesk.core.safetext import one_line, printable
 
 # Import formats that are not mail (e.g. a store's jsonl export) register a handler here:
 # name → handler(paths, db, as_, json_). Mail formats come from casedesk.mail.sources.FORMATS.

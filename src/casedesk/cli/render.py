@@ -8,11 +8,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from casedesk.clock import from_text
+from casedesk.core.clock import from_text
+from casedesk.core.model import Event
+from casedesk.core.rules import humanize, is_overdue, relative
+from casedesk.core.safetext import one_line, printable
 from casedesk.mail.quote import fold
-from casedesk.model import Event
-from casedesk.rules import humanize, is_overdue, relative
-from casedesk.safetext import one_line, printable
 from casedesk.store import CaseRow
 from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
 

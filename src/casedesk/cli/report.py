@@ -16,11 +16,11 @@ from rich.text import Text
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json
 from casedesk.cli.render import plain
-from casedesk.clock import to_local_text
-from casedesk.errors import InvalidInput
-from casedesk.reports import Report, Spread, Window
-from casedesk.rules import humanize
-from casedesk.when import ACCEPTED, parse_when
+from casedesk.core.clock import to_local_text
+from casedesk.core.errors import InvalidInput
+from casedesk.core.reports import Report, Spread, Window
+from casedesk.core.rules import humanize
+from casedesk.core.when import ACCEPTED, parse_when
 
 DEFAULT_SPAN = timedelta(days=30)
 _PAST = re.compile(r"^\s*(?:-|)((?:\s*\d+\s*(?:min|m|h|d|w)\s*)+?)(?:\s+ago)?\s*$")

@@ -14,12 +14,12 @@ from casedesk import paths
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
 from casedesk.cli.render import case_table, plain
-from casedesk.clock import to_local_text
-from casedesk.errors import InvalidInput, StoreError
-from casedesk.identity import current_agent
-from casedesk.model import Status
-from casedesk.rules import humanize
-from casedesk.serialize import case_json, customer_json
+from casedesk.cli.serialize import case_json, customer_json
+from casedesk.core.clock import to_local_text
+from casedesk.core.errors import InvalidInput, StoreError
+from casedesk.core.identity import current_agent
+from casedesk.core.model import Status
+from casedesk.core.rules import humanize
 
 
 @app.callback(invoke_without_command=True)
@@ -225,7 +225,7 @@ def demo(
     as_: AsOption = None,
 ) -> None:
     """Build a realistic demo store (customers, cases in every state, some overdue) and open it."""
-    from casedesk.demo import build_demo
+    from casedesk.desk.demo import build_demo
 
     path = (db or paths.demo_db()).expanduser()
     real = paths.db_path(None)

@@ -22,12 +22,12 @@ from casedesk.cli.common import (
     say,
 )
 from casedesk.cli.render import case_table, plain
-from casedesk.clock import to_local_text
-from casedesk.model import TELL_CHANNELS, Channel, Status
-from casedesk.problems import parse_problem_id
-from casedesk.rules import humanize
-from casedesk.serialize import case_json
-from casedesk.when import ACCEPTED, parse_when
+from casedesk.cli.serialize import case_json
+from casedesk.core.clock import to_local_text
+from casedesk.core.model import TELL_CHANNELS, Channel, Status
+from casedesk.core.rules import humanize
+from casedesk.core.when import ACCEPTED, parse_when
+from casedesk.desk.problems import parse_problem_id
 
 ProblemArg = Annotated[str, typer.Argument(help="The problem id (P4 or 4).", metavar="P")]
 TellChannel = Annotated[
@@ -395,7 +395,7 @@ app.add_typer(template_app, name="template")
 @template_app.command("list")
 def template_list(json_: JsonOption = False) -> None:
     """Every template, where it comes from, and what it is for."""
-    from casedesk.templates import load_templates, user_templates_file
+    from casedesk.desk.templates import load_templates, user_templates_file
 
     templates = load_templates()
     if json_:
@@ -426,8 +426,8 @@ def template_show(
     as_: AsOption = None,
 ) -> None:
     """A template's text, or filled in for a case."""
-    from casedesk.errors import InvalidInput
-    from casedesk.templates import PLACEHOLDERS, load_templates, values_for
+    from casedesk.core.errors import InvalidInput
+    from casedesk.desk.templates import PLACEHOLDERS, load_templates, values_for
 
     templates = load_templates()
     if name not in templates:
@@ -437,7 +437,7 @@ def template_show(
         console().print(Text(template.text))
         say("placeholders: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
         return
-    from casedesk.templates import next_update_words, problem_summary_words
+    from casedesk.desk.templates import next_update_words, problem_summary_words
 
     with open_desk(db, as_) as desk:
         row = desk.case_row(case_id)

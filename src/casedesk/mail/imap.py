@@ -13,8 +13,8 @@ import ssl
 from collections.abc import Callable
 
 from casedesk.config import ConfigError
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
+from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Summary, Taken, take_in
 from casedesk.mail.settings import MailSettings, Server, password
 

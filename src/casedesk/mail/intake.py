@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError, InvalidInput
+from casedesk.core.errors import CasedeskError, InvalidInput
+from casedesk.core.model import Channel, Event, EventKind, Priority, Status, Urgency
+from casedesk.core.projection import apply
+from casedesk.core.rules import next_update_due
+from casedesk.desk.desk import Desk
 from casedesk.mail.parse import ParsedMail, Unreadable, parse
 from casedesk.mail.settings import MailSettings
 from casedesk.mail.sources import RawMail
 from casedesk.mail.thread import choose_thread, clean_title, subject_tag
-from casedesk.model import Channel, Event, EventKind, Priority, Status, Urgency
-from casedesk.projection import apply
-from casedesk.rules import next_update_due
 from casedesk.store.mail import MailStore
 
 MAIL_ACTOR = "casedesk-mail"

@@ -16,15 +16,15 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-from casedesk import clock, lifecycle
 from casedesk.config import ConfigError
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError, InvalidInput, StoreError
+from casedesk.core import clock, lifecycle
+from casedesk.core.errors import CasedeskError, InvalidInput, StoreError
+from casedesk.core.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
+from casedesk.core.safetext import printable
+from casedesk.desk.desk import Desk
 from casedesk.mail.intake import _append
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
-from casedesk.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
-from casedesk.safetext import printable
 from casedesk.store.mail import MailStore
 
 MAX_REFERENCES = 20  # keep References short: the first and the newest ids carry the thread

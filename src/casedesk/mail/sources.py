@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from casedesk.errors import InvalidInput
+from casedesk.core.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from casedesk import lifecycle
-from casedesk.errors import InvalidInput
-from casedesk.model import INTAKE_CHANNELS, Channel, Status
+from casedesk.core import lifecycle
+from casedesk.core.errors import InvalidInput
+from casedesk.core.model import INTAKE_CHANNELS, Channel, Status
+from casedesk.core.when import parse_when
 from casedesk.screens.dialogs import ConfirmDialog, Field, FormDialog, PickerDialog
 from casedesk.store import CaseRow
-from casedesk.when import parse_when
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp

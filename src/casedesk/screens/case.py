@@ -10,9 +10,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from casedesk import keys
-from casedesk.errors import CasedeskError
-from casedesk.model import Event
-from casedesk.safetext import printable
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import Event
+from casedesk.core.safetext import printable
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow
 from casedesk.widgets.presence import PresenceBeacon

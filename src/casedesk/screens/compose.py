@@ -18,14 +18,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from casedesk import keys
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import TELL_CHANNELS, Channel
+from casedesk.core.when import parse_when
+from casedesk.desk.desk import Desk
 from casedesk.mail.send import deliver_and_tell
-from casedesk.model import TELL_CHANNELS, Channel
 from casedesk.screens.dialogs import ConfirmDialog
 from casedesk.screens.drafts import next_kind, render, starting_draft
 from casedesk.store import CaseRow
-from casedesk.when import parse_when
 from casedesk.widgets.presence import PresenceBeacon
 from casedesk.widgets.render import last_heard_line, next_due_line
 

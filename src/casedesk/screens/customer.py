@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from casedesk.errors import CasedeskError
-from casedesk.rules import humanize, relative
-from casedesk.safetext import one_line
+from casedesk.core.errors import CasedeskError
+from casedesk.core.rules import humanize, relative
+from casedesk.core.safetext import one_line
 from casedesk.store import CaseRow
 from casedesk.widgets.case_table import CaseTableActions
 

@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from casedesk import keys
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -1,18 +1,18 @@
 """Drafted customer updates for the compose screen, from casedesk's shared templates.
 
-`casedesk.templates` owns the wording (and the user's own templates file); this module only picks
-the starting draft and renders another template when the agent cycles with ctrl+t.
+`casedesk.desk.templates` owns the wording (and the user's own templates file); this module only
+picks the starting draft and renders another template when the agent cycles with ctrl+t.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from casedesk import templates
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
+from casedesk.desk import templates
 
 if TYPE_CHECKING:
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
 
 KINDS = templates.STANDARD
 

@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from casedesk.errors import CasedeskError
-from casedesk.safetext import one_line
+from casedesk.core.errors import CasedeskError
+from casedesk.core.safetext import one_line
 
 # Move these into keys.py (as keys.LINK) when the picker is wired in.
 LINK_KEYS: list[BindingType] = [

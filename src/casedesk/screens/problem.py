@@ -10,10 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from casedesk.errors import CasedeskError
-from casedesk.model import Channel
-from casedesk.rules import humanize, relative
-from casedesk.safetext import one_line
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import Channel
+from casedesk.core.rules import humanize, relative
+from casedesk.core.safetext import one_line
 from casedesk.store import CaseRow
 from casedesk.widgets.case_table import CaseTableActions
 
@@ -196,7 +196,7 @@ class ProblemScreen(CaseTableActions, Screen[None]):
 
 def bulk_text(desk: Any, problem: Any) -> str:
     """The update to start from: the resolved template once fixed, else the progress one."""
-    from casedesk.templates import PROGRESS, RESOLVED, load_templates
+    from casedesk.desk.templates import PROGRESS, RESOLVED, load_templates
 
     templates = load_templates()
     return templates[RESOLVED if problem.resolved else PROGRESS].text
@@ -204,7 +204,7 @@ def bulk_text(desk: Any, problem: Any) -> str:
 
 def tell_everyone(screen: ProblemScreen, text: str, channel: Channel) -> list[Any]:
     """Tell each open linked case: by mail (when set up) through the mail module's hook."""
-    from casedesk.problems import tell_problem
+    from casedesk.desk.problems import tell_problem
 
     notices: list[str] = []
     try:

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from casedesk import keys
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow, views
 from casedesk.store.views import HeaderCounts, Query, Sort, View

@@ -1,8 +1,8 @@
 """The stats screen: are customers kept in the loop? Four charts and the headline figures.
 
 A standalone screen: push `StatsScreen(desk)` from anywhere. The figures come from the same report
-as `casedesk report` (see `casedesk.reports`), computed in a worker thread on a connection of its
-own, so a large store never blocks the UI.
+as `casedesk report` (see `casedesk.core.reports`), computed in a worker thread on a connection
+of its own, so a large store never blocks the UI.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from casedesk.desk import Desk
-from casedesk.reports import Report, Window, from_epoch
-from casedesk.rules import humanize
-from casedesk.safetext import one_line
+from casedesk.core.reports import Report, Window, from_epoch
+from casedesk.core.rules import humanize
+from casedesk.core.safetext import one_line
+from casedesk.desk.desk import Desk
 from casedesk.store import Store
 
 SPANS = (7, 30, 90)  # days the window can cover; `w` cycles through them

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from casedesk.errors import StoreError
+from casedesk.core.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 

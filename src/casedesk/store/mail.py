@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from casedesk.clock import from_text, to_text
+from casedesk.core.clock import from_text, to_text
 from casedesk.store.store import Store
 
 Direction = Literal["in", "out"]

@@ -15,8 +15,8 @@ from typing import IO, Any
 
 import sqlite_utils
 
-from casedesk.errors import InvalidInput, Refused
-from casedesk.projection import replay
+from casedesk.core.errors import InvalidInput, Refused
+from casedesk.core.projection import replay
 from casedesk.store import schema
 from casedesk.store.store import Store, _event_from_row
 

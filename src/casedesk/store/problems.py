@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from casedesk.clock import from_text, to_text
-from casedesk.errors import CasedeskError, StoreError
-from casedesk.model import Customer
+from casedesk.core.clock import from_text, to_text
+from casedesk.core.errors import CasedeskError, StoreError
+from casedesk.core.model import Customer
 from casedesk.store.connection import describe_sqlite_error
 from casedesk.store.store import Store
 

@@ -19,9 +19,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from casedesk.clock import to_text
-from casedesk.model import Event
-from casedesk.reports import (
+from casedesk.core.clock import to_text
+from casedesk.core.model import Event
+from casedesk.core.reports import (
     NEVER,
     SILENCE_BUCKETS,
     CaseFigures,
@@ -41,7 +41,7 @@ from casedesk.reports import (
 from casedesk.store.store import Store, _event_from_row
 
 if TYPE_CHECKING:
-    from casedesk.policy import Policy
+    from casedesk.core.policy import Policy
 
 STEPS_VERSION = "3"  # bump when the meaning of a step column changes: the table is rebuilt
 _POLICY_KEY = "report_steps_policy"

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from casedesk.clock import from_text, to_text
-from casedesk.errors import CaseNotFound, CustomerNotFound, SearchSyntaxError, StoreError
-from casedesk.model import (
+from casedesk.core.clock import from_text, to_text
+from casedesk.core.errors import CaseNotFound, CustomerNotFound, SearchSyntaxError, StoreError
+from casedesk.core.model import (
     CaseState,
     Channel,
     Customer,
@@ -164,7 +164,7 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         """Open (creating if needed) and migrate the store at `path`."""
-        from casedesk.shared import describe_access_problem
+        from casedesk.store.shared import describe_access_problem
 
         problem = describe_access_problem(path)
         if problem:

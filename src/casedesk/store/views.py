@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from casedesk.clock import to_text
+from casedesk.core.clock import to_text
 from casedesk.store.store import _ROW_SELECT, CaseRow, Store
 
 

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casedesk import keys
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
 from casedesk.store import CaseRow
 from casedesk.widgets.render import Columns, queue_row
 

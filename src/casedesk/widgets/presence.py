@@ -15,8 +15,8 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
-from casedesk.desk import Desk
-from casedesk.errors import CasedeskError
+from casedesk.core.errors import CasedeskError
+from casedesk.desk.desk import Desk
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp

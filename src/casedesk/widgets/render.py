@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from casedesk.model import Event, EventKind, Status
-from casedesk.rules import explain, humanize, is_overdue, relative
-from casedesk.safetext import one_line, printable
+from casedesk.core.model import Event, EventKind, Status
+from casedesk.core.rules import explain, humanize, is_overdue, relative
+from casedesk.core.safetext import one_line, printable
 from casedesk.store import CaseRow
 
 if TYPE_CHECKING:  # the CLI renders with this module and needs no console queries

@@ -13,8 +13,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-from casedesk.safetext import one_line
-from casedesk.subtasks import Subtask, progress_words
+from casedesk.core.safetext import one_line
+from casedesk.core.subtasks import Subtask, progress_words
 
 
 def panel_text(subtasks: list[Subtask], draft_waiting: bool = False) -> Text:

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from casedesk import keys
-from casedesk.model import Event
+from casedesk.core.model import Event
 from casedesk.widgets.render import body_style, event_body_text, event_head, is_long
 
 INDENT = "    "

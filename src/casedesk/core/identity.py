@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from casedesk.errors import InvalidInput
+from casedesk.core.errors import InvalidInput
 
 
 def current_agent(explicit: str | None = None) -> str:

@@ -9,11 +9,11 @@ from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from casedesk.errors import CasedeskError, InvalidInput
-from casedesk.model import Channel
+from casedesk.core.errors import CasedeskError, InvalidInput
+from casedesk.core.model import Channel
 
 if TYPE_CHECKING:
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
     from casedesk.store.problems import Problem, SimilarCase
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -146,7 +146,7 @@ def tell_problem(
     channel is email and `send` mails) per linked case that is not closed. Placeholders in
     `text` ({first_name}, {case_id}…) are filled in per case. A case that fails does not stop
     the others; each outcome says what happened."""
-    from casedesk.templates import fill, next_update_words, placeholders_in, values_for
+    from casedesk.desk.templates import fill, next_update_words, placeholders_in, values_for
 
     if not text or not text.strip():
         raise InvalidInput("what the customers were told cannot be empty")

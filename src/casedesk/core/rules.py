@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from casedesk.model import CaseState, Due, DueReason, Status
-from casedesk.wording import describe_reason, explain_parts, format_when, humanize, relative
+from casedesk.core.model import CaseState, Due, DueReason, Status
+from casedesk.core.wording import describe_reason, explain_parts, format_when, humanize, relative
 
 __all__ = [
     "describe_reason",
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # the nag imports this module and must not pay for loading TOML
-    from casedesk.policy import Policy
+    from casedesk.core.policy import Policy
 
 
 def due_candidates(case: CaseState, policy: Policy) -> list[Due]:

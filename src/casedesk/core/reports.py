@@ -36,12 +36,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from casedesk.model import CaseState, Event, EventKind, Status
-from casedesk.projection import apply
-from casedesk.rules import next_update_due
+from casedesk.core.model import CaseState, Event, EventKind, Status
+from casedesk.core.projection import apply
+from casedesk.core.rules import next_update_due
 
 if TYPE_CHECKING:
-    from casedesk.policy import Policy
+    from casedesk.core.policy import Policy
 
 # Silence histogram buckets: (label, upper bound in seconds, exclusive).
 SILENCE_BUCKETS: tuple[tuple[str, float], ...] = (

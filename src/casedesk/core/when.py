@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from casedesk.clock import parse_instant
-from casedesk.errors import InvalidInput
+from casedesk.core.clock import parse_instant
+from casedesk.core.errors import InvalidInput
 
 ACCEPTED = (
     "ISO 8601 (2026-12-01, 2026-12-01T09:00), +30m, +4h, +2d, +1w, +1d4h, 'in 3h', "

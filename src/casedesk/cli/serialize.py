@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from casedesk.clock import to_local_text
-from casedesk.model import Customer, Due, Event
-from casedesk.rules import describe_reason, explain, is_overdue
+from casedesk.core.clock import to_local_text
+from casedesk.core.model import Customer, Due, Event
+from casedesk.core.rules import describe_reason, explain, is_overdue
 from casedesk.store import CaseRow
 
 

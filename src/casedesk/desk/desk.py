@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casedesk import clock, lifecycle, paths
-from casedesk.describe import describe_event
-from casedesk.errors import Conflict, InvalidInput, Refused
-from casedesk.model import (
+from casedesk import paths
+from casedesk.core import clock, lifecycle
+from casedesk.core.describe import describe_event
+from casedesk.core.errors import Conflict, InvalidInput, Refused
+from casedesk.core.model import (
     INTAKE_CHANNELS,
     TELL_CHANNELS,
     CaseState,
@@ -30,16 +31,16 @@ from casedesk.model import (
     Status,
     Urgency,
 )
-from casedesk.policy import Policy, load_policy
-from casedesk.projection import apply, replay
-from casedesk.rules import humanize, next_update_due
+from casedesk.core.policy import Policy, load_policy
+from casedesk.core.projection import apply, replay
+from casedesk.core.rules import humanize, next_update_due
 from casedesk.store import CaseRow, Store
 
 if TYPE_CHECKING:
-    from casedesk.problems import Suggestions
+    from casedesk.core.subtasks import Subtask
+    from casedesk.desk.problems import Suggestions
+    from casedesk.desk.templates import Draft
     from casedesk.store.problems import CustomerNote, Problem, ProblemStore
-    from casedesk.subtasks import Subtask
-    from casedesk.templates import Draft
 
 SYSTEM_ACTOR = "casedesk"
 PRESENCE_TTL = timedelta(seconds=30)
@@ -328,7 +329,7 @@ class Desk:
         self, case_id: int, title: str, assignee: str | None = None, team: str | None = None
     ) -> CaseState:
         """A piece of the work for another agent or team; the case keeps its one owner."""
-        from casedesk import subtasks
+        from casedesk.core import subtasks
 
         title = title.strip()
 
@@ -355,7 +356,7 @@ class Desk:
 
     def finish_subtask(self, case_id: int, number: int, note: str = "") -> CaseState:
         """Mark sub-task `number` done. Never resolves the case: its owner tells the customer."""
-        from casedesk import subtasks
+        from casedesk.core import subtasks
 
         def build(state: CaseState) -> list[Event]:
             found = subtasks.check_done(
@@ -378,13 +379,13 @@ class Desk:
         return self._change(case_id, build)
 
     def subtasks(self, case_id: int) -> list[Subtask]:
-        from casedesk.subtasks import subtasks_of
+        from casedesk.core.subtasks import subtasks_of
 
         return subtasks_of(self.events(case_id))
 
     def current_draft(self, case_id: int) -> Draft | None:
         """The customer update a sub-task change drafted and nobody has sent yet (or None)."""
-        from casedesk import templates
+        from casedesk.desk import templates
 
         row = self.case_row(case_id)
         if not row.case.status.is_active:
@@ -405,7 +406,7 @@ class Desk:
 
     def draft_update(self, case_id: int) -> Draft:
         """The update to start from: a pending sub-task draft, else the template that fits."""
-        from casedesk import templates
+        from casedesk.desk import templates
 
         pending = self.current_draft(case_id)
         if pending is not None:
@@ -485,7 +486,7 @@ class Desk:
 
     def similar(self, case_id: int, limit: int = 10) -> Suggestions:
         """Open cases and unresolved problems whose text is like this case's (FTS5, bm25)."""
-        from casedesk.problems import Suggestions, similarity_query
+        from casedesk.desk.problems import Suggestions, similarity_query
 
         state = self.store.case(case_id)
         query = similarity_query(f"{state.title} {state.body}")
@@ -501,8 +502,8 @@ class Desk:
 
     def dismiss_check_in(self, case_id: int, reason: str = "") -> CaseState:
         """No "is it still working?" update is needed on this case."""
-        from casedesk.model import DueReason
-        from casedesk.rules import due_candidates
+        from casedesk.core.model import DueReason
+        from casedesk.core.rules import due_candidates
 
         def build(state: CaseState) -> list[Event]:
             if not any(d.reason is DueReason.CHECK_IN for d in due_candidates(state, self.policy)):

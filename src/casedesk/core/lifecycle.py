@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casedesk.errors import Refused
-from casedesk.model import CaseState, Status
+from casedesk.core.errors import Refused
+from casedesk.core.model import CaseState, Status
 
 # Statuses an agent may set directly; resolved and closed have their own actions.
 SETTABLE = (Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY)

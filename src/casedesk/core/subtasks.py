@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from casedesk.errors import InvalidInput, Refused
-from casedesk.model import CaseState, Event, EventKind, Status
+from casedesk.core.errors import InvalidInput, Refused
+from casedesk.core.model import CaseState, Event, EventKind, Status
 
 
 @dataclass(frozen=True, slots=True)

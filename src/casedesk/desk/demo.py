@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from casedesk import clock
-from casedesk.identity import current_agent
-from casedesk.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
-from casedesk.policy import DEFAULT_POLICY, Policy
-from casedesk.projection import apply
-from casedesk.rules import next_update_due
+from casedesk.core import clock
+from casedesk.core.identity import current_agent
+from casedesk.core.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
+from casedesk.core.policy import DEFAULT_POLICY, Policy
+from casedesk.core.projection import apply
+from casedesk.core.rules import next_update_due
 from casedesk.store import Store
 
 FIRST = [

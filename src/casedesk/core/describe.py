@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casedesk.model import Event, EventKind
-from casedesk.safetext import one_line
+from casedesk.core.model import Event, EventKind
+from casedesk.core.safetext import one_line
 
 
 def describe_event(event: Event, width: int = 60) -> str:

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casedesk import paths
-from casedesk.errors import CasedeskError
-from casedesk.model import CaseState, Event, EventKind, Status
-from casedesk.safetext import one_line
-from casedesk.subtasks import progress_words
-from casedesk.wording import format_when
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import CaseState, Event, EventKind, Status
+from casedesk.core.safetext import one_line
+from casedesk.core.subtasks import progress_words
+from casedesk.core.wording import format_when
 
 if TYPE_CHECKING:
-    from casedesk.desk import Desk
+    from casedesk.desk.desk import Desk
     from casedesk.store import CaseRow
 
 PLACEHOLDERS: dict[str, str] = {
@@ -140,7 +140,7 @@ def user_templates_file() -> Path:
 
 
 def default_templates() -> dict[str, Template]:
-    text = resources.files("casedesk").joinpath("default_templates.toml").read_text("utf-8")
+    text = resources.files("casedesk.desk").joinpath("default_templates.toml").read_text("utf-8")
     return parse_templates(text, "built-in")
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from casedesk.errors import PolicyError
-from casedesk.model import Priority, Urgency
+from casedesk.core.errors import PolicyError
+from casedesk.core.model import Priority, Urgency
 
 DEFAULT_POLICY_TOML = """\
 # casedesk policy: how soon the customer must hear from us.

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from casedesk.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
+from casedesk.core.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
 
 
 def _opt_time(value: str | None) -> datetime | None:

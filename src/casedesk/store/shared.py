@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from casedesk.errors import InvalidInput, StoreError
+from casedesk.core.errors import InvalidInput, StoreError
 from casedesk.store import Store
 
 DIR_MODE = 0o2770  # setgid: files made inside belong to the group

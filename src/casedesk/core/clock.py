@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from casedesk.errors import InvalidInput
+from casedesk.core.errors import InvalidInput
 
 
 def parse_instant(text: str) -> datetime:
