@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
+import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -112,3 +116,80 @@ def _require_tool(name: str) -> str:
 def require_tool() -> Callable[[str], str]:
     """`require_tool("tmux")`: its path; skips locally when missing, but fails on CI."""
     return _require_tool
+
+
+@pytest.fixture
+def two_users() -> Iterator[tuple[str, list[str]]]:
+    """A throwaway group with two throwaway users in it (needs root, as CI has)."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root with useradd: this test must run there")
+        pytest.skip("needs root to create users")
+    tag = uuid.uuid4().hex[:6]
+    group, users = f"cdg{tag}", [f"cda{tag}", f"cdb{tag}"]
+    assert os.system(f"groupadd {group}") == 0
+    for user in users:
+        assert os.system(f"useradd -M -N -g {group} -s /usr/sbin/nologin {user}") == 0
+    yield group, users
+    for user in users:
+        os.system(f"userdel {user} 2>/dev/null")
+    os.system(f"groupdel {group} 2>/dev/null")
+
+
+def _as_user(user: str, action: Callable[[], object]) -> int:
+    """Run `action()` in a forked child with the real uid and gid of `user`; its exit code."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    pid = os.fork()
+    if pid == 0:  # the child: become the user for real, then act
+        code = 1
+        try:
+            os.setgroups([entry.pw_gid])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            os.umask(0o022)  # a careless default: the shared set-up must not depend on it
+            action()
+            code = 0
+        except BaseException as exc:
+            sys.stderr.write(f"{user}: {exc!r}\n")
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.fixture
+def as_user() -> Callable[[str, Callable[[], object]], int]:
+    """`as_user("alice", action)`: runs action() as that OS user (real uid/gid, umask 022)."""
+    return _as_user
+
+
+@pytest.fixture
+def cli_as(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    """`cli_as("alice", "list")`: `casedesk list` run as that OS user, in a forked child.
+
+    The child's XDG dirs are a fresh folder anyone can use (the test's own are root's).
+    """
+    neutral = Path(tempfile.mkdtemp(prefix="casedesk-xdg-", dir="/tmp"))
+    neutral.chmod(0o1777)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(neutral / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(neutral / "data"))
+
+    def run(user: str, *args: str) -> Result:
+        reader, writer = os.pipe()
+
+        def act() -> None:
+            os.close(reader)
+            result = run_cli(*args)
+            os.write(writer, json.dumps(result.__dict__).encode())
+
+        code = _as_user(user, act)
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            data = pipe.read()
+        assert code == 0 and data, f"the child running as {user} failed"
+        return Result(**json.loads(data))
+
+    yield run
+    shutil.rmtree(neutral, ignore_errors=True)

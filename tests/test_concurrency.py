@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -11,10 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import pytest
 
 from casedesk.core.model import Channel
 from casedesk.desk.desk import Desk
@@ -151,48 +147,7 @@ def test_kill_9_mid_import_leaves_no_half_import(db_path, tmp_path):
             assert desk.check().clean
 
 
-@pytest.fixture
-def two_users():
-    """A throwaway group with two throwaway users in it (needs root, as CI has)."""
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI runs as root with useradd: this test must run there")
-        pytest.skip("needs root to create users")
-    tag = uuid.uuid4().hex[:6]
-    group, users = f"cdg{tag}", [f"cda{tag}", f"cdb{tag}"]
-    assert os.system(f"groupadd {group}") == 0
-    for user in users:
-        assert os.system(f"useradd -M -N -g {group} -s /usr/sbin/nologin {user}") == 0
-    yield group, users
-    for user in users:
-        os.system(f"userdel {user} 2>/dev/null")
-    os.system(f"groupdel {group} 2>/dev/null")
-
-
-def _as_user(user: str, action) -> int:
-    """Run `action()` in a forked child with the real uid and gid of `user`."""
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    pid = os.fork()
-    if pid == 0:  # the child: become the user for real, then act
-        code = 1
-        try:
-            os.setgroups([entry.pw_gid])
-            os.setgid(entry.pw_gid)
-            os.setuid(entry.pw_uid)
-            os.umask(0o022)  # a careless default: the shared set-up must not depend on it
-            action()
-            code = 0
-        except BaseException as exc:
-            sys.stderr.write(f"{user}: {exc!r}\n")
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
-def test_two_os_users_in_one_group_write_the_same_shared_store(two_users, monkeypatch):
+def test_two_os_users_in_one_group_write_the_same_shared_store(two_users, as_user, monkeypatch):
     group, (alice, bob) = two_users
     base = Path(tempfile.mkdtemp(prefix="casedesk-shared-", dir="/tmp"))
     base.chmod(0o755)
@@ -217,9 +172,9 @@ def test_two_os_users_in_one_group_write_the_same_shared_store(two_users, monkey
 
             return run
 
-        assert _as_user(alice, act(alice)) == 0
-        assert _as_user(bob, act(bob)) == 0
-        assert _as_user(alice, act(alice)) == 0
+        assert as_user(alice, act(alice)) == 0
+        assert as_user(bob, act(bob)) == 0
+        assert as_user(alice, act(alice)) == 0
 
         texts = _event_texts(path)
         assert {

@@ -100,6 +100,9 @@ def main(argv: list[str]) -> int:
             if options["json"]:
                 sys.stdout.write("[]\n")
             return 0
+        from casedesk.safe_files import refuse_planted_links
+
+        refuse_planted_links(path)
         limit = int(options["limit"])  # type: ignore[arg-type]
         rows, total = _overdue(path, now, None if options["all"] else agent, limit)
     except CasedeskError as exc:

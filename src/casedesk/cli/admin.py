@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from casedesk import paths
+from casedesk import safe_files as files
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, open_desk, print_json, say
 from casedesk.core.errors import InvalidInput, Refused, StoreError
@@ -90,19 +91,25 @@ def export(
     format_: Annotated[
         str, typer.Option("--format", help="jsonl: one JSON object a line.")
     ] = "jsonl",
+    force: Annotated[
+        bool, typer.Option(help="Replace OUTPUT if it exists (never through a symlink).")
+    ] = False,
     db: DbOption = None,
     as_: AsOption = None,
 ) -> None:
     """Write the whole store (every event, every customer, ids kept) as JSON Lines."""
     if format_ != "jsonl":
         raise InvalidInput(f"unknown export format {format_!r}; use jsonl")
+    if output and output.exists() and not output.is_symlink() and not force:
+        raise InvalidInput(f"{output} exists; use --force to replace it")
     from casedesk.store.portable import export_to  # sqlite-utils: only for this verb
 
     with open_desk(db, as_) as desk, desk.store.snapshot():
         if output is None:
             count = export_to(desk.store, sys.stdout)
         else:
-            with output.open("w", encoding="utf-8") as out:
+            mode, group = files.copy_mode(desk.store.path)
+            with files.written(output, mode=mode, group=group, replace=force, text=True) as out:
                 count = export_to(desk.store, out)
     say(f"casedesk: exported {count} lines" + (f" to {output}" if output else ""))
 
@@ -143,6 +150,8 @@ def restore(
             raise StoreError(f"{backup_file} is damaged ({problems[0]}); not restoring it")
         source_latest = source.latest_event_at() or ""
         with open_desk(db, as_) as desk:
+            if backup_file.samefile(desk.store.path):
+                raise InvalidInput(f"{backup_file} is the store itself; nothing to restore")
             current_latest = desk.store.latest_event_at() or ""
             if current_latest > source_latest and not force:
                 raise Refused(
@@ -151,6 +160,6 @@ def restore(
                 )
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             kept = desk.store.path.with_name(f"{desk.store.path.stem}.before-restore-{stamp}.db")
-            desk.store.backup(kept)
+            kept = desk.store.backup(kept, unique=True)
             source.conn.backup(desk.store.conn)
     say(f"casedesk: restored {backup_file}; the previous store is kept at {kept}")

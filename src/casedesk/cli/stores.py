@@ -243,19 +243,19 @@ def demo(
 @app.command()
 def backup(
     destination: Annotated[Path, typer.Argument(help="The file to write the copy to.")],
-    force: Annotated[bool, typer.Option(help="Overwrite DESTINATION if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace DESTINATION if it exists (never through a symlink).")
+    ] = False,
     db: DbOption = None,
     as_: AsOption = None,
 ) -> None:
     """A consistent copy of the store, taken online while others keep working."""
-    if destination.exists() and not force:
-        raise InvalidInput(f"{destination} exists; use --force to overwrite it")
+    if destination.exists() and not destination.is_symlink() and not force:
+        raise InvalidInput(f"{destination} exists; use --force to replace it")
     with open_desk(db, as_) as desk:
-        if destination.resolve() == desk.store.path.resolve():
+        if destination.exists() and destination.resolve() == desk.store.path.resolve():
             raise InvalidInput("cannot back a store up onto itself")
-        if destination.exists():
-            destination.unlink()
-        desk.store.backup(destination)
+        desk.store.backup(destination, replace=force)
         counts = desk.store.counts()
     say(
         f"casedesk: backed up {counts['cases']} cases and {counts['events']} events to "

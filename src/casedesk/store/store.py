@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from casedesk import safe_files as files
 from casedesk.core.clock import from_text, to_text
 from casedesk.core.errors import CaseNotFound, CustomerNotFound, SearchSyntaxError, StoreError
 from casedesk.core.model import (
@@ -166,6 +167,7 @@ class Store:
         """Open (creating if needed) and migrate the store at `path`."""
         from casedesk.store.shared import describe_access_problem
 
+        files.refuse_planted_links(path)
         problem = describe_access_problem(path)
         if problem:
             raise StoreError(problem)
@@ -692,17 +694,28 @@ class Store:
         rows = self._execute("PRAGMA integrity_check").fetchall()
         return [row[0] for row in rows if row[0] != "ok"]
 
-    def backup(self, destination: Path) -> None:
-        """A consistent copy through SQLite's online backup API, safe while others write."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(destination)
-        try:
-            with target:
-                self.conn.backup(target)
-        except sqlite3.Error as exc:
-            raise StoreError(f"backup to {destination} failed: {exc}") from None
-        finally:
-            target.close()
+    def backup(self, destination: Path, *, replace: bool = False, unique: bool = False) -> Path:
+        """A consistent copy through SQLite's online backup API, safe while others write.
+
+        The copy is a new file (see `files`): never written through a symlink or over another
+        file (unless `replace`; with `unique` it takes the next free name, which is returned),
+        0600, or the store's own mode and group when the store is shared.
+        """
+        mode, group = files.copy_mode(self.path)
+
+        def fill(path: Path) -> None:
+            target = sqlite3.connect(path)
+            try:
+                with target:
+                    self.conn.backup(target)
+            except sqlite3.Error as exc:
+                raise StoreError(f"backup to {destination} failed: {exc}") from None
+            finally:
+                target.close()
+
+        return files.copy_sqlite(
+            fill, destination, mode=mode, group=group, replace=replace, unique=unique
+        )
 
     def counts(self) -> dict[str, int]:
         return {
