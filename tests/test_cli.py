@@ -413,7 +413,7 @@ def test_each_verb_is_found_in_the_module_the_cli_loads_for_it():
 def test_a_verb_runs_without_loading_the_other_verbs_modules(db_path):
     probe = (
         "import sys; from casedesk.entry import main\n"
-        "try:\n    main(['list', '--json'])\nexcept SystemExit:\n    pass\n"
+        "try:\n    main(['note', '1', 'seen'])\nexcept SystemExit:\n    pass\n"
         "print('LOADED', sorted(m for m in sys.modules if m.startswith('casedesk.cli.')))"
     )
     result = _run(["-c", probe], {"CASEDESK_DB": str(db_path)})

@@ -1,4 +1,5 @@
-"""The `casedesk` console script. `nag` and the console skip loading the whole CLI."""
+"""The `casedesk` console script. `nag`, the read verbs and the console skip loading the whole
+CLI (typer)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ def main(argv: list[str] | None = None) -> None:
 
         if console_main(args):  # `casedesk [--db PATH] [--as NAME]` in a terminal
             return
+    from casedesk.cli.fast import main as fast
+
+    if fast(args):  # list, show, search, customer show
+        return
     from casedesk.cli import run
 
     run(args)

@@ -3,18 +3,18 @@
 Running one verb imports and builds only the module that defines it: importing every verb module
 and letting typer build all ~35 commands cost ~0.2 s of each run. `full_app()` has them all,
 for `casedesk --help`, usage errors and the generated reference.
+
+Importing this package loads no typer: the read verbs' fast path (`cli/fast.py`) lives in it.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING
 
-import typer
-
-from casedesk.cli.app import SETTINGS, app
-from casedesk.core.errors import CasedeskError
-from casedesk.core.safetext import printable
+if TYPE_CHECKING:
+    import typer
 
 MODULES = ("cases", "stores", "work", "mail", "report", "admin")  # --help order
 
@@ -49,6 +49,8 @@ VERB_MODULES = {
 
 def full_app() -> typer.Typer:
     """The application with every verb registered."""
+    from casedesk.cli.app import app
+
     for module in MODULES:
         importlib.import_module(f"casedesk.cli.{module}")
 
@@ -66,6 +68,10 @@ def full_app() -> typer.Typer:
 
 def _app_for(args: list[str]) -> typer.Typer:
     """Just the verb being run (with the root options), or the full app when in doubt."""
+    import typer
+
+    from casedesk.cli.app import SETTINGS, app
+
     verb = args[0] if args and not args[0].startswith("-") else None
     module = VERB_MODULES.get(verb or "")
     if module is None:
@@ -92,6 +98,9 @@ def _name(command: typer.models.CommandInfo) -> str:
 
 def run(args: list[str]) -> None:
     """Run the CLI; a user's mistake is one line on stderr and exit 1, never a traceback."""
+    from casedesk.core.errors import CasedeskError
+    from casedesk.core.safetext import printable
+
     try:
         _app_for(args)(args=args, prog_name="casedesk")
     except CasedeskError as exc:

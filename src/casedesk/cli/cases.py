@@ -6,7 +6,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from casedesk.cli.app import app
 from casedesk.cli.common import (
@@ -14,12 +13,12 @@ from casedesk.cli.common import (
     CaseId,
     DbOption,
     JsonOption,
-    console,
     open_desk,
     print_json,
     say,
+    table_command,
 )
-from casedesk.cli.render import case_detail, case_table, plain
+from casedesk.cli.options import LIST, SHOW
 from casedesk.cli.serialize import case_json
 from casedesk.core.errors import InvalidInput
 from casedesk.core.lifecycle import SETTABLE
@@ -87,104 +86,8 @@ def new(
                     )
 
 
-@app.command("list")
-def list_(
-    status: Annotated[
-        list[Status] | None,
-        typer.Option(
-            help="Only these statuses (repeatable). Default: all but closed (closed ones "
-            "still show while a check-in is due)."
-        ),
-    ] = None,
-    owner: Annotated[str | None, typer.Option(help="Only this agent's cases.")] = None,
-    unassigned: Annotated[bool, typer.Option(help="Only cases nobody owns.")] = False,
-    overdue: Annotated[bool, typer.Option(help="Only cases overdue for an update.")] = False,
-    problem: Annotated[
-        str | None,
-        typer.Option(
-            "--problem", help="Only cases linked to this problem (P4).", show_default=False
-        ),
-    ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many (0: all).", min=0)] = 100,
-    db: DbOption = None,
-    as_: AsOption = None,
-    json_: JsonOption = False,
-) -> None:
-    """Cases in queue order: most overdue first, then by due time."""
-    statuses = status or [s for s in Status if s is not Status.CLOSED]
-    with open_desk(db, as_) as desk:
-        now = desk.now()
-        filters = {
-            "statuses": statuses,
-            "owner": owner,
-            "unassigned": unassigned,
-            "due_before": now if overdue else None,
-            "closed_when_due": not status,  # a closed case with a check-in due is shown
-            "problem_id": _problem_id(problem),
-        }
-        rows = desk.store.list_cases(**filters, limit=limit or None)
-        if json_:
-            print_json([case_json(row, now) for row in rows])
-            return
-        out = console()
-        if not rows:
-            out.print("no cases")
-            return
-        out.print(case_table(rows, now))
-        if limit and len(rows) == limit:
-            total = desk.store.count_cases(**filters)
-            if total > limit:
-                out.print(f"… {total - limit} more (use --limit 0 for all)", style="dim")
-
-
-def _problem_id(problem: str | None) -> int | None:
-    from casedesk.desk.problems import parse_problem_id
-
-    return parse_problem_id(problem) if problem else None
-
-
-@app.command()
-def show(
-    case_id: CaseId,
-    full: Annotated[bool, typer.Option(help="Unfold quoted earlier mail in the timeline.")] = False,
-    db: DbOption = None,
-    as_: AsOption = None,
-    json_: JsonOption = False,
-) -> None:
-    """A case: owner, status, what the customer last heard, what is due, its whole timeline."""
-    with open_desk(db, as_) as desk:
-        events = desk.events(case_id)
-        row = desk.case_row(case_id)
-        if json_:
-            print_json(case_json(row, desk.now(), events))
-        else:
-            console().print(case_detail(row, events, desk.now(), full))
-            _show_work(desk, row, events)
-
-
-def _show_work(desk, row, events) -> None:  # type: ignore[no-untyped-def]
-    """Sub-task progress, the problem link and a pending drafted update, under the case."""
-    from casedesk.core.subtasks import subtasks_of
-
-    out = console()
-    if row.problem is not None:
-        out.print(
-            Text(f"problem P{row.problem.id}: ")
-            .append(plain(row.problem.title, 60))
-            .append(f" — {row.problem.affected} case(s) affected")
-        )
-    subtasks = subtasks_of(events)
-    if subtasks:
-        out.print(f"sub-tasks: {row.case.subtasks_done} of {row.case.subtasks_total} done")
-        for s in subtasks:
-            out.print(
-                Text(f"  {'✓' if s.done else '·'} {s.number}. ")
-                .append(plain(s.title, 50))
-                .append(" — ")
-                .append(plain(s.who, 30))
-            )
-    if desk.current_draft(row.case.id) is not None:
-        out.print(f"a drafted update waits: casedesk draft show {row.case.id}")
+table_command(app, LIST, __name__)
+table_command(app, SHOW, __name__)
 
 
 @app.command()

@@ -1,69 +1,65 @@
-"""What every CLI verb shares: the --db/--as/--json options, opening the desk, output."""
+"""What every CLI verb shares: the --db/--as/--json options, opening the desk, output, and the
+typer commands built from the options table."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import inspect
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from casedesk import paths
-from casedesk.core.identity import current_agent
-from casedesk.core.safetext import printable
-from casedesk.desk.desk import Desk
+from casedesk.cli import reads
+from casedesk.cli.options import AS, DB, JSON, Param, Verb
+from casedesk.cli.output import console, open_desk, print_json, say
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", help="Store file (default: $CASEDESK_DB, else the data dir).", show_default=False
-    ),
-]
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help="Act as this agent (default: $CASEDESK_AGENT, else your login).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+__all__ = ["console", "open_desk", "print_json", "say"]
+
+
+def annotated(param: Param) -> Any:
+    """The typer annotation of a parameter of the options table (`cli/options.py`)."""
+    from casedesk.core.model import Status
+
+    kind: Any = {"str": str, "int": int, "path": Path, "bool": bool, "status": Status}[param.type]
+    if param.multiple:
+        kind = list[kind]  # type: ignore[valid-type]
+    if param.default is None and param.type != "bool":
+        kind = kind | None
+    extra: dict[str, Any] = {"help": param.help}
+    if param.minimum is not None:
+        extra["min"] = param.minimum
+    if not param.show_default:
+        extra["show_default"] = False
+    if param.argument:
+        return Annotated[kind, typer.Argument(**extra)]
+    return Annotated[kind, typer.Option(*param.flags, **extra)]
+
+
+def table_command(group: typer.Typer, verb: Verb, module: str) -> None:
+    """Register a verb of the options table on `group`: typer reads the signature built here,
+    and the work is the same function the fast path calls."""
+
+    def command(**values: Any) -> None:
+        getattr(reads, verb.run)(**values)
+
+    parameters = [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=inspect.Parameter.empty if p.argument else p.default,
+            annotation=annotated(p),
+        )
+        for p in verb.params
+    ]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__doc__ = verb.help
+    command.__name__ = verb.run
+    command.__module__ = module  # where `casedesk --help` lists it
+    group.command(verb.path[-1])(command)
+
+
+DbOption = annotated(DB)
+AsOption = annotated(AS)
+JsonOption = annotated(JSON)
 CaseId = Annotated[int, typer.Argument(help="The case id (as shown by `list`).", min=1)]
-
-
-def console(stderr: bool = False) -> Console:
-    """Rich output that never interprets customer text: callers pass rich Text, not markup."""
-    stream = sys.stderr if stderr else sys.stdout
-    # Piped output is read by scripts and pagers, not squeezed into an 80-column guess.
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(
-        stderr=stderr,
-        highlight=False,
-        soft_wrap=False,
-        width=width,
-        no_color=bool(os.environ.get("NO_COLOR")) or None,
-    )
-
-
-@contextmanager
-def open_desk(db: Path | None, actor: str | None) -> Iterator[Desk]:
-    desk = Desk.open(paths.db_path(db), current_agent(actor))
-    try:
-        yield desk
-    finally:
-        desk.close()
-
-
-def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
-
-def say(message: str) -> None:
-    """A one-line confirmation on stderr, so stdout stays clean for pipes (customer text in it
-    is made printable)."""
-    sys.stderr.write(printable(message) + "\n")

@@ -7,19 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from casedesk import paths
 from casedesk.cli.app import app
-from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json, say
-from casedesk.cli.render import case_table, plain
-from casedesk.cli.serialize import case_json, customer_json
-from casedesk.core.clock import to_local_text
+from casedesk.cli.common import AsOption, DbOption, open_desk, say, table_command
+from casedesk.cli.options import CUSTOMER_SHOW, SEARCH
 from casedesk.core.errors import InvalidInput, StoreError
 from casedesk.core.identity import current_agent
-from casedesk.core.model import Status
-from casedesk.core.rules import humanize
 
 
 @app.callback(invoke_without_command=True)
@@ -52,122 +46,13 @@ def nag(ctx: typer.Context) -> None:
     raise SystemExit(nag_main(list(ctx.args)))
 
 
-@app.command()
-def search(
-    query: Annotated[
-        str,
-        typer.Argument(help='Words to find (SQLite FTS5 syntax: "a phrase", prefix*, OR, NOT).'),
-    ],
-    limit: Annotated[int, typer.Option(help="At most this many cases.", min=1)] = 50,
-    db: DbOption = None,
-    as_: AsOption = None,
-    json_: JsonOption = False,
-) -> None:
-    """Find cases by title, customer, and every message and note on them."""
-    with open_desk(db, as_) as desk:
-        hits = desk.store.search(query, limit)
-        rows = {
-            row.case.id: row
-            for row in desk.store.list_cases(ids=[i for i, _ in hits], statuses=None, limit=None)
-        }
-        now = desk.now()
-        if json_:
-            print_json(
-                [{**case_json(rows[i], now), "match": snippet} for i, snippet in hits if i in rows]
-            )
-            return
-        if not hits:
-            console().print("no matches")
-            return
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for name in ("id", "status", "customer", "title", "match"):
-            table.add_column(name, overflow="ellipsis")
-        for case_id, snippet in hits:
-            row = rows[case_id]
-            table.add_row(
-                f"#{case_id}",
-                row.case.status.value,
-                plain(row.customer.name, 24),
-                plain(row.case.title, 40),
-                plain(snippet, 60),
-            )
-        console().print(table)
-
+table_command(app, SEARCH, __name__)
 
 customer_app = typer.Typer(help="Customers and all their cases.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
 
 
-@customer_app.command("show")
-def customer_show(
-    key: Annotated[str, typer.Argument(help="The customer's email address or id.")],
-    db: DbOption = None,
-    as_: AsOption = None,
-    json_: JsonOption = False,
-) -> None:
-    """A customer's contact details, notes, and every case they have had with its last heard."""
-    from casedesk.store.problems import ProblemStore
-
-    with open_desk(db, as_) as desk:
-        asked = desk.store.find_customer(key)
-        who = desk.store.merged_target(asked)
-        records = ProblemStore(desk.store)
-        merged = records.merged_from(who.id)
-        rows = desk.store.list_cases(customer_id=who.id, statuses=None, limit=None)
-        notes = records.customer_note_rows([who.id, *(m.id for m in merged)])
-        now = desk.now()
-        if json_:
-            print_json(
-                {
-                    **customer_json(who),
-                    "notes": desk.store.customer_notes(who.id),
-                    "note_log": [
-                        {"at": to_local_text(n.at), "by": n.actor, "text": n.text} for n in notes
-                    ],
-                    "merged": [customer_json(m) for m in merged],
-                    "cases": [case_json(row, now) for row in rows],
-                }
-            )
-            return
-        if asked.id != who.id:
-            say(f"customer #{asked.id} was merged into #{who.id}")
-        out = console()
-        line = Text(f"Customer #{who.id}: ", style="bold").append(plain(who.name))
-        if who.email:
-            line.append(" <").append(plain(who.email)).append(">")
-        out.print(line)
-        open_count = sum(1 for r in rows if r.case.status is not Status.CLOSED)
-        out.print(f"{len(rows)} cases, {open_count} not closed")
-        for m in merged:
-            out.print(Text(f"merged in: #{m.id} ", style="dim").append(plain(m.name)))
-        legacy = desk.store.customer_notes(who.id)
-        if legacy or notes:
-            out.print(Text("Notes", style="bold"))
-        if legacy:
-            out.print(plain(legacy))
-        for n in notes:
-            out.print(Text(f"  {to_local_text(n.at)[:16]} {n.actor}: ").append(plain(n.text)))
-        if rows:
-            out.print(case_table(rows, now))
-            heard = Table(box=None, pad_edge=False, header_style="bold")
-            for name in ("id", "last heard from them", "last told"):
-                heard.add_column(name, overflow="ellipsis")
-            for row in rows:
-                case = row.case
-                inbound = (
-                    Text(f"{humanize(now - case.inbound_at)} ago: ").append(
-                        plain(case.inbound_text, 50)
-                    )
-                    if case.inbound_at
-                    else Text("—")
-                )
-                told = (
-                    Text(f"{humanize(now - case.told_at)} ago by ").append(plain(case.told_by))
-                    if case.told_at
-                    else Text("never", style="yellow")
-                )
-                heard.add_row(f"#{case.id}", inbound, told)
-            out.print(heard)
+table_command(customer_app, CUSTOMER_SHOW, __name__)
 
 
 @customer_app.command("note")

@@ -1,0 +1,38 @@
+"""The read verbs without typer: `casedesk list|show|search|customer show ...`.
+
+Parsed with the options table (`cli/options.py`) and run by the same functions as the typer
+commands (`cli/reads.py`). Loading typer and building a command cost more than these verbs'
+queries; with --json nothing of typer or rich is imported at all. `--help` and any arguments
+the table's parser does not take as they are go to typer, whose help and errors are the only
+ones, so the two ways cannot disagree.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from casedesk.cli.options import VERBS, NotForUs, parse
+
+
+def main(args: list[str]) -> bool:
+    """Run a read verb; False, having done nothing, when typer should handle `args`."""
+    verb = VERBS.get(tuple(args[:1])) or VERBS.get(tuple(args[:2]))
+    if verb is None:
+        return False
+    try:
+        values = parse(verb, args[len(verb.path) :])
+    except NotForUs:
+        return False
+    from casedesk.cli import reads
+    from casedesk.core.errors import CasedeskError
+
+    try:
+        getattr(reads, verb.run)(**values)
+    except CasedeskError as exc:
+        from casedesk.core.safetext import printable
+
+        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    return True

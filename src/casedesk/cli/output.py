@@ -1,0 +1,108 @@
+"""Output and store access every verb shares, without typer (the read verbs' fast path uses it)
+and without rich until something is printed with it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from casedesk.core.safetext import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from casedesk.desk.desk import Desk
+    from casedesk.store import Store
+
+
+def console(stderr: bool = False) -> Console:
+    """Rich output that never interprets customer text: callers pass rich Text, not markup."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output is read by scripts and pagers, not squeezed into an 80-column guess.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=False,
+        width=width,
+        no_color=bool(os.environ.get("NO_COLOR")) or None,
+    )
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def say(message: str) -> None:
+    """A one-line confirmation on stderr, so stdout stays clean for pipes (customer text in it
+    is made printable)."""
+    sys.stderr.write(printable(message) + "\n")
+
+
+@contextmanager
+def open_desk(db: Path | None, actor: str | None) -> Iterator[Desk]:
+    from casedesk import paths
+    from casedesk.core.identity import current_agent
+    from casedesk.desk.desk import Desk
+
+    desk = Desk.open(paths.db_path(db), current_agent(actor))
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+class Reader:
+    """What the read verbs need of a desk: the store and the time, without loading the desk's
+    actions (the whole desk is opened only when a read needs it, e.g. a pending draft)."""
+
+    def __init__(self, store: Store, actor: str) -> None:
+        self.store = store
+        self.actor = actor
+        self._desk: Desk | None = None
+
+    def now(self) -> datetime:
+        from casedesk.core import clock
+
+        return clock.now()
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            from casedesk import paths
+            from casedesk.core.policy import load_policy
+            from casedesk.desk.desk import Desk
+
+            policy = load_policy(paths.policy_file(self.store.path))
+            self._desk = Desk(store=self.store, policy=policy, actor=self.actor)
+        return self._desk
+
+
+@contextmanager
+def open_reader(db: Path | None, actor: str | None) -> Iterator[Reader]:
+    """The store for reading. When the policy file changed since due times were last computed
+    (or the store is new), the whole desk opens first and brings them up to date."""
+    from casedesk import paths
+    from casedesk.core.identity import current_agent
+    from casedesk.store import Store
+
+    path = paths.db_path(db)
+    agent = current_agent(actor)
+    store = Store.open(path)
+    try:
+        if store.meta("policy_signature") != paths.file_signature(paths.policy_file(path)):
+            store.close()
+            with open_desk(path, agent):
+                pass
+            store = Store.open(path)
+        yield Reader(store, agent)
+    finally:
+        store.close()

@@ -1,0 +1,136 @@
+"""The read verbs' fast path: the same options, help, errors and output as typer, without it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from casedesk.cli import options, reads, run
+from casedesk.cli.options import VERBS, NotForUs, parse
+from casedesk.core.model import Status
+
+HEAVY = ("typer", "rich", "textual", "sqlite_utils", "click")
+READS = [
+    ["list", "--overdue", "--json"],
+    ["show", "1", "--json"],
+    ["search", "printer", "--json"],
+    ["customer", "show", "ann@example.com", "--json"],
+    ["nag", "--json", "--all"],
+]
+
+
+def _loaded_by(args: list[str], db_path) -> subprocess.CompletedProcess[str]:
+    probe = (
+        "import sys; from casedesk.entry import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CASEDESK_DB": str(db_path)},
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_json_reads_import_no_typer_rich_textual_or_sqlite_utils(cli, clock, db_path, args):
+    cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams", "--owner", "ann")
+    clock.advance(days=3)
+    result = _loaded_by(args, db_path)
+    assert result.returncode == 0, result.stderr
+    assert '"id": 1' in result.stdout or '"id":1' in result.stdout.replace(" ", "")
+    assert result.stdout.rstrip().endswith("HEAVY []"), result.stdout + result.stderr
+
+
+def test_human_reads_import_no_typer(cli, db_path):
+    cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams")
+    result = _loaded_by(["list"], db_path)
+    assert "printer jams" in result.stdout
+    assert "'typer'" not in result.stdout and "'click'" not in result.stdout
+
+
+def _typer_help(words: list[str]) -> str:
+    import io
+    from contextlib import redirect_stdout
+
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(SystemExit):
+        run([*words, "--help"])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path", list(VERBS), ids=" ".join)
+def test_fast_help_is_typers_help(cli, path):
+    fast = cli(*path, "--help")
+    assert fast.exit_code == 0
+    assert fast.stdout == _typer_help(list(path))
+    for param in VERBS[path].params:
+        assert param.help.split()[0] in fast.stdout
+        for name in param.names if param.is_option else ():
+            assert name in fast.stdout
+
+
+# What the fast parser takes must mean exactly what typer makes of it.
+SAME = [
+    ["list"],
+    ["list", "--status", "open", "--status=waiting-customer", "--json"],
+    ["list", "--overdue", "--no-overdue", "--unassigned", "--limit", "0", "--owner", "-x"],
+    ["list", "--problem", "P4", "--db", "/tmp/x.db", "--as", "bob", "--limit=7"],
+    ["show", "12", "--full"],
+    ["show", "--json", "3", "--no-full"],
+    ["search", "battery charger", "--limit", "5"],
+    ["search", '"a phrase" OR b*', "--json", "--db=/tmp/y.db"],
+    ["customer", "show", "ann@example.com", "--as", "ann"],
+]
+
+
+@pytest.mark.parametrize("args", SAME, ids=" ".join)
+def test_fast_parser_agrees_with_typer(monkeypatch, args):
+    verb = VERBS.get(tuple(args[:1])) or VERBS[tuple(args[:2])]
+    called: dict[str, object] = {}
+    monkeypatch.setattr(reads, verb.run, lambda **values: called.update(values))
+    with pytest.raises(SystemExit) as done:
+        run(args)
+    assert done.value.code in (0, None)
+    assert parse(verb, args[len(verb.path) :]) == called
+
+
+REFUSED = [
+    ["list", "--status", "bogus"],
+    ["list", "--limit", "-1"],
+    ["list", "--limit", "many"],
+    ["list", "--bogus"],
+    ["list", "--json=yes"],
+    ["list", "--owner"],
+    ["list", "extra"],
+    ["show"],
+    ["show", "0"],
+    ["show", "1", "2"],
+    ["show", "-1"],
+    ["search", "--limit", "0", "x"],
+    ["customer", "show"],
+    ["show", "1", "--help"],
+]
+
+
+@pytest.mark.parametrize("args", REFUSED, ids=" ".join)
+def test_what_the_fast_parser_refuses_typer_answers(cli, args):
+    verb = VERBS.get(tuple(args[:1])) or VERBS[tuple(args[:2])]
+    with pytest.raises(NotForUs):
+        parse(verb, args[len(verb.path) :])
+    result = cli(*args)
+    if "--help" in args:
+        assert result.exit_code == 0 and "Usage: casedesk" in result.stdout
+    else:
+        assert result.exit_code == 2 and "Error: " in result.stderr
+
+
+def test_every_status_is_a_choice():
+    param = next(p for p in options.LIST.params if p.name == "status")
+    for status in Status:
+        assert parse(options.LIST, ["--status", status.value])[param.name] == [status]
