@@ -36,9 +36,18 @@ def site_config_file() -> Path:
     return Path(platformdirs.site_config_dir(APP)) / "config.toml"
 
 
+# `casedesk --db PATH VERB`: the store for this run, set by the entry point (entry.py).
+given_db: str | None = None
+
+
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--db wins, then CASEDESK_DB, then [store] path in the user's config.toml, then in the
-    host-wide one, then the default in the data dir."""
+    """--db wins (after the verb or before it), then CASEDESK_DB, then [store] path in the
+    user's config.toml, then in the host-wide one, then the default in the data dir."""
+    if explicit and given_db and Path(explicit).expanduser() != Path(given_db).expanduser():
+        from casedesk.core.errors import InvalidInput
+
+        raise InvalidInput(f"two stores given: --db {given_db} and --db {explicit}; give one")
+    explicit = explicit or given_db
     if explicit:
         return Path(explicit).expanduser()
     env = os.environ.get("CASEDESK_DB")

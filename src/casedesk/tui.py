@@ -33,31 +33,15 @@ def run_console(db: Path, agent: str) -> None:
     CasedeskApp(db, agent, settings=settings).run()
 
 
-def console_options(args: list[str]) -> dict[str, str] | None:
-    """`[--db PATH] [--as NAME]` (also `--db=PATH`) as a dict; None for any other arguments."""
-    found: dict[str, str] = {}
-    rest = iter(args)
-    for arg in rest:
-        name, equals, value = arg.partition("=")
-        if name not in ("--db", "--as") or name[2:] in found:
-            return None
-        if not equals:
-            value = next(rest, "")
-        if not value:
-            return None
-        found[name[2:]] = value
-    return found
-
-
-def console_main(args: list[str]) -> bool:
-    """The fast path for `casedesk [--db PATH] [--as NAME]` in a terminal.
+def console_main() -> bool:
+    """The fast path for `casedesk [--db PATH] [--as NAME]` in a terminal (the entry point has
+    taken the options already).
 
     It opens the console without loading the CLI (typer and every verb: ~0.25 s of start-up).
-    Returns False, having done nothing, for any other arguments or without a terminal: the CLI
-    then handles them as before (including its "the console needs a terminal" message).
+    Returns False, having done nothing, without a terminal: the CLI then says that the console
+    needs one.
     """
-    options = console_options(args)
-    if options is None or not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return False
     from casedesk import paths
     from casedesk.core.errors import CasedeskError
@@ -65,7 +49,7 @@ def console_main(args: list[str]) -> bool:
     from casedesk.core.safetext import printable
 
     try:
-        run_console(paths.db_path(options.get("db")), current_agent(options.get("as")))
+        run_console(paths.db_path(), current_agent())
     except CasedeskError as exc:
         sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
         raise SystemExit(exc.exit_code) from None

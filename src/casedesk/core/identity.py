@@ -6,9 +6,14 @@ import os
 
 from casedesk.core.errors import InvalidInput
 
+# `casedesk --as NAME VERB`: the agent for this run, set by the entry point.
+given_agent: str | None = None
+
 
 def current_agent(explicit: str | None = None) -> str:
-    name = explicit or os.environ.get("CASEDESK_AGENT")
+    if explicit and given_agent and explicit != given_agent:
+        raise InvalidInput(f"two agents given: --as {given_agent} and --as {explicit}; give one")
+    name = explicit or given_agent or os.environ.get("CASEDESK_AGENT")
     if not name:
         import getpass  # only when no name was given: the nag runs at every login
 
