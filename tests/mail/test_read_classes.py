@@ -6,12 +6,20 @@ clients named in them are known to send; the expectations are here.
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from mail_helpers import make_mail
 
+from casedesk.mail import sources
+from casedesk.mail.intake import take_in
 from casedesk.mail.parse import SUBJECT_MAX, Unreadable, decode_header, parse
+from casedesk.mail.settings import load_mail_settings
+from casedesk.store.mail import MailStore
 
 CLASSES = Path(__file__).parent / "classes"
 
@@ -200,3 +208,164 @@ def test_default_attachment_names_are_not_cut_mid_word(ctype: str, name: str | N
         assert attachment.filename == name
     else:  # a long subtype is cut at a word boundary, never inside a word
         assert attachment.filename == "part.vnd.openxmlformats-officedocument"
+
+
+# -- 5 (continued): a single message file is never split; quarantine keeps its exact bytes ----
+
+
+@pytest.mark.parametrize("name", sorted(SPACED))
+def test_a_spaced_from_file_is_one_message_not_an_mbox(cli, name: str):
+    path = CLASSES / "spaced-colon" / name
+    assert sources.detect(path) == "eml"
+    result = cli("import", "--json", path)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["total"], summary["new_case"]) == (1, 1)
+
+
+def test_quarantine_keeps_the_exact_bytes_of_a_spaced_from_file(cli, desk):
+    path = CLASSES / "spaced-colon" / "unreadable-kept-verbatim.eml"
+    assert cli("import", path).exit_code == 0
+    [held] = json.loads(cli("quarantine", "list", "--json").stdout)
+    assert "no usable sender address" in held["reason"]
+    _, kept = MailStore(desk.store).quarantined_one(held["id"])
+    assert kept == path.read_bytes()
+
+
+def test_an_eml_file_starting_with_a_from_line_stays_one_message(cli, tmp_path: Path):
+    # As some tools save one message: an envelope From_ line, and "From " lines in the body.
+    raw = (
+        b"From bob@example.com Mon Nov 23 09:00:00 2026\n"
+        b"From: Bob <bob@example.com>\nSubject: saved by a tool\nMessage-ID: <s1@example.com>\n\n"
+        b"Line one.\n\nFrom the look of it, nothing works.\n"
+    )
+    path = tmp_path / "saved.eml"
+    path.write_bytes(raw)
+    summary = json.loads(cli("import", "--json", path).stdout)
+    assert (summary["total"], summary["new_case"]) == (1, 1)
+    shown = cli("show", str(summary["new_case_ids"][0])).stdout
+    assert "From the look of it" in shown
+
+
+def test_mbox_detection_needs_a_real_from_line(tmp_path: Path):
+    cases = {
+        b"From bob@example.com Mon Nov 23 09:00:00 2026\nFrom: b@x\n\nhi\n": "mbox",
+        b"From MAILER-DAEMON Mon Nov 23 09:00:00 2026\nFrom: b@x\n\nhi\n": "mbox",
+        b"From  : Bob <b@x>\n\nhi\n": "eml",
+        b"From : Bob <b@x>\n\nhi\n": "eml",
+        b"From \t: Bob <b@x>\n\nhi\n": "eml",
+        b"From: Bob <b@x>\n\nhi\n": "eml",
+    }
+    for n, (raw, expected) in enumerate(cases.items()):
+        path = tmp_path / f"m{n}"
+        path.write_bytes(raw)
+        assert sources.detect(path) == expected, raw
+
+
+# -- 8 (continued): import formats that cannot read what they are given say so ---------------
+
+
+def test_format_mbox_on_a_single_message_says_there_is_no_separator(cli):
+    result = cli("import", "--format", "mbox", CLASSES / "addresses" / "no-brackets.eml")
+    assert result.exit_code == 1
+    assert "no mbox separator" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(cli("list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("fmt", ["eml", "mbox"])
+def test_a_file_format_on_a_folder_is_a_clear_error(cli, tmp_path: Path, fmt: str):
+    (tmp_path / "a.eml").write_bytes((CLASSES / "addresses" / "no-brackets.eml").read_bytes())
+    result = cli("import", "--format", fmt, tmp_path)
+    assert result.exit_code == 1
+    assert "is a folder" in result.stderr and "IsADirectoryError" not in result.stderr
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def _mbox_of(*names: str) -> bytes:
+    out = b""
+    for name in names:
+        out += b"From someone@example.com Mon Nov 23 09:00:00 2026\n"
+        out += (CLASSES / name).read_bytes().replace(b"\r\n", b"\n") + b"\n"
+    return out
+
+
+def test_an_mbox_piped_to_import_is_taken_as_several_messages(cli, monkeypatch):
+    _stdin(monkeypatch, _mbox_of("addresses/no-brackets.eml", "addresses/nested-comment.eml"))
+    summary = json.loads(cli("import", "--json", "-").stdout)
+    assert (summary["total"], summary["new_case"]) == (2, 2)
+    _stdin(monkeypatch, _mbox_of("addresses/comment-in-name.eml"))
+    assert json.loads(cli("import", "--json", "--format", "mbox", "-").stdout)["new_case"] == 1
+
+
+def test_format_mbox_on_stdin_without_a_from_line_is_refused(cli, monkeypatch):
+    _stdin(monkeypatch, (CLASSES / "addresses" / "no-brackets.eml").read_bytes())
+    result = cli("import", "--format", "mbox", "-")
+    assert result.exit_code == 1 and "stdin: no mbox separator" in result.stderr
+
+
+def test_format_eml_on_stdin_never_splits(cli, monkeypatch):
+    _stdin(monkeypatch, _mbox_of("addresses/no-brackets.eml", "addresses/nested-comment.eml"))
+    summary = json.loads(cli("import", "--json", "--format", "eml", "-").stdout)
+    assert summary["total"] == 1
+
+
+# -- 8 (continued): attachments --save never overwrites, never follows a link, fits the name --
+
+
+def _case_with(desk, names_and_content) -> int:  # type: ignore[no-untyped-def]
+    raw = make_mail(attachments=[(n, "application/octet-stream", c) for n, c in names_and_content])
+    return take_in(desk, raw, "t", load_mail_settings()).case_id
+
+
+def test_save_onto_an_existing_file_is_a_clear_error(cli, desk, tmp_path: Path):
+    case_id = _case_with(desk, [("a.txt", b"new")])
+    existing = tmp_path / "notes.txt"
+    existing.write_bytes(b"mine")
+    result = cli("attachments", str(case_id), "--save", existing)
+    assert result.exit_code == 1 and "is a file" in result.stderr
+    assert "FileExistsError" not in result.stderr
+    assert existing.read_bytes() == b"mine"
+
+
+def test_save_never_overwrites_and_never_follows_a_planted_symlink(cli, desk, tmp_path: Path):
+    case_id = _case_with(desk, [("report.pdf", b"customer's"), ("log.txt", b"log")])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"already here")
+    outside = tmp_path / "outside.txt"
+    (out / "log.txt").symlink_to(outside)  # dangling: following it would write outside DIR
+    result = cli("attachments", str(case_id), "--save", out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "report.pdf").read_bytes() == b"already here"
+    assert (out / "report (2).pdf").read_bytes() == b"customer's"
+    assert not outside.exists()
+    assert (out / "log (2).txt").read_bytes() == b"log"
+    assert (out / "log (2).txt").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "extension"),
+    [
+        ("報" * 120 + ".pdf", ".pdf"),  # 360 bytes of UTF-8: over NAME_MAX without the cut
+        ("ü" * 200 + ".tar.gz", ".gz"),
+        ("x" * 300 + ".docx", ".docx"),
+        ("😀" * 80, ""),
+    ],
+    ids=["cjk-120", "umlauts-200", "ascii-300", "emoji-no-extension"],
+)
+def test_long_names_are_cut_by_bytes_keeping_the_extension(
+    cli, desk, tmp_path: Path, name: str, extension: str
+):
+    case_id = _case_with(desk, [(name, b"data")])
+    out = tmp_path / "out"
+    result = cli("attachments", str(case_id), "--save", out)
+    assert result.exit_code == 0, result.stderr
+    [saved] = out.iterdir()
+    assert len(saved.name.encode()) <= 150
+    assert saved.name.endswith(extension) and saved.read_bytes() == b"data"
+    assert (
+        saved.name[: len(saved.name) - len(extension)] == name[: len(saved.name) - len(extension)]
+    )

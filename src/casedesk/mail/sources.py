@@ -7,7 +7,10 @@ because intake recognises messages it already has.
 from __future__ import annotations
 
 import mailbox
+import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +67,39 @@ def _count_mbox(path: Path) -> int:
 
 
 def _read_eml(path: Path) -> Iterator[RawMail]:
-    if str(path) == "-":
-        yield RawMail(sys.stdin.buffer.read(), "stdin")
-        return
     yield RawMail(path.read_bytes(), str(path))
+
+
+def _split_mbox(data: bytes, origin: str) -> list[RawMail]:
+    """The messages of an mbox held in memory (stdin), split as mailbox.mbox splits a file."""
+    handle, name = tempfile.mkstemp(prefix="casedesk-stdin-", suffix=".mbox")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        box = mailbox.mbox(name, create=False)
+        try:
+            return [
+                RawMail(box.get_bytes(key), f"{origin}#{index}")
+                for index, key in enumerate(box.iterkeys(), start=1)
+            ]
+        finally:
+            box.close()
+    finally:
+        os.unlink(name)
+
+
+def _from_stdin(fmt: str) -> Format:
+    """stdin, read once: one message, or an mbox when it starts with a From_ line."""
+    data = sys.stdin.buffer.read()
+    if fmt == "auto":
+        fmt = "mbox" if starts_like_mbox(data) else "eml"
+    if fmt == "mbox":
+        if not starts_like_mbox(data):
+            raise InvalidInput(_NO_SEPARATOR.format(path="stdin"))
+        messages = _split_mbox(data, "stdin")
+    else:
+        messages = [RawMail(data, "stdin")]
+    return Format(fmt, lambda _: iter(messages), lambda _: len(messages))
 
 
 # Mail formats `casedesk import` reads. Add one here and it is a --format choice.
@@ -78,24 +110,37 @@ FORMATS: dict[str, Format] = {
 }
 
 _MAIL_SUFFIXES = {".eml", ".msg", ".mbox", ".mail"}
+_ONE_MESSAGE_SUFFIXES = {".eml", ".msg"}  # never split, even when they start with a From_ line
+
+# An mbox From_ line: "From sender date". Not "From  :" or "From :", which are a From header
+# written with white space before the colon (RFC 5322's obsolete syntax).
+_FROM_LINE = re.compile(rb"From (?![ \t]*:)\S")
+_NO_SEPARATOR = (
+    '{path}: no mbox separator (a first line "From sender date"); '
+    "it looks like one message: use --format eml or auto"
+)
 
 
-def _starts_like_mbox(path: Path) -> bool:
+def starts_like_mbox(head: bytes) -> bool:
+    return _FROM_LINE.match(head) is not None
+
+
+def _file_starts_like_mbox(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
-            return handle.read(5) == b"From "
+            return starts_like_mbox(handle.read(64))
     except OSError:
         return False
 
 
 def detect(path: Path) -> str:
-    """The format of one path given on the command line."""
-    if str(path) == "-":
-        return "eml"
+    """The format of one file or folder given on the command line."""
     if is_maildir(path):
         return "maildir"
     if path.is_file():
-        return "mbox" if _starts_like_mbox(path) else "eml"
+        if path.suffix.lower() in _ONE_MESSAGE_SUFFIXES:
+            return "eml"
+        return "mbox" if _file_starts_like_mbox(path) else "eml"
     raise InvalidInput(f"{path}: no such file or folder")
 
 
@@ -105,18 +150,38 @@ def plan(paths: list[Path], fmt: str = "auto") -> tuple[list[tuple[Format, Path]
         raise InvalidInput(f"unknown mail format {fmt!r}; use auto, {', '.join(FORMATS)}")
     work: list[tuple[Format, Path]] = []
     skipped: list[Path] = []
+    if [str(p) for p in paths].count("-") > 1:
+        raise InvalidInput("stdin (-) can be read only once")
     for path in paths:
-        if str(path) != "-" and not path.exists():
+        if str(path) == "-":
+            work.append((_from_stdin(fmt), path))
+            continue
+        if not path.exists():
             raise InvalidInput(f"{path}: no such file or folder")
         if fmt != "auto":
-            if fmt == "maildir" and not is_maildir(path):
-                raise InvalidInput(f"{path} is not a Maildir (it needs cur/, new/ and tmp/)")
+            _check_explicit(path, fmt)
             work.append((FORMATS[fmt], path))
-        elif str(path) != "-" and path.is_dir() and not is_maildir(path):
+        elif path.is_dir() and not is_maildir(path):
             _walk(path, work, skipped)
         else:
             work.append((FORMATS[detect(path)], path))
     return work, skipped
+
+
+def _check_explicit(path: Path, fmt: str) -> None:
+    """A --format that cannot read this path says why, instead of failing half-way."""
+    if fmt == "maildir":
+        if not is_maildir(path):
+            raise InvalidInput(f"{path} is not a Maildir (it needs cur/, new/ and tmp/)")
+        return
+    if path.is_dir():
+        kind = "a Maildir" if is_maildir(path) else "a folder"
+        raise InvalidInput(
+            f"{path} is {kind}; --format {fmt} reads one file "
+            "(use --format auto for a folder of mail, or maildir)"
+        )
+    if fmt == "mbox" and not _file_starts_like_mbox(path):
+        raise InvalidInput(_NO_SEPARATOR.format(path=path))
 
 
 def _walk(folder: Path, work: list[tuple[Format, Path]], skipped: list[Path]) -> None:
@@ -127,11 +192,11 @@ def _walk(folder: Path, work: list[tuple[Format, Path]], skipped: list[Path]) ->
             work.append((FORMATS["maildir"], child))
         elif child.is_dir():
             _walk(child, work, skipped)
-        elif child.suffix.lower() in _MAIL_SUFFIXES or _starts_like_mbox(child):
+        elif child.suffix.lower() in _MAIL_SUFFIXES or _file_starts_like_mbox(child):
             work.append((FORMATS[detect(child)], child))
         else:
             skipped.append(child)
 
 
 def count(work: list[tuple[Format, Path]]) -> int:
-    return sum(fmt.count(path) if str(path) != "-" else 1 for fmt, path in work)
+    return sum(fmt.count(path) for fmt, path in work)
