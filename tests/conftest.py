@@ -20,6 +20,8 @@ import pytest
 
 from casedesk.desk.desk import Desk
 from casedesk.entry import main
+from casedesk.paths import ServerStore, StoreLocation
+from pgserver import PgServer, find_bindir
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -62,16 +64,41 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(T0, monkeypatch)
 
 
+ENGINES = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_engines` (a module's pytestmark) run once per engine: `db_path` is a
+    SQLite file, then a PostgreSQL store on the test server. `sqlite_only` (with a reason)
+    keeps one test on SQLite."""
+    if "db_path" not in metafunc.fixturenames:
+        return
+    both = metafunc.definition.get_closest_marker("both_engines")
+    only = metafunc.definition.get_closest_marker("sqlite_only")
+    engines = ENGINES if both and not only else ENGINES[:1]
+    metafunc.parametrize("db_path", engines, indirect=True, ids=list(engines))
+
+
 @pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real store file, also named by CASEDESK_DB for CLI runs."""
+def db_path(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StoreLocation]:
+    """A real store, also named by CASEDESK_DB for CLI runs: a SQLite file, or (for tests that
+    run on both engines) a fresh PostgreSQL store on the test server."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        server: PgServer = request.getfixturevalue("pg_server")
+        url = server.new_store()
+        monkeypatch.setenv("CASEDESK_DB", url)
+        yield ServerStore(url)
+        server.drop_store(url)
+        return
     path = tmp_path / "store" / "casedesk.db"
     monkeypatch.setenv("CASEDESK_DB", str(path))
-    return path
+    yield path
 
 
 @pytest.fixture
-def desk(db_path: Path, clock: Clock) -> Iterator[Desk]:
+def desk(db_path: StoreLocation, clock: Clock) -> Iterator[Desk]:
     opened = Desk.open(db_path, "ann")
     opened.now = clock
     yield opened
@@ -98,7 +125,7 @@ def run_cli(*args: str) -> Result:
 
 
 @pytest.fixture
-def cli(db_path: Path, clock: Clock) -> Callable[..., Result]:
+def cli(db_path: StoreLocation, clock: Clock) -> Callable[..., Result]:
     """`cli("new", "--customer", ...)` → Result(exit_code, stdout, stderr)."""
     return run_cli
 
@@ -193,3 +220,28 @@ def cli_as(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
 
     yield run
     shutil.rmtree(neutral, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the whole run (skipped here without the server binaries,
+    a failure on CI: .ci/apt-packages.txt installs them)."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "PostgreSQL server binaries missing: .ci/apt-packages.txt must install them"
+            )
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed here")
+    server = PgServer(bindir)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty PostgreSQL store (its own schema on the shared test server)."""
+    url = pg_server.new_store()
+    yield url
+    pg_server.drop_store(url)

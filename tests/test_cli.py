@@ -13,6 +13,8 @@ import pytest
 from casedesk.cli import VERB_MODULES, full_app
 from casedesk.store import Store
 
+pytestmark = pytest.mark.both_engines
+
 HOSTILE = "Help [bold red]NOW[/] \x1b[2J\x1b]0;pwned\x07 beep\x07 back\rspace"
 
 
@@ -208,6 +210,9 @@ def test_agent_identity_from_as_then_env(cli, monkeypatch):
     assert actors == ["chris", "dana"]
 
 
+@pytest.mark.sqlite_only(
+    reason="a PostgreSQL store is backed up with pg_dump (test_postgres covers the refusal)"
+)
 def test_backup_writes_a_copy_and_refuses_to_overwrite(cli, tmp_path):
     cli("new", "--customer", "a@example.com", "--title", "t")
     target = tmp_path / "copy.db"
@@ -219,6 +224,7 @@ def test_backup_writes_a_copy_and_refuses_to_overwrite(cli, tmp_path):
     assert cli("backup", str(target), "--force").exit_code == 0
 
 
+@pytest.mark.sqlite_only(reason="the demo is a SQLite file")
 def test_demo_builds_its_own_store_with_every_state(cli, tmp_path, db_path):
     target = tmp_path / "demo.db"
     result = cli("demo", "--db", str(target), "--cases", "400", "--no-open")
@@ -296,11 +302,13 @@ def test_python_dash_m_casedesk_works(db_path):
 def test_nag_does_not_import_textual_typer_rich_or_sqlite_utils(cli, clock, db_path):
     cli("new", "--customer", "a@example.com", "--title", "t", "--owner", "ann")
     clock.advance(days=3)
+    # On SQLite the PostgreSQL driver stays unloaded too.
+    heavy = ["textual", "typer", "rich", "sqlite_utils", "click"]
+    heavy += ["psycopg"] if isinstance(db_path, Path) else ["casedesk.store.store"]
     probe = (
         "import sys; from casedesk.entry import main\n"
         "try:\n    main(['nag', '--all'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('textual', 'typer', 'rich', 'sqlite_utils', 'click')"
-        " if m in sys.modules]\n"
+        f"heavy = [m for m in {heavy!r} if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     result = _run(["-c", probe], {"CASEDESK_DB": str(db_path)})
@@ -357,6 +365,7 @@ def test_store_path_from_platformdirs_by_default(cli, tmp_path, monkeypatch):
     assert Path(tmp_path / "xdg-data" / "casedesk" / "casedesk.db").exists()
 
 
+@pytest.mark.sqlite_only(reason="the demo is a SQLite file")
 def test_demo_events_option_makes_busier_histories(cli, tmp_path):
     target = tmp_path / "busy.db"
     assert (

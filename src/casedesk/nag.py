@@ -96,15 +96,20 @@ def main(argv: list[str]) -> int:
         now = clock.now()
         agent = current_agent(options["as"])  # type: ignore[arg-type]
         path = paths.db_path(options["db"])  # type: ignore[arg-type]
-        if not path.exists():
+        limit = int(options["limit"])  # type: ignore[arg-type]
+        if isinstance(path, paths.ServerStore):
+            from casedesk.store.postgres_nag import overdue
+
+            rows, total = overdue(path, now, None if options["all"] else agent, limit)
+        elif not path.exists():
             if options["json"]:
                 sys.stdout.write("[]\n")
             return 0
-        from casedesk.safe_files import refuse_planted_links
+        else:
+            from casedesk.safe_files import refuse_planted_links
 
-        refuse_planted_links(path)
-        limit = int(options["limit"])  # type: ignore[arg-type]
-        rows, total = _overdue(path, now, None if options["all"] else agent, limit)
+            refuse_planted_links(path)
+            rows, total = _overdue(path, now, None if options["all"] else agent, limit)
     except CasedeskError as exc:
         sys.stderr.write(f"casedesk: {exc}\n")
         return 1

@@ -6,6 +6,74 @@ import os
 from pathlib import Path
 
 APP = "casedesk"
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+class ServerStore:
+    """A store in a PostgreSQL database, named by a libpq URL. libpq itself fills in what the
+    URL leaves out (PGHOST, PGUSER, PGPASSWORD…, ~/.pgpass)."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return redact_url(self.url)
+
+    def __repr__(self) -> str:
+        return f"ServerStore({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ServerStore) and other.url == self.url
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+
+StoreLocation = Path | ServerStore
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and listings."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo or "/" in userinfo:
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{host}"
+
+
+def store_location(value: str | os.PathLike[str] | ServerStore) -> StoreLocation:
+    """A PostgreSQL URL names a server store; anything else not shaped like a URL is a SQLite
+    file. Any other URL is refused rather than taken for a folder called "scheme:"."""
+    if isinstance(value, ServerStore):
+        return value
+    text = os.fspath(value)
+    scheme, colon, rest = text.partition(":")
+    if colon and scheme.lower() in SERVER_SCHEMES:
+        if not rest.startswith("//"):
+            _refuse(f"{text!r} is not a PostgreSQL URL: write postgresql://user@host/dbname")
+        return ServerStore(text)
+    if _is_scheme(scheme) and colon and rest.startswith("//"):
+        _refuse(
+            f"cannot use {redact_url(text)!r} as a store: casedesk knows postgresql:// URLs "
+            "and SQLite file paths"
+        )
+    return Path(text).expanduser()
+
+
+def _is_scheme(text: str) -> bool:
+    return (
+        text[:1].isascii()
+        and text[:1].isalpha()
+        and all(c.isascii() and (c.isalnum() or c in "+.-") for c in text)
+    )
+
+
+def _refuse(message: str) -> None:
+    from casedesk.core.errors import InvalidInput
+
+    raise InvalidInput(message)
 
 
 def data_dir() -> Path:
@@ -40,19 +108,23 @@ def site_config_file() -> Path:
 given_db: str | None = None
 
 
-def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+def db_path(explicit: str | os.PathLike[str] | ServerStore | None = None) -> StoreLocation:
     """--db wins (after the verb or before it), then CASEDESK_DB, then [store] path in the
-    user's config.toml, then in the host-wide one, then the default in the data dir."""
-    if explicit and given_db and Path(explicit).expanduser() != Path(given_db).expanduser():
+    user's config.toml, then in the host-wide one, then the default in the data dir. Each may
+    be a file or a PostgreSQL URL."""
+    if explicit and given_db and store_location(explicit) != store_location(given_db):
         from casedesk.core.errors import InvalidInput
 
-        raise InvalidInput(f"two stores given: --db {given_db} and --db {explicit}; give one")
+        raise InvalidInput(
+            f"two stores given: --db {redact_url(str(given_db))} and "
+            f"--db {redact_url(str(explicit))}; give one"
+        )
     explicit = explicit or given_db
     if explicit:
-        return Path(explicit).expanduser()
+        return store_location(explicit)
     env = os.environ.get("CASEDESK_DB")
     if env:
-        return Path(env).expanduser()
+        return store_location(env)
     user_config = Path(os.environ.get("CASEDESK_CONFIG") or config_dir() / "config.toml")
     for config in (user_config.expanduser(), site_config_file()):
         configured = _configured_store(config)
@@ -61,7 +133,7 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_db()
 
 
-def _configured_store(config: Path) -> Path | None:
+def _configured_store(config: Path) -> StoreLocation | None:
     if not config.exists():
         return None
     import tomllib  # only when there is a config file: nag runs at every login
@@ -70,13 +142,13 @@ def _configured_store(config: Path) -> Path | None:
         value = tomllib.loads(config.read_text(encoding="utf-8")).get("store", {}).get("path")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
         return None  # a broken config is reported by the commands that read all of it
-    return Path(value).expanduser() if isinstance(value, str) and value else None
+    return store_location(value) if isinstance(value, str) and value else None
 
 
-def policy_file(db: Path | None = None) -> Path:
+def policy_file(db: StoreLocation | None = None) -> Path:
     """policy.toml beside the store when there is one there (a shared store: every agent
     works to the same targets), else the user's in the config dir."""
-    if db is not None:
+    if isinstance(db, Path):
         beside = db.parent / "policy.toml"
         if beside.exists():
             return beside

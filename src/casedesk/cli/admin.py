@@ -114,7 +114,7 @@ def export(
     say(f"casedesk: exported {count} lines" + (f" to {output}" if output else ""))
 
 
-def import_jsonl(source: Path, db: Path | None, actor: str | None) -> dict[str, int]:
+def import_jsonl(source: Path, db: str | None, actor: str | None) -> dict[str, int]:
     """`casedesk import --format jsonl FILE` into an empty store; returns rows per table."""
     from casedesk.store.portable import import_lines  # sqlite-utils: only for this verb
 

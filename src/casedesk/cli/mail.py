@@ -23,7 +23,7 @@ from casedesk.core.safetext import one_line, printable
 OTHER_IMPORTERS: dict[str, Callable[[list[Path], Path | None, str | None, bool], None]] = {}
 
 
-def _import_jsonl(paths: list[Path], db: Path | None, as_: str | None, json_: bool) -> None:
+def _import_jsonl(paths: list[Path], db: str | None, as_: str | None, json_: bool) -> None:
     """`import --format jsonl FILE`: a store's export (casedesk export), into an empty store."""
     from casedesk.cli.admin import import_jsonl
 

@@ -49,10 +49,10 @@ class Verb:
     run: str  # the function in `cli/reads.py` that does the work, called with the params
 
 
+# A string, not a path: a Path would fold postgresql://host/db into postgresql:/host/db.
 DB = Param(
     "db",
-    "Store file (default: $CASEDESK_DB, else the data dir).",
-    type="path",
+    "Store file or postgresql:// URL (default: $CASEDESK_DB, else the data dir).",
     flags=("--db",),
     show_default=False,
 )

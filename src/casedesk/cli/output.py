@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casedesk.core.safetext import printable
@@ -48,7 +47,7 @@ def say(message: str) -> None:
 
 
 @contextmanager
-def open_desk(db: Path | None, actor: str | None) -> Iterator[Desk]:
+def open_desk(db: str | None, actor: str | None) -> Iterator[Desk]:
     from casedesk import paths
     from casedesk.core.identity import current_agent
     from casedesk.desk.desk import Desk
@@ -87,7 +86,7 @@ class Reader:
 
 
 @contextmanager
-def open_reader(db: Path | None, actor: str | None) -> Iterator[Reader]:
+def open_reader(db: str | None, actor: str | None) -> Iterator[Reader]:
     """The store for reading. When the policy file changed since due times were last computed
     (or the store is new), the whole desk opens first and brings them up to date."""
     from casedesk import paths

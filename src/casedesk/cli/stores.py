@@ -114,7 +114,7 @@ def demo(
 
     path = (db or paths.demo_db()).expanduser()
     real = paths.db_path(None)
-    if path.resolve() == real.resolve() and real.exists() and db is None:
+    if isinstance(real, Path) and path.resolve() == real.resolve() and real.exists() and db is None:
         raise StoreError(f"refusing to build the demo over your store {real}")
     if rebuild or not path.exists() or cases != 300 or events:
         build_demo(path, cases=cases, seed=seed, progress=sys.stderr.isatty(), events=events)

@@ -82,7 +82,7 @@ class Desk:
     # -- opening --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, db: Path, actor: str, policy_path: Path | None = None) -> Desk:
+    def open(cls, db: paths.StoreLocation, actor: str, policy_path: Path | None = None) -> Desk:
         """Open the store and make sure its stored due times follow the current policy."""
         policy_path = policy_path or paths.policy_file(db)
         policy = load_policy(policy_path)

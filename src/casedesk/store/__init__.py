@@ -1,5 +1,19 @@
-"""The store: one SQLite file, every SQL statement casedesk runs."""
+"""The store: every SQL statement casedesk runs, on a SQLite file or a PostgreSQL database."""
 
-from casedesk.store.store import CaseRow, Store
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from casedesk.store.store import CaseRow, Store
 
 __all__ = ["CaseRow", "Store"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `casedesk nag` on PostgreSQL can use store.postgres_nag without the Store.
+    if name in __all__:
+        from casedesk.store import store
+
+        return getattr(store, name)
+    raise AttributeError(name)

@@ -164,6 +164,8 @@ class ProblemStore:
             ORDER BY bm25(similar_fts, 3.0, 1.0), cases.id DESC
             LIMIT :limit
         """
+        if self.store.engine == "postgres":
+            from casedesk.store.postgres import SIMILAR_CASES as sql
         rows = self._match(sql, {"q": query, "exclude": exclude or 0, "limit": limit})
         return [
             SimilarCase(r["id"], r["title"], r["customer"], r["status"], r["problem_id"])
@@ -172,19 +174,22 @@ class ProblemStore:
 
     def similar_problems(self, query: str, limit: int = 5) -> list[Problem]:
         """Unresolved problems whose title or description matches `query`, best first."""
-        ids = [
-            row[0]
-            for row in self._match(
-                "SELECT problems.id FROM problems_fts JOIN problems "
-                "ON problems.id = problems_fts.rowid WHERE problems_fts MATCH :q "
-                "AND problems.resolved_at IS NULL "
-                "ORDER BY bm25(problems_fts, 3.0, 1.0) LIMIT :limit",
-                {"q": query, "limit": limit},
-            )
-        ]
+        sql = (
+            "SELECT problems.id FROM problems_fts JOIN problems "
+            "ON problems.id = problems_fts.rowid WHERE problems_fts MATCH :q "
+            "AND problems.resolved_at IS NULL "
+            "ORDER BY bm25(problems_fts, 3.0, 1.0) LIMIT :limit"
+        )
+        if self.store.engine == "postgres":
+            from casedesk.store.postgres import SIMILAR_PROBLEMS as sql
+        ids = [row[0] for row in self._match(sql, {"q": query, "limit": limit})]
         return [self.problem(i) for i in ids]
 
     def _match(self, sql: str, params: dict[str, object]) -> list[sqlite3.Row]:
+        if self.store.engine == "postgres":
+            from casedesk.store.postgres import similar_rows
+
+            return similar_rows(self.store, sql, params)
         try:
             return self.store.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:

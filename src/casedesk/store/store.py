@@ -27,6 +27,7 @@ from casedesk.core.model import (
     Status,
     Urgency,
 )
+from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
 from casedesk.store.connection import connect, describe_sqlite_error
 
@@ -155,16 +156,26 @@ _ROW_SELECT = """
 
 
 class Store:
-    """One casedesk store file. Open it with `Store.open(path)`."""
+    """One casedesk store: a SQLite file, or a PostgreSQL database (`PostgresStore`, a subclass
+    that writes the statements that differ). Open either with `Store.open(location)`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    engine = "sqlite"
+    # Several statuses: the unary + steers SQLite to the due_at index (see `_filters`).
+    _MANY_STATUSES = "+cases.status"
+
+    def __init__(self, path: StoreLocation, conn: Any) -> None:
         self.path = path
         self.conn = conn
         self._in_transaction = False
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open (creating if needed) and migrate the store at `path`."""
+    def open(cls, location: StoreLocation) -> Store:
+        """Open (creating if needed) and migrate the store at `location` (a file or a server)."""
+        if isinstance(location, ServerStore):
+            from casedesk.store.postgres import PostgresStore
+
+            return PostgresStore.open_server(location)
+        path = location
         from casedesk.store.shared import describe_access_problem
 
         files.refuse_planted_links(path)
@@ -374,7 +385,7 @@ class Store:
         else:
             rows = self._execute(
                 "SELECT * FROM (SELECT * FROM events WHERE case_id = ? ORDER BY id DESC LIMIT ?)"
-                " ORDER BY id",
+                " AS newest ORDER BY id",
                 (case_id, limit),
             ).fetchall()
         return [_event_from_row(row) for row in rows]
@@ -478,8 +489,9 @@ class Store:
         )
         return self._execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
 
-    @staticmethod
+    @classmethod
     def _filters(
+        cls,
         statuses: Sequence[Status] | None,
         owner: str | None,
         unassigned: bool,
@@ -490,12 +502,12 @@ class Store:
         closed_when_due: bool = False,
     ) -> tuple[str, list[Any]]:
         """A WHERE clause (never empty, so callers can add AND …) and its parameters."""
-        clauses: list[str] = ["1"]
+        clauses: list[str] = ["TRUE"]
         params: list[Any] = []
         if statuses:
             # For one status the (status, due_at) index gives the queue order; for several it
             # would need a sort of every match, so the unary + steers SQLite to due_at's index.
-            column = "cases.status" if len(statuses) == 1 else "+cases.status"
+            column = "cases.status" if len(statuses) == 1 else cls._MANY_STATUSES
             status = f"{column} IN ({', '.join('?' for _ in statuses)})"
             if closed_when_due:
                 status = f"({status} OR (cases.status = 'closed' AND cases.due_at IS NOT NULL))"

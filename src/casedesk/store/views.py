@@ -11,10 +11,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from casedesk.core.clock import to_text
+from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store.store import _ROW_SELECT, CaseRow, Store
 
 
@@ -200,14 +200,21 @@ def became_overdue(store: Store, agent: str, after: datetime, now: datetime) -> 
 
 
 class ChangeWatcher:
-    """Notices writes by any process (or our own) with `PRAGMA data_version`, which is cheap.
+    """Notices writes by any process (or our own) with `PRAGMA data_version`, which is cheap;
+    on PostgreSQL by LISTEN/NOTIFY (a trigger notifies every commit that changes a case).
 
     It keeps its own connection: data_version only moves for commits made by *other*
     connections, so a dedicated one sees every writer, the console's own desk included.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, timeout=1, check_same_thread=False)
+    def __init__(self, location: StoreLocation) -> None:
+        self._listener: Any = None
+        if isinstance(location, ServerStore):
+            from casedesk.store.postgres import Listener
+
+            self._listener = Listener(location)
+            return
+        self._conn = sqlite3.connect(location, timeout=1, check_same_thread=False)
         self._seen = self._version()
 
     def _version(self) -> int:
@@ -215,6 +222,8 @@ class ChangeWatcher:
 
     def changed(self) -> bool:
         """True once after each commit anyone made since the last call."""
+        if self._listener is not None:
+            return bool(self._listener.changed())
         try:
             version = self._version()
         except sqlite3.Error:
@@ -225,4 +234,7 @@ class ChangeWatcher:
         return True
 
     def close(self) -> None:
-        self._conn.close()
+        if self._listener is not None:
+            self._listener.close()
+        else:
+            self._conn.close()

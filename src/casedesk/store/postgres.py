@@ -1,0 +1,611 @@
+"""The PostgreSQL engine: the same Store, on a server database (psycopg 3).
+
+The Store's statements are written once, in the SQL both engines share, with SQLite's `?` and
+`:name` parameters; `PgConnection` turns those into psycopg's and rewrites the two SQLite
+spellings they share the meaning of (INSERT OR IGNORE / OR REPLACE). What really differs —
+transactions and locking, search, similar-text matching, integrity, backup — is written out
+in `PostgresStore`, here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from typing import Any
+
+from casedesk.core.errors import SearchSyntaxError, StoreError
+from casedesk.paths import ServerStore
+from casedesk.store import postgres_schema as pg_schema
+from casedesk.store.store import Store
+
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - exercised by a test in a venv without the extra
+    psycopg = None  # type: ignore[assignment]
+
+EXTRA_HINT = "pip install 'casedesk[postgres]'"
+# Every write transaction takes this lock first, as SQLite's BEGIN IMMEDIATE takes the file's:
+# a read-then-write (next case id, optimistic versions) can never interleave with another.
+_WRITE_LOCK = 0x636173656465736B  # "casedesk"
+_CONNECT_TIMEOUT = 10
+
+
+def require_driver() -> None:
+    if psycopg is None:
+        raise StoreError(f"a PostgreSQL store needs the psycopg driver: {EXTRA_HINT}")
+
+
+# -- parameters and the few spellings that differ ---------------------------------------------
+
+_INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
+_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+_COLUMNS = re.compile(r"INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
+_KEYS = {"cases": "id", "report_steps": "case_id, step", "report_latest": "case_id"}
+
+
+@lru_cache(maxsize=512)
+def translate(sql: str) -> tuple[str, bool]:
+    """(psycopg's SQL, whether it returns the new row's id) for one of the Store's statements."""
+    returns_id = False
+    found = _INSERT_OR.match(sql)
+    if found:
+        kind, table = found[1].upper(), found[2]
+        sql = sql[: found.start()] + f"INSERT INTO {table}" + sql[found.end() :]
+        if kind == "IGNORE":
+            sql += " ON CONFLICT DO NOTHING"
+        else:
+            columns = [c.strip() for c in _COLUMNS.search(sql)[1].split(",")]  # type: ignore[index]
+            keys = _KEYS[table]
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
+            sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    else:
+        inserted = _INSERT.match(sql)
+        if inserted and inserted[1] in pg_schema.IDENTITY_TABLES and "RETURNING" not in sql.upper():
+            sql += " RETURNING id"
+            returns_id = True
+    return _placeholders(sql), returns_id
+
+
+def _placeholders(sql: str) -> str:
+    """`?` → `%s`, `:name` → `%(name)s`, `%` → `%%`, leaving quoted text and `::` casts alone."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in "'\"":
+            end = sql.find(c, i + 1)
+            end = n - 1 if end < 0 else end
+            out.append(sql[i : end + 1].replace("%", "%%"))
+            i = end + 1
+            continue
+        if c == "?":
+            out.append("%s")
+        elif c == "%":
+            out.append("%%")
+        elif c == ":" and i + 1 < n and sql[i + 1] == ":":
+            out.append("::")
+            i += 2
+            continue
+        elif c == ":" and i + 1 < n and (sql[i + 1].isalpha() or sql[i + 1] == "_"):
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            out.append(f"%({sql[i + 1 : j]})s")
+            i = j
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+# -- rows and cursors shaped like sqlite3's, so the Store reads both alike --------------------
+
+
+class Row:
+    """A result row readable by position and by column name, like sqlite3.Row."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key: int | str) -> Any:
+        if isinstance(key, str):
+            return self._values[self._index[key]]
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = [column.name for column in cursor.description or ()]
+    index = {name: position for position, name in enumerate(names)}
+
+    def make(values: Sequence[Any]) -> Row:
+        return Row(values, index)
+
+    return make
+
+
+class PgCursor:
+    def __init__(self, cursor: Any, returns_id: bool) -> None:
+        self._cursor = cursor
+        self.lastrowid: int | None = None
+        if returns_id:
+            row = cursor.fetchone()
+            self.lastrowid = row[0] if row else None
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    def fetchone(self) -> Row | None:
+        if self._cursor.description is None:
+            return None
+        return self._cursor.fetchone()  # type: ignore[no-any-return]
+
+    def fetchall(self) -> list[Row]:
+        if self._cursor.description is None:
+            return []
+        return self._cursor.fetchall()  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._cursor.description is None:
+            return iter(())
+        return iter(self._cursor)
+
+
+class PgConnection:
+    """One psycopg connection in autocommit mode (the Store says BEGIN and COMMIT itself), with
+    sqlite3's execute/executemany. A connection lost between transactions is opened again."""
+
+    def __init__(self, location: ServerStore) -> None:
+        self.location = location
+        self.in_transaction = False
+        self._conn = self._connect()
+
+    def _connect(self) -> Any:
+        require_driver()
+        try:
+            return psycopg.connect(
+                self.location.url,
+                autocommit=True,
+                row_factory=_row_factory,
+                connect_timeout=_CONNECT_TIMEOUT,
+                application_name="casedesk",
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to {self.location}: {_first_line(exc)}") from None
+
+    @property
+    def raw(self) -> Any:
+        """The psycopg connection (LISTEN, COPY)."""
+        return self._conn
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+        text, returns_id = translate(sql)
+        if self._conn.closed and not self.in_transaction:
+            self._conn = self._connect()
+        try:
+            cursor = self._conn.execute(text, _params(params))
+        except psycopg.OperationalError as exc:
+            if not self._conn.closed and not self._conn.broken:
+                raise
+            # The server went away: what this transaction did is gone with it (never half
+            # done), and the next statement after it connects again.
+            raise StoreError(
+                f"lost the connection to {self.location} ({_first_line(exc)}); "
+                "what you were doing was not done: try again"
+            ) from None
+        return PgCursor(cursor, returns_id)
+
+    def executemany(self, sql: str, seq: Sequence[Any]) -> None:
+        text, _ = translate(sql)
+        if text.endswith(" RETURNING id"):
+            text = text[: -len(" RETURNING id")]
+        with self._conn.cursor() as cursor:
+            cursor.executemany(text, [_params(p) for p in seq])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _params(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    return params if isinstance(params, dict) else list(params)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def describe_pg_error(location: ServerStore, exc: BaseException) -> str:
+    return f"{location}: {_first_line(exc)}"
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+class PostgresStore(Store):
+    """A casedesk store in a PostgreSQL database."""
+
+    engine = "postgres"
+    _MANY_STATUSES = "cases.status"
+    conn: PgConnection
+
+    @classmethod
+    def open_server(cls, location: ServerStore) -> PostgresStore:
+        conn = PgConnection(location)
+        store = cls(location, conn)
+        try:
+            migrate(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            raise StoreError(describe_pg_error(location, exc)) from None
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction holding the store's write lock, as SQLite's BEGIN IMMEDIATE."""
+        if self._in_transaction:
+            yield
+            return
+        self._begin("BEGIN", lock=True)
+        try:
+            yield
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
+        else:
+            self._end("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: one consistent view while others keep writing."""
+        if self._in_transaction:
+            yield
+            return
+        self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock=False)
+        try:
+            yield
+        finally:
+            self._end("COMMIT")
+
+    def _begin(self, statement: str, lock: bool) -> None:
+        self.conn.execute(statement)
+        self._in_transaction = self.conn.in_transaction = True
+        if lock:
+            try:
+                self.conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+            except BaseException:
+                self._end("ROLLBACK")
+                raise
+
+    def _end(self, statement: str) -> None:
+        self._in_transaction = self.conn.in_transaction = False
+        try:
+            self.conn.execute(statement)
+        except StoreError:
+            if statement == "COMMIT":
+                raise
+        except psycopg.Error as exc:
+            if statement == "COMMIT":
+                self._rollback_quietly()
+                raise StoreError(describe_pg_error(self.path, exc)) from None
+
+    def _rollback_quietly(self) -> None:
+        with suppress(psycopg.Error, StoreError):
+            self.conn.execute("ROLLBACK")
+
+    def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        try:
+            return self.conn.execute(sql, params)
+        except psycopg.errors.IntegrityError:
+            raise
+        except psycopg.errors.RaiseException as exc:
+            raise StoreError(describe_pg_error(self.path, exc)) from None
+        except psycopg.OperationalError as exc:
+            raise StoreError(describe_pg_error(self.path, exc)) from None
+
+    # -- what differs from SQLite ---------------------------------------------------------
+
+    def bulk_customers(self, customers: Sequence[tuple[int, str, str | None]], at: Any) -> None:
+        super().bulk_customers(customers, at)
+        self.sync_ids()
+
+    def sync_ids(self) -> None:
+        """After rows were written with their ids (bulk loads, imports), new rows get the next."""
+        for table in sorted(pg_schema.IDENTITY_TABLES):
+            self.conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
+
+    def search(self, query: str, limit: int = 50) -> list[tuple[int, str]]:
+        """Case ids matching the query (the CLI's forms: words, "phrases", prefix*, AND/OR/NOT,
+        parentheses), best first, each with a bounded snippet of what matched."""
+        tsquery = to_tsquery(query)
+        sql = """
+            SELECT case_id, max(score) AS best,
+                   (array_agg(fragment ORDER BY score DESC))[1] AS fragment
+            FROM (
+                SELECT * FROM (
+                    SELECT rowid AS case_id, ts_rank_cd(fts, q) * 2 AS score,
+                           title || ' ' || customer AS fragment
+                    FROM cases_fts, to_tsquery('simple', :q) AS q
+                    WHERE fts @@ q ORDER BY score DESC LIMIT :pool
+                ) AS by_case
+                UNION ALL
+                SELECT * FROM (
+                    SELECT case_id, ts_rank_cd(to_tsvector('simple', text), q) AS score,
+                           text AS fragment
+                    FROM events, to_tsquery('simple', :q) AS q
+                    WHERE to_tsvector('simple', text) @@ q ORDER BY score DESC LIMIT :pool
+                ) AS by_event
+            ) AS hits GROUP BY case_id ORDER BY best DESC, case_id LIMIT :limit
+        """
+        headline = """
+            SELECT ts_headline('simple', left(:text, 100000), to_tsquery('simple', :q),
+                'StartSel=«, StopSel=», MaxWords=12, MinWords=4, ShortWord=0, '
+                'MaxFragments=1, FragmentDelimiter=…')
+        """
+        params = {"q": tsquery, "limit": limit, "pool": max(limit * 10, 200)}
+        try:
+            rows = self._execute(sql, params).fetchall()
+            return [
+                (
+                    row["case_id"],
+                    self._execute(headline, {"text": row["fragment"], "q": tsquery}).fetchone()[0],
+                )
+                for row in rows
+            ]
+        except psycopg.errors.SyntaxError as exc:
+            raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
+
+    def integrity_problems(self) -> list[str]:
+        """PostgreSQL keeps its own files whole (WAL, checksums if enabled); what casedesk can
+        check is that every table it needs is there."""
+        found = {
+            row[0]
+            for row in self._execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+        }
+        needed = {"cases", "events", "customers", "agents", "meta"}
+        return [f"table {name} is missing" for name in sorted(needed - found)]
+
+    def backup(self, destination: Any) -> None:
+        raise StoreError(
+            f"{self.path} is a PostgreSQL store: back it up with pg_dump (or `casedesk export`); "
+            "see docs/postgres.md"
+        )
+
+    def replace_projection(self, state: Any, due: Any) -> None:
+        values = _state_values(state, due)
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in values if name != "id")
+        self._execute(
+            f"INSERT INTO cases ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            values,
+        )
+
+
+def _state_values(state: Any, due: Any) -> dict[str, Any]:
+    from casedesk.store.store import _state_to_values
+
+    return _state_to_values(state, due)
+
+
+# -- similar reports (English stemming, the title weighted up as bm25(3, 1) does on SQLite) ---
+
+_SIMILAR_VECTOR = (
+    "(setweight(to_tsvector('english', {t}.title), 'A') || to_tsvector('english', {t}.{body}))"
+)
+SIMILAR_CASES = f"""
+    SELECT cases.id, cases.title, customers.name AS customer, cases.status, cases.problem_id
+    FROM cases JOIN customers ON customers.id = cases.customer_id,
+         to_tsquery('english', :q) AS q
+    WHERE {_SIMILAR_VECTOR.format(t="cases", body="body")} @@ q AND cases.id != :exclude
+      AND cases.status NOT IN ('resolved', 'closed')
+    ORDER BY ts_rank({_SIMILAR_VECTOR.format(t="cases", body="body")}, q) DESC, cases.id DESC
+    LIMIT :limit
+"""
+SIMILAR_PROBLEMS = f"""
+    SELECT problems.id FROM problems, to_tsquery('english', :q) AS q
+    WHERE {_SIMILAR_VECTOR.format(t="problems", body="description")} @@ q
+      AND problems.resolved_at IS NULL
+    ORDER BY ts_rank({_SIMILAR_VECTOR.format(t="problems", body="description")}, q) DESC,
+             problems.id
+    LIMIT :limit
+"""
+
+
+def similar_rows(store: Store, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Rows for a similarity query written in the CLI's search forms; none when its words
+    cannot form one (never an error: these are suggestions)."""
+    try:
+        tsquery = to_tsquery(str(params["q"]))
+    except SearchSyntaxError:
+        return []
+    return list(store._execute(sql, {**params, "q": tsquery}).fetchall())
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+
+def version(conn: PgConnection) -> int:
+    row = conn.execute("SELECT to_regclass('casedesk_schema') IS NOT NULL AS known").fetchone()
+    if not row or not row[0]:
+        return 0
+    found = conn.execute("SELECT max(version) FROM casedesk_schema").fetchone()
+    return int(found[0] or 0) if found else 0
+
+
+def migrate(conn: PgConnection, target: int = pg_schema.LATEST) -> int:
+    """Run every migration the database has not had, each in its own transaction; a second
+    casedesk starting at the same moment waits for the first (an advisory lock)."""
+    current = version(conn)
+    if current > pg_schema.LATEST:
+        raise StoreError(
+            f"{conn.location} was written by a newer casedesk (schema {current}, this one "
+            f"knows {pg_schema.LATEST}); upgrade casedesk"
+        )
+    while current < target:
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+            conn.execute(pg_schema.VERSION_TABLE)
+            found = conn.execute("SELECT max(version) FROM casedesk_schema").fetchone()
+            if int(found[0] or 0) != current:
+                conn.execute("ROLLBACK")
+                current = version(conn)
+                continue
+            conn.raw.execute(pg_schema.MIGRATIONS[current])
+            conn.execute("DELETE FROM casedesk_schema")
+            conn.execute("INSERT INTO casedesk_schema(version) VALUES (?)", (current + 1,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if not conn.raw.closed:
+                conn.raw.execute("ROLLBACK")
+            raise
+        current += 1
+    return current
+
+
+# -- the search syntax -----------------------------------------------------------------------
+
+_TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([^\s()"]+))')
+
+
+def to_tsquery(query: str) -> str:
+    """The CLI's search forms (SQLite FTS5's: words, "a phrase", prefix*, AND, OR, NOT,
+    parentheses; words side by side must all match) as a PostgreSQL tsquery."""
+    parts: list[str] = []
+    need_operand = True
+    depth = 0
+    pos = 0
+    text = query.strip()
+    if not text:
+        _bad(query, "nothing to search for")
+    while pos < len(text):
+        found = _TOKEN.match(text, pos)
+        if not found or found.end() == pos:
+            break
+        pos = found.end()
+        quote, opening, closing, word = found.groups()
+        if quote:
+            end = text.find('"', pos)
+            if end < 0:
+                _bad(query, "a phrase is missing its closing double quote")
+            prefix = text[end + 1 : end + 2] == "*"
+            operand = _phrase(text[pos:end], prefix)
+            pos = end + 1 + prefix
+            if operand:
+                parts += [] if need_operand else ["&"]
+                parts.append(operand)
+                need_operand = False
+        elif opening:
+            parts += [] if need_operand else ["&"]
+            parts.append("(")
+            depth += 1
+            need_operand = True
+        elif closing:
+            if depth == 0 or need_operand:
+                _bad(query, "a ')' without its '(' or with nothing before it")
+            parts.append(")")
+            depth -= 1
+        elif word in ("AND", "OR", "NOT"):
+            if need_operand:
+                _bad(query, f"{word} needs a word before it")
+            parts.append({"AND": "&", "OR": "|", "NOT": "& !"}[word])
+            need_operand = True
+        else:
+            operand = _phrase(word.rstrip("*"), word.endswith("*"))
+            if operand:
+                parts += [] if need_operand else ["&"]
+                parts.append(operand)
+                need_operand = False
+    if need_operand and parts:
+        _bad(query, "the query ends with an operator")
+    if depth:
+        _bad(query, "a '(' is missing its ')'")
+    if not parts:
+        _bad(query, "no words to search for")
+    return " ".join(parts)
+
+
+def _phrase(text: str, prefix: bool = False) -> str:
+    """Words (letters and digits, as FTS5's unicode61 splits them) that must follow each other;
+    with `prefix`, the last one may go on."""
+    words = [f"'{w.lower()}'" for w in re.findall(r"\w+", text) if w.strip("_")]
+    if not words:
+        return ""
+    if prefix:
+        words[-1] += ":*"
+    return f"({' <-> '.join(words)})" if len(words) > 1 else words[0]
+
+
+def _bad(query: str, why: str) -> None:
+    raise SearchSyntaxError(
+        f"cannot search for {query!r}: {why}. Put phrases in double quotes, e.g. '\"battery swap\"'"
+    )
+
+
+# -- live refresh -----------------------------------------------------------------------------
+
+
+class Listener:
+    """LISTENs on its own connection for the NOTIFY every change sends; `changed()` only looks
+    at what the server already pushed (no query). A lost connection is opened again, and counts
+    as a change (something may have happened meanwhile)."""
+
+    def __init__(self, location: ServerStore) -> None:
+        self.location = location
+        self._conn: Any = None
+        self._connect()
+
+    def _connect(self) -> None:
+        require_driver()
+        try:
+            self._conn = psycopg.connect(
+                self.location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT
+            )
+            self._conn.execute(f"LISTEN {pg_schema.NOTIFY_CHANNEL}")
+        except psycopg.Error:
+            self._conn = None
+
+    def changed(self, wait: float = 0.0) -> bool:
+        """True when anyone committed a change since the last call (waiting up to `wait` s)."""
+        if self._conn is None or self._conn.closed:
+            self._connect()
+            return self._conn is not None
+        try:
+            found = False
+            for _ in self._conn.notifies(timeout=wait):
+                found = True  # read them all: one refresh answers every change so far
+            return found
+        except psycopg.Error:
+            self._conn.close()
+            self._connect()
+            return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

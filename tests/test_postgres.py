@@ -1,0 +1,159 @@
+"""PostgreSQL as the store: choosing it, and the engine-specific parts on a real server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casedesk import paths
+from casedesk.core.errors import InvalidInput, SearchSyntaxError, StoreError
+from casedesk.desk.desk import Desk
+from casedesk.store import Store
+from casedesk.store.postgres import to_tsquery
+
+# -- choosing the engine --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["postgresql://ann@db.example:5432/casedesk", "postgres://db.example/casedesk"]
+)
+def test_a_postgresql_url_names_a_server_store(text: str) -> None:
+    assert paths.store_location(text) == paths.ServerStore(text)
+
+
+@pytest.mark.parametrize("text", ["casedesk.db", "/srv/casedesk/casedesk.db", "file:x.db"])
+def test_anything_else_not_shaped_like_a_url_is_a_file(text: str) -> None:
+    assert paths.store_location(text) == Path(text)
+
+
+@pytest.mark.parametrize("text", ["mysql://db/casedesk", "sqlite:///tmp/x.db", "https://x/y"])
+def test_a_url_of_another_kind_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match="knows postgresql:// URLs"):
+        paths.store_location(text)
+
+
+def test_a_postgresql_scheme_without_slashes_is_refused_not_made_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("list", "--db", "postgresql:casedesk")
+    assert result.exit_code == 1
+    assert "not a PostgreSQL URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(here.iterdir()) == []
+
+
+def test_cli_db_option_keeps_the_url_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli):
+    """Taken as a Path, postgresql://host/db would lose a slash and become a folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("list", "--db", "mysql://db.example/casedesk")
+    assert result.exit_code == 1
+    assert "'mysql://db.example/casedesk'" in result.stderr
+    assert list(here.iterdir()) == []
+
+
+def test_the_password_never_shows_in_messages() -> None:
+    location = paths.store_location("postgresql://ann:s3cret@db.example/casedesk")
+    assert "s3cret" not in str(location)
+    assert "s3cret" not in repr(location)
+    assert str(location) == "postgresql://ann:***@db.example/casedesk"
+
+
+def test_config_store_path_may_be_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\npath = "postgresql://ann@db.example/casedesk"\n')
+    monkeypatch.setenv("CASEDESK_CONFIG", str(config))
+    assert paths.db_path() == paths.ServerStore("postgresql://ann@db.example/casedesk")
+
+
+def test_without_the_driver_one_line_names_the_extra(tmp_path: Path) -> None:
+    """A Python that cannot import psycopg (it is hidden) gets one line naming the extra."""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "psycopg.py").write_text("raise ImportError('hidden for the test')\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "casedesk", "list", "--db", "postgresql://nobody@127.0.0.1:1/x"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(hide), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "casedesk: a PostgreSQL store needs the psycopg driver: pip install 'casedesk[postgres]'"
+    ]
+
+
+# -- the search syntax ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "tsquery"),
+    [
+        ("battery swap", "'battery' & 'swap'"),
+        ('"battery swap"', "('battery' <-> 'swap')"),
+        ("batt*", "'batt':*"),
+        ("refund OR return", "'refund' | 'return'"),
+        ("refund NOT paypal", "'refund' & ! 'paypal'"),
+        ("(refund OR return) Acme", "( 'refund' | 'return' ) & 'acme'"),
+    ],
+)
+def test_the_cli_search_forms_become_a_tsquery(query: str, tsquery: str) -> None:
+    assert to_tsquery(query) == tsquery
+
+
+@pytest.mark.parametrize("query", ['"open phrase', "(a OR b", "a OR", "OR a", ")"])
+def test_a_malformed_search_is_one_clear_error(query: str) -> None:
+    with pytest.raises(SearchSyntaxError, match="double quotes"):
+        to_tsquery(query)
+
+
+# -- on a real server -------------------------------------------------------------------------
+
+
+def test_a_server_store_is_created_and_migrated(pg_url: str) -> None:
+    with Store.open(paths.store_location(pg_url)) as store:
+        assert store.engine == "postgres"
+        assert store.counts() == {"customers": 0, "cases": 0, "events": 0}
+        assert store.integrity_problems() == []
+
+
+def test_cannot_reach_the_server_is_one_line(cli) -> None:
+    result = cli("list", "--db", "postgresql://nobody@127.0.0.1:1/casedesk")
+    assert result.exit_code == 1
+    assert "cannot connect to postgresql://nobody@127.0.0.1:1/casedesk" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_events_are_append_only_on_the_server(pg_url: str, clock) -> None:
+    desk = Desk.open(paths.store_location(pg_url), "ann")
+    desk.now = clock
+    try:
+        case = desk.new_case("Printer on fire", "Acme <ops@acme.example>")
+        with pytest.raises(StoreError, match="events are immutable"):
+            desk.store._execute("UPDATE events SET text = 'x' WHERE case_id = ?", (case.id,))
+        with pytest.raises(StoreError, match="events are immutable"):
+            desk.store._execute("DELETE FROM events WHERE case_id = ?", (case.id,))
+    finally:
+        desk.close()
+
+
+def test_both_engines_have_the_same_migrations() -> None:
+    """A migration added to schema.MIGRATIONS needs its PostgreSQL spelling in
+    postgres_schema.MIGRATIONS (same position), or PostgreSQL stores fall behind."""
+    from casedesk.store import postgres_schema, schema
+
+    assert len(postgres_schema.MIGRATIONS) == len(schema.MIGRATIONS)
+
+
+def test_a_second_open_does_not_migrate_again(pg_url: str) -> None:
+    location = paths.store_location(pg_url)
+    Store.open(location).close()
+    with Store.open(location) as store:
+        assert store.conn.execute("SELECT version FROM casedesk_schema").fetchall()[0][0] == 5
