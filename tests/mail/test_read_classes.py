@@ -18,6 +18,7 @@ from mail_helpers import make_mail
 from casedesk.mail import sources
 from casedesk.mail.intake import take_in
 from casedesk.mail.parse import SUBJECT_MAX, Unreadable, decode_header, parse
+from casedesk.mail.quote import quote_start
 from casedesk.mail.settings import load_mail_settings
 from casedesk.store.mail import MailStore
 
@@ -369,3 +370,55 @@ def test_long_names_are_cut_by_bytes_keeping_the_extension(
     assert (
         saved.name[: len(saved.name) - len(extension)] == name[: len(saved.name) - len(extension)]
     )
+
+
+# -- 7: quoted earlier mail, as clients in several languages introduce it ---------------------
+
+# The first line of the quote in each reply of classes/quotes/ (None: there is no quote).
+QUOTE_STARTS = {
+    "android-russian.txt": '23 нояб. 2026 г. 9:00 пользователь "Ann Lee"',
+    "android-russian-female.txt": "Пн, 23 нояб. 2026 г., 09:00 Анна Ли",
+    "gmail-russian-no-verb.txt": "пн, 23 нояб. 2026 г. в 09:00, Ann Lee",
+    "mailru-russian.txt": "Понедельник, 23 ноября 2026, 9:00 +03:00 от Ann Lee",
+    "outlook-russian-block.txt": "От: Ann Lee",
+    "yahoo-classic.txt": "--- On Mon, 11/23/26, Ann Lee",
+    "yahoo-wrapped.txt": "--- On Mon, 11/23/26, Ann Lee from the Support Desk",
+    "german-thunderbird.txt": "Am 23.11.2026 um 09:00 schrieb Ann Lee",
+    "german-outlook-block.txt": "Von: Ann Lee",
+    "french-gmail.txt": "Le lun. 23 nov. 2026 à 09:00, Ann Lee",
+    "spanish-gmail.txt": "El lun, 23 nov 2026 a las 9:00, Ann Lee",
+    "dutch-apple.txt": "Op 23 nov. 2026 om 09:00 heeft Ann Lee",
+    "dutch-gmail.txt": "Op ma 23 nov. 2026 om 09:00 schreef Ann Lee",
+    "italian-gmail.txt": "Il giorno lun 23 nov 2026 alle ore 09:00 Ann Lee",
+    "polish-gmail.txt": "pon., 23 lis 2026 o 09:00 Ann Lee",
+    "portuguese-gmail.txt": "Em seg., 23 de nov. de 2026 às 09:00, Ann Lee",
+    "swedish.txt": "Den mån 23 nov. 2026 kl 09:00 skrev Ann Lee",
+    "japanese-gmail.txt": "2026年11月23日(月) 9:00 Ann Lee",
+    "chinese-gmail.txt": "Ann Lee <ann@example.com> 于2026年11月23日周一 09:00写道",
+    "english-no-quote.txt": None,
+    "english-mention-not-attribution.txt": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUOTE_STARTS))
+def test_the_quote_starts_at_the_attribution_in_every_language(name: str):
+    text = (CLASSES / "quotes" / name).read_text(encoding="utf-8")
+    at = quote_start(text)
+    expected = QUOTE_STARTS[name]
+    if expected is None:
+        assert at is None
+        return
+    assert at is not None, "no quote found"
+    assert text[at:].startswith(expected)
+    assert text[:at].strip() and "ann@example.com" not in text[:at]  # the reply stays visible
+
+
+def test_every_quote_message_is_covered():
+    assert {p.name for p in (CLASSES / "quotes").iterdir()} == set(QUOTE_STARTS)
+
+
+def test_a_sentence_above_the_attribution_is_not_taken_into_the_quote():
+    text = (
+        "See the 2 logs attached.\nOn Mon, 23 Nov 2026, Ann Lee <ann@example.com> wrote:\n> Logs?\n"
+    )
+    assert text[quote_start(text) :].startswith("On Mon")

@@ -7,24 +7,61 @@ from __future__ import annotations
 
 import re
 
-# "On Mon, 23 Nov 2026 at 09:00, Ann <ann@example.com> wrote:" and its cousins in other languages.
-_ATTRIBUTION = re.compile(
-    r"^\s*(on|am|le|el|il|op|den|em)\b.{0,300}?"
-    r"(wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef|skrev|escreveu)\s*:\s*$",
-    re.IGNORECASE | re.DOTALL,
+# The verb of an attribution line ("On Mon, 23 Nov 2026, Ann <ann@example.com> wrote:") in the
+# languages mail clients write it in. Some put the name after it ("Am … schrieb Ann <a@x>:").
+_VERBS = (
+    r"wrote|writes|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef|geschreven|skrev|escreveu|"
+    r"napisał(?:\(a\)|a)?|napsal(?:\(a\)|a)?|написал(?:\(а\)|а)?|написав|kirjoitti|írta|yazdı|"
+    r"έγραψε|scrie|kirjutas"
 )
+_VERB_ATTRIBUTION = re.compile(
+    rf"^.{{0,400}}?(?<!\w)(?:{_VERBS}).{{0,200}}?[:：]$", re.IGNORECASE | re.DOTALL
+)
+# Chinese, Japanese and Korean clients glue the verb to the date: "…09:00写道：".
+_CJK_ATTRIBUTION = re.compile(r"^.{0,400}?(?:写道|寫道|のメッセージ|님이\s*작성)[:：]?$", re.DOTALL)
+# Gmail in Russian, Japanese and others has no verb at all: "пн, 23 нояб. 2026 г. в 09:00,
+# Ann <ann@example.com>:". A date and an address in <> ending the line are enough.
+_ADDRESS_ATTRIBUTION = re.compile(r"^(?=.*\d).{0,400}<[^<>\s@]+@[^<>\s]+>\)?\s*[:：]$", re.DOTALL)
+# Yahoo's "--- On Mon, 11/23/26, Ann <ann@example.com> wrote:" is followed by the old mail
+# unquoted: its dashes make it a separator on its own.
+_DASHED = re.compile(r"^\s*-{2,}\s*\S")
 _ORIGINAL = re.compile(
     r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|"
-    r"mensaje original|messaggio originale|oorspronkelijk bericht)\s*-{2,}\s*$",
+    r"mensaje original|messaggio originale|oorspronkelijk bericht|исходное сообщение|"
+    r"wiadomość oryginalna|mensagem original|ursprungligt meddelande|opprinnelig melding|"
+    r"oprindelig meddelelse|alkuperäinen viesti|původní zpráva|eredeti üzenet)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^\s*_{10,}\s*$")
-_OUTLOOK_FROM = re.compile(r"^\s*\*?(from|von|de|da|van)\s*:\*?\s+\S", re.IGNORECASE)
+_OUTLOOK_FROM = re.compile(
+    r"^\s*\*?(from|von|de|da|van|от|od|från|fra|lähettäjä|feladó)\s*:\*?\s+\S", re.IGNORECASE
+)
 _OUTLOOK_NEXT = re.compile(
-    r"^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|inviato|verzonden|to|an|à|para|a|aan|"
-    r"subject|betreff|objet|asunto|oggetto|onderwerp)\s*:",
+    r"^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada\s+em|inviato|verzonden|to|an|à|"
+    r"para|a|aan|cc|subject|betreff|objet|asunto|assunto|oggetto|onderwerp|отправлено|дата|"
+    r"кому|копия|тема|wysłano|data|do|temat|skickat|till|ämne|sendt|til|emne|lähetetty|"
+    r"vastaanottaja|aihe|elküldve|címzett|tárgy)\s*:",
     re.IGNORECASE,
 )
+
+
+# What makes a line more than a sentence that happens to say "wrote:": a date or an address,
+# or the opening word clients start it with.
+_SUBSTANCE = re.compile(r"[\d@]")
+_OPENER = re.compile(r"^\s*-*\s*(on|am|le|el|il|op|den|em)\b", re.IGNORECASE)
+
+
+def _is_attribution(text: str) -> bool:
+    text = text.strip()
+    if not text.endswith((":", "：")) and not _CJK_ATTRIBUTION.match(text):
+        return False
+    if not (_SUBSTANCE.search(text) or _OPENER.match(text)):
+        return False
+    return bool(
+        _VERB_ATTRIBUTION.match(text)
+        or _CJK_ATTRIBUTION.match(text)
+        or _ADDRESS_ATTRIBUTION.match(text)
+    )
 
 
 def _is_quoted(line: str) -> bool:
@@ -59,7 +96,7 @@ def quote_start(text: str) -> int | None:
                 start = previous
             break
         attribution = _attribution_at(lines, i)
-        if attribution and _next_is_quoted(lines, i + attribution):
+        if attribution and (_DASHED.match(lines[i]) or _next_is_quoted(lines, i + attribution)):
             start = i
             break
 
@@ -81,13 +118,23 @@ def _attribution_at(lines: list[str], i: int) -> int:
     """How many lines (1 or 2) an attribution starting at line i takes; 0 when none."""
     if not lines[i].strip():
         return 0
-    if _ATTRIBUTION.match(lines[i].rstrip("\r\n")):
+    if _is_quoted(lines[i]):
+        return 0
+    if _is_attribution(lines[i]):
         return 1
-    if i + 1 < len(lines):
-        joined = lines[i].rstrip("\r\n") + " " + lines[i + 1].rstrip("\r\n")
-        if _ATTRIBUTION.match(joined) and not _is_quoted(lines[i]):
-            return 2
-    return 0
+    if i + 1 >= len(lines):
+        return 0
+    following = lines[i + 1]
+    # Wrapped over two lines; the first is not a sentence of the reply ("Thanks." above it).
+    first = lines[i].strip()
+    wrapped = (
+        following.strip()
+        and not _is_quoted(following)
+        and not first.endswith((".", "!", "?", "。"))
+        and (_SUBSTANCE.search(first) or _OPENER.match(first))
+        and _is_attribution(first + " " + following.strip())
+    )
+    return 2 if wrapped else 0
 
 
 def _attribution_ends_at(lines: list[str], last: int) -> int | None:
