@@ -422,3 +422,17 @@ def test_a_sentence_above_the_attribution_is_not_taken_into_the_quote():
         "See the 2 logs attached.\nOn Mon, 23 Nov 2026, Ann Lee <ann@example.com> wrote:\n> Logs?\n"
     )
     assert text[quote_start(text) :].startswith("On Mon")
+
+
+def test_every_class_message_is_taken_in_whole(cli, desk):
+    """All the hand-written messages through `casedesk import` of their folder."""
+    result = cli("import", "--json", CLASSES)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    emls = sorted(CLASSES.rglob("*.eml"))
+    assert summary["total"] == len(emls)
+    assert summary["quarantined"] == 1  # spaced-colon/unreadable-kept-verbatim.eml, on purpose
+    mail = MailStore(desk.store)
+    names = {a.filename for case_id in summary["new_case_ids"] for a in mail.attachments(case_id)}
+    assert "unreadable-body.txt" not in names
+    assert {"angebot.pdf", "scan.log", "screen1.png", "vpn.txt", "ciële.txt"} <= names
