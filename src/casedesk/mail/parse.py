@@ -269,7 +269,8 @@ _SUBJECT_SCAN = 16_384  # raw characters read for it: far more than SUBJECT_MAX 
 
 def _subject(raw: str) -> str:
     if len(raw) > _SUBJECT_SCAN:
-        cut = raw.rfind(" ", 0, _SUBJECT_SCAN)  # between words, not inside an encoded word
+        # Between words, not inside an encoded word.
+        cut = max(raw.rfind(" ", 0, _SUBJECT_SCAN), raw.rfind("\t", 0, _SUBJECT_SCAN))
         raw = raw[: cut if cut > 0 else _SUBJECT_SCAN]
     subject = decode_header(raw)
     if len(subject) > SUBJECT_MAX:
@@ -394,7 +395,7 @@ class _MailPolicy(Compat32):
         value = match.group(2)
         unfolded = _LINE_BREAK.sub("", value)
         joined = _FOLD.sub("", value)
-        bare = joined.strip().strip('"').encode("ascii", "surrogateescape")
+        bare = joined.strip().strip('"').encode("utf-8", "surrogateescape")
         if joined != unfolded and b"\n--" + bare in self.raw:
             return match.group(1) + joined
         return match.group(1) + unfolded
