@@ -8,6 +8,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -98,22 +99,39 @@ def dovecot(require_tool, tls_cert) -> Iterator[Dovecot]:
         )
     )
     log = root / "dovecot.log"
-    process = subprocess.Popen(
-        [binary, "-F", "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=(root / "stderr.log").open("wb"),
-    )
-    try:
+
+    def start() -> subprocess.Popen[bytes]:
+        started = subprocess.Popen(
+            [binary, "-F", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=(root / "stderr.log").open("ab"),
+        )
         if not (wait_for_port(imap_port) and wait_for_port(imaps_port)):
             details = (root / "stderr.log").read_text() + (log.read_text() if log.exists() else "")
+            started.kill()
             pytest.fail(f"dovecot did not start:\n{details}")
-        yield Dovecot("127.0.0.1", imap_port, imaps_port, "help", "s3cret", tls_cert[0], log)
-    finally:
-        process.terminate()
+        return started
+
+    def stop(running: subprocess.Popen[bytes]) -> None:
+        running.terminate()
         try:
-            process.wait(timeout=10)
+            running.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            running.kill()
+            running.wait()
+
+    processes = [start()]
+
+    def restart(down_for: float = 0.0) -> None:
+        stop(processes[-1])
+        time.sleep(down_for)
+        processes.append(start())
+
+    try:
+        yield Dovecot(
+            "127.0.0.1", imap_port, imaps_port, "help", "s3cret", tls_cert[0], log, restart
+        )
+    finally:
+        stop(processes[-1])
         if not os.environ.get("CASEDESK_KEEP_DOVECOT"):
             shutil.rmtree(root, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -153,6 +154,7 @@ class Dovecot:
     password: str
     ca_file: Path
     log: Path
+    restart: Callable[..., None] | None = None  # restart(down_for=seconds): stop, wait, start
 
     def client(self):
         import imaplib

@@ -38,6 +38,11 @@ def _import_jsonl(paths: list[Path], db: str | None, as_: str | None, json_: boo
 
 OTHER_IMPORTERS["jsonl"] = _import_jsonl
 
+IntervalOption = Annotated[
+    float,
+    typer.Option(help="With --watch: seconds between looks at the folder.", min=0.1),
+]
+
 _PROGRESS_FROM = 20  # fewer messages than this finish before a bar is worth drawing
 
 
@@ -72,12 +77,26 @@ def import_(
     ] = "auto",
     db: DbOption = None,
     as_: AsOption = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Keep watching one Maildir: take each message delivered into new/ (moved to "
+            "cur/ once stored) until SIGTERM or ctrl+c.",
+        ),
+    ] = False,
+    interval: IntervalOption = 1.0,
     json_: JsonOption = False,
 ) -> None:
     """Take mail in: each message opens a case or joins its thread; bad mail is quarantined.
 
     With --format jsonl it loads a `casedesk export` into an empty store instead.
     """
+    if watch:
+        if len(paths) != 1 or format_ not in ("auto", "maildir"):
+            raise InvalidInput("--watch takes one Maildir folder")
+        _watch(db, as_, paths[0].expanduser(), interval)
+        return
     if format_ in OTHER_IMPORTERS:
         OTHER_IMPORTERS[format_](paths, db, as_, json_)
         return
@@ -128,15 +147,72 @@ def _report(summary, json_: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def fetch(db: DbOption = None, as_: AsOption = None, json_: JsonOption = False) -> None:
+def fetch(
+    db: DbOption = None,
+    as_: AsOption = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Stay connected and take new mail as it arrives (IMAP IDLE, else a poll every "
+            "--interval), reconnecting after outages, until SIGTERM or ctrl+c.",
+        ),
+    ] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            help="With --watch: seconds between looks when the server has no IDLE, and "
+            "between heartbeats (default: [imap] interval, else 60).",
+            min=0.1,
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOption = False,
+) -> None:
     """Take the unseen mail from the [imap] mailbox in config.toml, and mark it seen."""
     from casedesk.mail.imap import fetch_new
     from casedesk.mail.settings import load_mail_settings
 
     settings = load_mail_settings()
+    if watch:
+        _watch(db, as_, None, interval or settings.imap_interval)
+        return
     with open_desk(db, as_) as desk:
         summary = fetch_new(desk, settings)
     _report(summary, json_)
+
+
+def _watch(db: Path | None, as_: str | None, maildir: Path | None, interval: float) -> None:
+    """Run one watcher in the foreground: a line per message, outages said once, exit 0."""
+    from casedesk.mail import watch
+    from casedesk.mail.settings import load_mail_settings
+
+    settings = load_mail_settings()
+    if maildir is not None:
+        watch.maildir_parts(maildir)  # not a Maildir → one clear line before anything starts
+
+    def each(taken) -> None:  # type: ignore[no-untyped-def]
+        case = f" #{taken.case_id}" if taken.case_id is not None else ""
+        say(f"{taken.outcome.value}{case}: {one_line(taken.origin, 80)}")
+
+    with open_desk(db, as_) as desk:
+        source = f"maildir:{maildir}" if maildir is not None else _imap_source(settings)
+        watcher = watch.Watcher(desk, settings, source, source, interval, report=say, on_each=each)
+        say(f"watching {printable(source)} (ctrl+c or SIGTERM to stop)")
+        with watch.stop_on_signals(watcher.stop):
+            if maildir is not None:
+                watch.watch_maildir(watcher, maildir)
+            else:
+                watch.watch_imap(watcher)
+    say("stopped watching")
+
+
+def _imap_source(settings) -> str:  # type: ignore[no-untyped-def]
+    from casedesk.config import ConfigError
+
+    if settings.imap is None:
+        raise ConfigError("config.toml has no [imap] table; set host, user, password_command")
+    return f"imap://{settings.imap.user}@{settings.imap.host}/{settings.imap_folder}"
 
 
 quarantine_app = typer.Typer(

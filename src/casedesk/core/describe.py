@@ -17,6 +17,8 @@ def describe_event(event: Event, width: int = 60) -> str:
         return f"assigned to {d['owner']}" if d.get("owner") else "unassigned"
     if kind is EventKind.TOLD:
         return f"told by {event.channel}: “{one_line(event.text, width)}”"
+    if kind is EventKind.ACKNOWLEDGED:
+        return f"acknowledged automatically by {event.channel}: “{one_line(event.text, width)}”"
     if kind is EventKind.INBOUND:
         return f"customer said ({event.channel}): “{one_line(event.text, width)}”"
     if kind is EventKind.NOTE:

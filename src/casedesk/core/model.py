@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     NOTE = "note"
     INBOUND = "inbound"  # the customer said something
     TOLD = "told"  # the customer was told something
+    ACKNOWLEDGED = "acknowledged"  # an automatic "we have your mail": heard, not yet answered
     ASSIGNED = "assigned"
     STATUS = "status"
     RESOLVED = "resolved"
@@ -77,7 +78,7 @@ class EventKind(StrEnum):
         """inbound, outbound, internal or system: how the timeline shows it."""
         if self in (EventKind.CREATED, EventKind.INBOUND):
             return "inbound"
-        if self is EventKind.TOLD:
+        if self in (EventKind.TOLD, EventKind.ACKNOWLEDGED):
             return "outbound"
         if self is EventKind.NOTE:
             return "internal"
@@ -164,6 +165,7 @@ class CaseState:
     subtasks_total: int = 0
     subtasks_done: int = 0
     check_in_ended_at: datetime | None = None  # told again after the resolution, or dismissed
+    responded_at: datetime | None = None  # a person first told the customer (not an auto-ack)
 
     @property
     def resolution_told(self) -> bool:

@@ -70,6 +70,16 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
             snooze_until=None,
             snooze_reason=None,
             check_in_ended_at=check_in_ended,
+            responded_at=state.responded_at or event.at,
+        )
+    if kind is EventKind.ACKNOWLEDGED:
+        # What the customer last heard, but nobody has answered them yet: no first response.
+        return replace(
+            state,
+            told_at=event.at,
+            told_channel=event.channel,
+            told_by=event.actor,
+            told_text=event.text,
         )
     if kind is EventKind.ASSIGNED:
         owner = d.get("owner")

@@ -46,7 +46,7 @@ def due_candidates(case: CaseState, policy: Policy) -> list[Due]:
         return candidates
 
     candidates = []
-    if case.told_at is None:
+    if case.responded_at is None:
         candidates.append(
             Due(
                 case.created_at + policy.first_response[case.priority],
@@ -58,7 +58,7 @@ def due_candidates(case: CaseState, policy: Policy) -> list[Due]:
     if case.status is Status.WAITING_CUSTOMER:
         since = max(t for t in (case.waiting_since, case.told_at, case.created_at) if t is not None)
         candidates.append(Due(since + policy.chase, DueReason.CHASE, since))
-    elif case.told_at is not None:
+    elif case.responded_at is not None and case.told_at is not None:
         candidates.append(
             Due(
                 case.told_at + policy.periodic_for(case.priority, case.urgency),

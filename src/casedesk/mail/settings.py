@@ -19,6 +19,7 @@ security = "ssl"                         # ssl | starttls
 user = "help@example.com"
 password_command = "pass show mail/help"
 folder = "INBOX"
+interval = 60                            # fetch --watch: poll (without IDLE) and heartbeat
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class MailSettings:
     smtp: Server | None
     imap: Server | None
     imap_folder: str
+    imap_interval: float = 60.0  # seconds between polls/heartbeats of `fetch --watch`
 
     @property
     def sender_address(self) -> str | None:
@@ -134,13 +136,21 @@ def load_mail_settings(path: Path | None = None) -> MailSettings:
         outbox=Path(outbox).expanduser() if outbox else None,
         smtp=_server(smtp_table, "smtp", SMTP_SECURITY, {"starttls": 587, "ssl": 465, "none": 25}),
         imap=_server(
-            {k: v for k, v in imap.items() if k != "folder"},
+            {k: v for k, v in imap.items() if k not in ("folder", "interval")},
             "imap",
             IMAP_SECURITY,
             {"ssl": 993, "starttls": 143},
         ),
         imap_folder=_text(imap, "imap", "folder", "INBOX") or "INBOX",
+        imap_interval=_seconds(imap, "imap", "interval", 60.0),
     )
+
+
+def _seconds(table: dict[str, Any], name: str, key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{_where(name, key)} must be a number of seconds")
+    return float(value)
 
 
 def password(server: Server, table: str) -> str | None:

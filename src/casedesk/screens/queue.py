@@ -132,6 +132,7 @@ class QueueScreen(CaseActions, Screen[None]):
                 self.query_spec.sort.value,
                 self.shown,
                 self.search_text,
+                self.app.desk.now(),
             )
         )
 

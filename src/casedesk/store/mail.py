@@ -316,3 +316,152 @@ class MailStore:
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         rows = self._execute(f"SELECT * FROM mail_drafts{where} ORDER BY id", params).fetchall()
         return [_draft(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WatcherRow:
+    name: str
+    source: str
+    pid: int
+    host: str
+    started_at: datetime
+    beat_at: datetime
+    interval: float
+    stopped_at: datetime | None
+    problem: str | None
+
+    def running(self, now: datetime) -> bool:
+        """Beating, and not stopped: stale after three missed intervals."""
+        if self.stopped_at is not None:
+            return False
+        return (now - self.beat_at).total_seconds() <= 3 * max(self.interval, 1.0) + 5
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    case_id: int
+    purpose: str
+    to_address: str
+    created_at: datetime
+    attempts: int
+    next_try_at: datetime
+    error: str | None
+    sent_at: datetime | None
+
+
+def _watcher(r: sqlite3.Row) -> WatcherRow:
+    return WatcherRow(
+        name=r["name"],
+        source=r["source"],
+        pid=r["pid"],
+        host=r["host"],
+        started_at=from_text(r["started_at"]),
+        beat_at=from_text(r["beat_at"]),
+        interval=r["interval"],
+        stopped_at=from_text(r["stopped_at"]) if r["stopped_at"] else None,
+        problem=r["problem"],
+    )
+
+
+def _outbox(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        case_id=r["case_id"],
+        purpose=r["purpose"],
+        to_address=r["to_address"],
+        created_at=from_text(r["created_at"]),
+        attempts=r["attempts"],
+        next_try_at=from_text(r["next_try_at"]),
+        error=r["error"],
+        sent_at=from_text(r["sent_at"]) if r["sent_at"] else None,
+    )
+
+
+class WatchStore:
+    """The watchers' heartbeats and the outbox of automatic mail."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        return self.store._execute(sql, params)
+
+    def beat(
+        self,
+        name: str,
+        source: str,
+        pid: int,
+        host: str,
+        interval: float,
+        at: datetime,
+        problem: str | None = None,
+        started: bool = False,
+    ) -> None:
+        """Say the watcher `name` is alive (and what is wrong, if anything)."""
+        if started:
+            self._execute(
+                "INSERT OR REPLACE INTO mail_watchers (name, source, pid, host, started_at, "
+                "beat_at, interval, stopped_at, problem) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (name, source, pid, host, to_text(at), to_text(at), interval, problem),
+            )
+        else:
+            self._execute(
+                "UPDATE mail_watchers SET beat_at = ?, problem = ?, pid = ? WHERE name = ?",
+                (to_text(at), problem, pid, name),
+            )
+
+    def stopped(self, name: str, at: datetime) -> None:
+        self._execute("UPDATE mail_watchers SET stopped_at = ? WHERE name = ?", (to_text(at), name))
+
+    def watchers(self) -> list[WatcherRow]:
+        rows = self._execute("SELECT * FROM mail_watchers ORDER BY name").fetchall()
+        return [_watcher(r) for r in rows]
+
+    def last_mail_in(self) -> datetime | None:
+        row = self._execute(
+            "SELECT max(taken_at) FROM mail_messages WHERE direction = 'in'"
+        ).fetchone()
+        return from_text(row[0]) if row and row[0] else None
+
+    def queue(self, case_id: int, purpose: str, to_address: str, at: datetime) -> int:
+        cursor = self._execute(
+            "INSERT INTO mail_outbox (case_id, purpose, to_address, created_at, next_try_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (case_id, purpose, to_address, to_text(at), to_text(at)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def due(self, at: datetime) -> list[OutboxRow]:
+        rows = self._execute(
+            "SELECT * FROM mail_outbox WHERE sent_at IS NULL AND next_try_at <= ? ORDER BY id",
+            (to_text(at),),
+        ).fetchall()
+        return [_outbox(r) for r in rows]
+
+    def pending(self) -> list[OutboxRow]:
+        rows = self._execute("SELECT * FROM mail_outbox WHERE sent_at IS NULL ORDER BY id")
+        return [_outbox(r) for r in rows.fetchall()]
+
+    def failed(self, outbox_id: int, error: str, next_try: datetime) -> None:
+        self._execute(
+            "UPDATE mail_outbox SET attempts = attempts + 1, error = ?, next_try_at = ? "
+            "WHERE id = ?",
+            (error, to_text(next_try), outbox_id),
+        )
+
+    def sent(self, outbox_id: int, at: datetime) -> None:
+        self._execute(
+            "UPDATE mail_outbox SET attempts = attempts + 1, error = NULL, sent_at = ? "
+            "WHERE id = ?",
+            (to_text(at), outbox_id),
+        )
+
+    def sent_to_since(self, address: str, purpose: str, since: datetime) -> int:
+        """How many `purpose` mails went, or wait to go, to `address` since `since`."""
+        row = self._execute(
+            "SELECT count(*) FROM mail_outbox WHERE to_address = ? AND purpose = ? "
+            "AND created_at >= ?",
+            (address, purpose, to_text(since)),
+        ).fetchone()
+        return int(row[0])

@@ -201,6 +201,40 @@ MIGRATIONS: list[str] = [
         actor TEXT NOT NULL
     );
     """,
+    # 7: unattended mail. Watchers beat here so the console can tell that intake stopped; the
+    # outbox holds automatic mail (acknowledgements) until the server takes it; a case knows
+    # when a person first answered, since an acknowledgement is not the first response.
+    """
+    CREATE TABLE mail_watchers (
+        name TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        beat_at TEXT NOT NULL,
+        interval REAL NOT NULL,
+        stopped_at TEXT,
+        problem TEXT
+    );
+    CREATE INDEX mail_messages_taken ON mail_messages(direction, taken_at);
+    CREATE TABLE mail_outbox (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        purpose TEXT NOT NULL,
+        to_address TEXT COLLATE NOCASE NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        error TEXT,
+        sent_at TEXT
+    );
+    CREATE INDEX mail_outbox_pending ON mail_outbox(sent_at, next_try_at);
+    CREATE INDEX mail_outbox_to ON mail_outbox(to_address, created_at);
+    ALTER TABLE cases ADD COLUMN responded_at TEXT;
+    UPDATE cases SET responded_at = (
+        SELECT min(at) FROM events WHERE events.case_id = cases.id AND events.kind = 'told'
+    ) WHERE told_at IS NOT NULL;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

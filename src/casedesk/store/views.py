@@ -15,6 +15,7 @@ from typing import Any
 
 from casedesk.core.clock import to_text
 from casedesk.paths import ServerStore, StoreLocation
+from casedesk.store.mail import WatchStore
 from casedesk.store.store import _ROW_SELECT, CaseRow, Store
 
 
@@ -152,6 +153,8 @@ class HeaderCounts:
     due_today: int
     open: int
     unassigned: int
+    mail_in: datetime | None = None  # when mail last came in
+    intake: str | None = None  # "watching", "stopped", or None when no watcher ever ran
 
 
 def header_counts(store: Store, agent: str, now: datetime) -> HeaderCounts:
@@ -169,7 +172,12 @@ def header_counts(store: Store, agent: str, now: datetime) -> HeaderCounts:
         """,
         {"agent": agent, "now": to_text(now), "eod": to_text(end_of_day)},
     ).fetchone()
-    return HeaderCounts(*row)
+    watch = WatchStore(store)
+    watchers = watch.watchers()
+    intake = None
+    if watchers:
+        intake = "watching" if any(w.running(now) for w in watchers) else "stopped"
+    return HeaderCounts(*row, mail_in=watch.last_mail_in(), intake=intake)
 
 
 @dataclass(frozen=True, slots=True)

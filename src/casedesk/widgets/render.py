@@ -7,7 +7,7 @@ Customer text is untrusted: it only ever enters a `Text(...)` as plain content a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -128,7 +128,30 @@ def queue_row(
     return line
 
 
-def counts_line(counts: HeaderCounts, view: str, sort: str, shown: int, search: str) -> Text:
+def intake_words(counts: HeaderCounts, now: datetime | None) -> Text:
+    """ " · mail 3m ago, watching": is mail still coming in by itself? Empty without mail."""
+    if counts.mail_in is None and counts.intake is None:
+        return Text()
+    line = Text(" · mail ")
+    if counts.mail_in is not None and now is not None:
+        line.append(f"{humanize(max(now - counts.mail_in, timedelta(0)))} ago")
+    elif counts.mail_in is None:
+        line.append("none yet")
+    if counts.intake == "watching":
+        line.append(", watching", style="green")
+    elif counts.intake == "stopped":
+        line.append(", intake stopped", style=LOUD)
+    return line
+
+
+def counts_line(
+    counts: HeaderCounts,
+    view: str,
+    sort: str,
+    shown: int,
+    search: str,
+    now: datetime | None = None,
+) -> Text:
     line = Text()
     if counts.overdue:
         line.append(f"{OVERDUE_MARK} {counts.overdue:,} overdue", style=LOUD)
@@ -136,6 +159,7 @@ def counts_line(counts: HeaderCounts, view: str, sort: str, shown: int, search: 
         line.append("0 overdue")
     line.append(f" · {counts.due_today:,} due today · {counts.open:,} open · ")
     line.append(f"{counts.unassigned:,} unassigned", style="yellow" if counts.unassigned else "")
+    line.append_text(intake_words(counts, now))
     line.append("   ")
     line.append(f"view: {view}", style="bold")
     line.append(f"  sort: {sort}  ")
@@ -204,6 +228,7 @@ KIND_WORDS = {
     EventKind.CREATED: "opened",
     EventKind.INBOUND: "customer said",
     EventKind.TOLD: "customer told",
+    EventKind.ACKNOWLEDGED: "acknowledged automatically",
     EventKind.NOTE: "internal note",
 }
 FOLD_LINES = 4
