@@ -201,7 +201,7 @@ MIGRATIONS: list[str] = [
         actor TEXT NOT NULL
     );
     """,
-    # 7: unattended mail. Watchers beat here so the console can tell that intake stopped; the
+    # 6: unattended mail. Watchers beat here so the console can tell that intake stopped; the
     # outbox holds automatic mail (acknowledgements) until the server takes it; a case knows
     # when a person first answered, since an acknowledgement is not the first response.
     """
