@@ -124,8 +124,8 @@ def test_a_spaced_from_without_an_address_says_so():
 # -- 6: huge headers decode in linear time; the title keeps a bounded part --------------------
 
 
-def _encoded_subject(words: int) -> str:
-    return "\r\n ".join(["=?UTF-8?B?w6TDtsO8?="] * words)  # "äöü" each
+def _encoded_subject(words: int, fold: str = "\r\n ") -> str:
+    return fold.join(["=?UTF-8?B?w6TDtsO8?="] * words)  # "äöü" each
 
 
 def test_a_subject_of_100000_encoded_words_decodes_in_linear_time():
@@ -436,3 +436,13 @@ def test_every_class_message_is_taken_in_whole(cli, desk):
     names = {a.filename for case_id in summary["new_case_ids"] for a in mail.attachments(case_id)}
     assert "unreadable-body.txt" not in names
     assert {"angebot.pdf", "scan.log", "screen1.png", "vpn.txt", "ciële.txt"} <= names
+
+
+@pytest.mark.parametrize("fold", ["\r\n ", "\r\n\t", " ", "\n\t"])
+def test_a_huge_subject_is_cut_between_words_however_it_is_folded(fold: str):
+    raw = (
+        "From: a@example.com\r\nMessage-ID: <big@example.com>\r\n"
+        f"Subject: {_encoded_subject(5_000, fold)}\r\n\r\nbody\r\n"
+    ).encode()
+    subject = parse(raw).subject
+    assert subject == "äöü" * 166 + "ä…"  # SUBJECT_MAX characters, no half-decoded word
