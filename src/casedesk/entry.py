@@ -18,7 +18,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"casedesk: {exc} (see `casedesk --help`)\n")
         raise SystemExit(2) from None
     with for_this_run(given):
-        _dispatch(args)
+        try:
+            _dispatch(args)
+        except OverflowError as exc:  # a number typed too large for SQLite (an id, a limit)
+            sys.stderr.write(f"casedesk: a number given is too large ({exc})\n")
+            raise SystemExit(1) from None
 
 
 def _dispatch(args: list[str]) -> None:

@@ -101,6 +101,10 @@ def main(argv: list[str]) -> int:
             from casedesk.store.postgres_nag import overdue
 
             rows, total = overdue(path, now, None if options["all"] else agent, limit)
+        elif not os.access(path.parent, os.X_OK) and os.path.isdir(path.parent):
+            from casedesk.store.shared import describe_access_problem
+
+            raise CasedeskError(describe_access_problem(path) or f"you cannot open {path}")
         elif not path.exists():
             if options["json"]:
                 sys.stdout.write("[]\n")

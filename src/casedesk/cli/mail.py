@@ -393,7 +393,10 @@ def attachments(
         if save is not None:
             if save.exists() and not save.is_dir():
                 raise InvalidInput(f"{save} is a file; --save writes into a folder")
-            save.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                save.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(f"cannot make the folder {save}: {exc.strerror}") from None
             for row in rows:
                 target = _save_new(save, row.filename, mail.attachment_content(row.id) or b"")
                 say(f"saved {printable(str(target))}")

@@ -84,9 +84,13 @@ class Desk:
     @classmethod
     def open(cls, db: paths.StoreLocation, actor: str, policy_path: Path | None = None) -> Desk:
         """Open the store and make sure its stored due times follow the current policy."""
-        policy_path = policy_path or paths.policy_file(db)
-        policy = load_policy(policy_path)
-        store = Store.open(db)
+        store = Store.open(db)  # first: it says why a user cannot use the store's folder
+        try:
+            policy_path = policy_path or paths.policy_file(db)
+            policy = load_policy(policy_path)
+        except BaseException:
+            store.close()
+            raise
         desk = cls(store=store, policy=policy, actor=actor)
         desk.sync_policy(paths.file_signature(policy_path))
         return desk

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import sqlite_utils
 
-from casedesk.core.errors import InvalidInput, Refused
+from casedesk.core.errors import CasedeskError, InvalidInput, Refused
 from casedesk.core.projection import replay
 from casedesk.store import schema
 from casedesk.store.store import Store, _event_from_row
@@ -115,24 +117,33 @@ def import_lines(
     due_for: Callable[[Any], Any],
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Load an export into an empty store in one transaction; returns rows per table."""
+    """Load an export into an empty store in one transaction; returns rows per table.
+
+    Any line that cannot be loaded stops the import with its line number, and nothing of the
+    file stays in the store.
+    """
     if not store.is_empty():
         raise Refused(
             f"{store.path} already has cases; import a JSON Lines export into an "
             "empty store (casedesk --db NEW.db import --format jsonl FILE)"
         )
     db = sqlite_utils.Database(store.conn)
+    columns = {table: set(db[table].columns_dict) for table in db.table_names()}
     counts: dict[str, int] = {}
     header_seen = False
-    case_rows: list[dict[str, Any]] = []  # one case's events, inserted as exported
+    case_rows: list[tuple[int, dict[str, Any]]] = []  # one case's events, with their lines
 
     def flush_case() -> None:
         if not case_rows:
             return
-        state = replay(_event_from_row(row) for row in case_rows)  # type: ignore[arg-type]
-        store.insert_case(state, due_for(state))
-        for row in case_rows:
-            store.insert_event_row(row)
+        first, last = case_rows[0][0], case_rows[-1][0]
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        with _blame(f"{where} (the events of case #{case_rows[0][1]['case_id']})"):
+            state = replay(_event_from_row(row) for _, row in case_rows)  # type: ignore[arg-type]
+            store.insert_case(state, due_for(state))
+        for number, row in case_rows:
+            with _blame(f"line {number}"):
+                store.insert_event_row(row)
         case_rows.clear()
 
     with store.transaction():
@@ -143,31 +154,40 @@ def import_lines(
                 item = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None
+            if not isinstance(item, dict):
+                raise InvalidInput(f'line {number}: expected {{"table": …, "row": …}}')
             if not header_seen:
                 if item.get("casedesk_export") != FORMAT_VERSION:
                     raise InvalidInput("not a casedesk JSON Lines export (no header line)")
-                if item.get("schema", 0) > schema.LATEST:
+                if not isinstance(item.get("schema", 0), int) or item.get("schema", 0) > (
+                    schema.LATEST
+                ):
                     raise InvalidInput("this export is from a newer casedesk; upgrade first")
                 header_seen = True
                 continue
             table, row = item.get("table"), item.get("row")
             if not isinstance(table, str) or not isinstance(row, dict):
                 raise InvalidInput(f'line {number}: expected {{"table": …, "row": …}}')
-            row = _decode(row)
-            if table == "events":
-                if case_rows and case_rows[-1]["case_id"] != row["case_id"]:
-                    flush_case()
-                case_rows.append(row)
-            else:
-                flush_case()
-                if table == "customers":
-                    store.insert_customer_row(row)
-                elif table == "agents":
-                    store.insert_agent_row(row)
-                elif table in db.table_names() and table not in _NOT_EXPORTED:
-                    db[table].insert(row)
+            if table not in columns or (table in _NOT_EXPORTED and table not in _ROW_TABLES):
+                raise InvalidInput(f"line {number}: unknown table {table!r}")
+            unknown = sorted(set(row) - columns[table])
+            if unknown:
+                raise InvalidInput(f"line {number}: {table} has no column {unknown[0]!r}")
+            with _blame(f"line {number}"):
+                row = _decode(row)
+                if table == "events":
+                    _check_event(row)
+                    if case_rows and case_rows[-1][1]["case_id"] != row["case_id"]:
+                        flush_case()
+                    case_rows.append((number, row))
                 else:
-                    raise InvalidInput(f"line {number}: unknown table {table!r}")
+                    flush_case()
+                    if table == "customers":
+                        store.insert_customer_row(row)
+                    elif table == "agents":
+                        store.insert_agent_row(row)
+                    else:
+                        db[table].insert(row)
             counts[table] = counts.get(table, 0) + 1
             if progress and number % 5000 == 0:
                 progress(number)
@@ -175,3 +195,32 @@ def import_lines(
     if not header_seen:
         raise InvalidInput("the file is empty: not a casedesk export")
     return counts
+
+
+_ROW_TABLES = {"customers", "agents", "events"}  # not carried by _portable_tables, but loaded
+
+
+def _check_event(row: dict[str, Any]) -> None:
+    """An event row that reads back as an Event (kind, time, channel, data), or an error."""
+    missing = sorted({"id", "case_id", "at", "actor", "kind"} - set(row))
+    if missing:
+        raise ValueError(f"the event has no {missing[0]!r}")
+    if not all(isinstance(row[key], int) for key in ("id", "case_id")):
+        raise ValueError("an event's id and case_id must be whole numbers")
+    row.setdefault("channel", None)
+    row.setdefault("text", "")
+    row.setdefault("data", "{}")
+    if not isinstance(_event_from_row(row).data, dict):  # type: ignore[arg-type]
+        raise ValueError("an event's data must be a JSON object")
+
+
+@contextmanager
+def _blame(where: str) -> Iterator[None]:
+    """Whatever goes wrong with the file's data, say where: one line, and the import stops."""
+    try:
+        yield
+    except CasedeskError as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+    except (KeyError, ValueError, TypeError, OverflowError, sqlite3.Error) as exc:
+        text = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InvalidInput(f"{where}: {text}") from None

@@ -51,6 +51,8 @@ def _own(path: Path, gid: int, mode: int) -> None:
 def describe_access_problem(path: Path) -> str | None:
     """Why this user cannot use the store at `path`, or None when they can."""
     folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.X_OK):  # not even the names inside
+        return f"you cannot open {folder}, where the store {path.name} is{_group_hint(folder)}"
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         return f"you cannot write to {path}{_group_hint(path)}"
     if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
@@ -62,7 +64,10 @@ def describe_access_problem(path: Path) -> str | None:
 
 
 def _group_hint(path: Path) -> str:
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError:
+        return ""
     if info.st_mode & stat.S_IWGRP:
         try:
             name = grp.getgrgid(info.st_gid).gr_name

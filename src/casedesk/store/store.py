@@ -13,7 +13,13 @@ from typing import Any
 
 from casedesk import safe_files as files
 from casedesk.core.clock import from_text, to_text
-from casedesk.core.errors import CaseNotFound, CustomerNotFound, SearchSyntaxError, StoreError
+from casedesk.core.errors import (
+    CaseNotFound,
+    CustomerNotFound,
+    InvalidInput,
+    SearchSyntaxError,
+    StoreError,
+)
 from casedesk.core.model import (
     CaseState,
     Channel,
@@ -124,6 +130,16 @@ def _event_from_row(row: sqlite3.Row) -> Event:
     )
 
 
+_LARGEST = 2**63 - 1  # SQLite's largest integer
+
+
+def _too_large(params: Sequence[Any] | dict[str, Any]) -> str:
+    """The user typed a number SQLite cannot hold (an id, a limit): say which."""
+    values = params.values() if isinstance(params, dict) else params
+    big = next((v for v in values if isinstance(v, int) and abs(v) > _LARGEST), None)
+    return f"{big if big is not None else 'a number'} is too large (at most {_LARGEST})"
+
+
 _INSERT_EVENT = (
     "INSERT INTO events(case_id, at, actor, kind, channel, text, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -178,10 +194,10 @@ class Store:
         path = location
         from casedesk.store.shared import describe_access_problem
 
-        files.refuse_planted_links(path)
         problem = describe_access_problem(path)
         if problem:
             raise StoreError(problem)
+        files.refuse_planted_links(path)
         conn = connect(path)
         store = cls(path, conn)
         try:
@@ -259,6 +275,8 @@ class Store:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
             raise StoreError(describe_sqlite_error(self.path, exc)) from None
+        except OverflowError:
+            raise InvalidInput(_too_large(params)) from None
 
     # -- meta -----------------------------------------------------------------------------
 
