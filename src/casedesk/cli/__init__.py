@@ -38,7 +38,7 @@ VERB_MODULES = {
         ],
         "cases",
     ),
-    **dict.fromkeys(["import", "fetch", "drafts", "attachments", "quarantine"], "mail"),
+    **dict.fromkeys(["import", "fetch", "drafts", "attachments", "quarantine", "digest"], "mail"),
     "report": "report",
     **dict.fromkeys(["nag", "search", "demo", "backup", "customer"], "stores"),
     **dict.fromkeys(

@@ -459,3 +459,53 @@ def _save_new(folder: Path, name: str, content: bytes) -> Path:
             out.write(content)
         return target
     raise InvalidInput(f"{folder}: no free name left for {printable(stem + extension)!r}")
+
+
+@app.command()
+def digest(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the mails that would go; send nothing.")
+    ] = False,
+    db: DbOption = None,
+    as_: AsOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Mail each agent in config.toml's [agents] their overdue cases, for cron each morning.
+
+    Unassigned overdue cases go to everyone, or to [mail] triage when it is set. Agents with
+    nothing overdue get nothing; agents with no address are named on stderr and skipped.
+    """
+    from casedesk.mail import digest as digests
+    from casedesk.mail.send import deliver
+    from casedesk.mail.settings import load_mail_settings
+
+    settings = load_mail_settings()
+    addresses, triage = digests.agent_addresses(), digests.triage_address()
+    with open_desk(db, as_) as desk:
+        now = desk.now()
+        plan, missing = digests.plan(desk.store, now, addresses, triage)
+    for agent in missing:
+        say(f"{agent} has overdue cases but no address in [agents] of config.toml: skipped")
+    if not dry_run and plan and not settings.can_send:
+        raise InvalidInput("config.toml has no [smtp] server or [mail] outbox to send the digest")
+    results = []
+    for one in plan:
+        message = digests.compose(one, now, settings)
+        if dry_run and not json_:
+            sys.stdout.write(f"To: {message['To']}\nSubject: {message['Subject']}\n\n")
+            sys.stdout.write(printable(message.get_content()) + "\n")
+        sent_via = None if dry_run else deliver(message, settings)
+        if sent_via is not None and not json_:
+            say(f"digest for {one.agent}: {len(one.rows)} cases, sent to {one.address}")
+        results.append(
+            {
+                "agent": one.agent,
+                "to": one.address,
+                "cases": [row.case.id for row in one.rows],
+                "sent_via": sent_via,
+            }
+        )
+    if json_:
+        print_json({"digests": results, "skipped_without_address": missing})
+    elif not plan:
+        say("nothing overdue: no digest sent")

@@ -96,7 +96,7 @@ def deliver_and_tell(
         message = compose(
             desk, mail, row.case, row.customer.name, row.customer.email, text, settings
         )
-        where = _deliver(message, settings)
+        where = deliver(message, settings)
     except (NotSent, ConfigError, InvalidInput) as exc:
         with desk.store.transaction():
             mail.draft_failed(draft_id, str(exc))
@@ -199,7 +199,7 @@ def _last_sent(mail: MailStore, case_id: int):  # type: ignore[no-untyped-def]
     return sent[-1] if sent else None
 
 
-def _deliver(message: EmailMessage, settings: MailSettings) -> str:
+def deliver(message: EmailMessage, settings: MailSettings) -> str:
     """Hand the mail over; returns where it went. NotSent with one clear line on failure."""
     if settings.outbox is not None:
         try:
