@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,10 +38,11 @@ def init(
     say(
         f"casedesk: shared store ready at {path} for group {group}.\n"
         "Point every agent at it, either in their shell profile (or /etc/profile.d/casedesk.sh):\n"
-        f"    export CASEDESK_DB={path}\n"
+        f"    export CASEDESK_DB={shlex.quote(str(path))}\n"
         f"or for everyone on this host, in {paths.site_config_file()}:\n"
-        f'    [store]\n    path = "{path}"\n'
-        f"Agents need to be in group {group}: sudo usermod -aG {group} NAME (then log in again)."
+        f"    [store]\n    path = {json.dumps(str(path), ensure_ascii=False)}\n"
+        f"Agents need to be in group {group}: sudo usermod -aG {shlex.quote(group)} NAME "
+        "(then log in again)."
     )
 
 

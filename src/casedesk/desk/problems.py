@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,10 +116,10 @@ class Suggestions:
         if pid is not None:
             return f"{reports} — link with: casedesk link {self.case_id} --problem P{pid}"
         ids = ", ".join(f"#{c.id}" for c in self.cases[:5])
-        name = title.replace('"', "'") or "…"
+        name = shlex.quote(title) if title else "…"  # pasted into a shell: customer text
         return (
             f"{reports} ({ids}) — make them one problem: casedesk problem new "
-            f'"{name}", then casedesk link {self.case_id} --problem P…'
+            f"{name}, then casedesk link {self.case_id} --problem P…"
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grp
 import os
+import shlex
 import stat
 from pathlib import Path
 
@@ -19,7 +20,9 @@ def init_shared(target: Path, group: str) -> Path:
     try:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
-        raise InvalidInput(f"no Unix group {group!r} (create it: sudo groupadd {group})") from None
+        raise InvalidInput(
+            f"no Unix group {group!r} (create it: sudo groupadd {shlex.quote(group)})"
+        ) from None
     target = target.expanduser().absolute()
     path = target / "casedesk.db" if target.is_dir() or target.suffix == "" else target
     folder = path.parent
@@ -73,5 +76,6 @@ def _group_hint(path: Path) -> str:
             name = grp.getgrgid(info.st_gid).gr_name
         except KeyError:
             return ""
-        return f": it belongs to group {name}; ask to be added (sudo usermod -aG {name} $USER)"
+        added = f"sudo usermod -aG {shlex.quote(name)} $USER"
+        return f": it belongs to group {name}; ask to be added ({added})"
     return ""
