@@ -13,7 +13,7 @@ from textual.notifications import SeverityLevel
 
 from casedesk import keys
 from casedesk.commands import ActionCommands, CaseJumpCommands
-from casedesk.core.errors import CasedeskError
+from casedesk.core.errors import CasedeskError, Interrupted
 from casedesk.core.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.core.rules import humanize
 from casedesk.core.safetext import one_line
@@ -55,6 +55,13 @@ class CasedeskApp(App[None]):
         # store never shares a connection with the desk's writes on the UI thread.
         self.reader = Store.open(db)
         self._read_lock = threading.Lock()
+        # Searches have a connection of their own, so a search that is replaced or abandoned
+        # can be interrupted without touching the queue's reads.
+        self.searcher = Store.open(db)
+        self._search_lock = threading.Lock()
+        self._search_state = threading.Lock()
+        self._search_turn = 0
+        self._searching = False
         self.watcher = ChangeWatcher(db)
         if settings is None:
             from casedesk.tui import tui_settings
@@ -91,6 +98,39 @@ class CasedeskApp(App[None]):
         """Run a read on the worker connection (from any thread)."""
         with self._read_lock:
             return query(self.reader)
+
+    def search(
+        self, query: str, limit: int, *, snippets: bool = True
+    ) -> list[tuple[int, str]] | None:
+        """Search on the search connection (from a worker thread), stopping any search still
+        running there; None when this search was itself replaced or stopped."""
+        with self._search_state:
+            self._search_turn += 1
+            turn = self._search_turn
+            if self._searching:
+                self.searcher.interrupt()
+        with self._search_lock:
+            with self._search_state:
+                if turn != self._search_turn:
+                    return None
+                self._searching = True
+            try:
+                found = self.searcher.search(query, limit, snippets=snippets)
+            except Interrupted:
+                return None
+            finally:
+                with self._search_state:
+                    self._searching = False
+        # An interrupt that came while SQLite was still preparing the query is lost: a search
+        # replaced meanwhile still never lands.
+        return found if turn == self._search_turn else None
+
+    def stop_search(self) -> None:
+        """Abandon the search in progress, if any (escape, quitting)."""
+        with self._search_state:
+            self._search_turn += 1
+            if self._searching:
+                self.searcher.interrupt()
 
     def attempt(self, action: Callable[[], Any]) -> bool:
         """Run a domain action; a refusal or bad input becomes a notification, not a crash."""
@@ -159,8 +199,14 @@ class CasedeskApp(App[None]):
         self._summarized = False
 
     def on_unmount(self) -> None:
+        # A worker may still be reading: stop it, so quitting never waits for a slow query.
+        self.stop_search()
+        self.reader.interrupt()
         self.watcher.close()
-        self.reader.close()
+        for lock, store in ((self._search_lock, self.searcher), (self._read_lock, self.reader)):
+            if lock.acquire(timeout=2):
+                store.close()
+                lock.release()
         self.desk.close()
 
     def poll(self) -> None:

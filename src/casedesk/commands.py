@@ -92,8 +92,10 @@ class CaseJumpCommands(Provider):
         if not words:
             return
         try:
-            hits = await asyncio.to_thread(app.read, lambda s: s.search(words, 8))
+            hits = await asyncio.to_thread(app.search, words, 8)
         except CasedeskError:
+            return
+        if hits is None:
             return
         for rank, (case_id, snippet) in enumerate(hits):
             text = f"Open #{case_id}: {one_line(snippet, 70)}"

@@ -106,7 +106,9 @@ SEARCH = Verb(
     (
         Param(
             "query",
-            'Words to find (SQLite FTS5 syntax: "a phrase", prefix*, OR, NOT).',
+            'Words to find (SQLite FTS5 syntax: "a phrase", prefix*, OR, NOT; no column '
+            "filters; at most 32 words and 8 prefixes). Only the first 64 KiB characters of "
+            "each message are searched.",
             argument=True,
         ),
         Param("limit", "At most this many cases.", type="int", default=50, minimum=1),

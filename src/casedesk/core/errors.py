@@ -42,3 +42,7 @@ class StoreError(CasedeskError):
 
 class SearchSyntaxError(InvalidInput):
     pass
+
+
+class Interrupted(CasedeskError):
+    """A read was stopped (a search replaced by another, or abandoned) before it finished."""

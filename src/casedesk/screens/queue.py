@@ -188,10 +188,12 @@ class QueueScreen(CaseActions, Screen[None]):
     def _search(self, text: str) -> None:
         app = self.app
         try:
-            hits = app.read(lambda store: store.search(text, limit=1000))
+            hits = app.search(text, limit=1000, snippets=False)
         except CasedeskError as exc:
             app.call_from_thread(app.notify, str(exc), severity="error", timeout=8)
             return
+        if hits is None:
+            return  # replaced by a newer search, or abandoned
         app.call_from_thread(self._found, text, tuple(case_id for case_id, _ in hits))
 
     def _found(self, text: str, ids: tuple[int, ...]) -> None:
@@ -210,6 +212,7 @@ class QueueScreen(CaseActions, Screen[None]):
         self.app.push_screen(StatsScreen(self.app.desk))
 
     def action_clear_search(self) -> None:
+        self.app.stop_search()
         box = self.query_one("#search", Input)
         box.value = ""
         box.display = False

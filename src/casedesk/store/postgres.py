@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
-from casedesk.core.errors import SearchSyntaxError, StoreError
+from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
 from casedesk.store.store import Store
@@ -217,6 +217,10 @@ class PgConnection:
         with self._conn.cursor() as cursor:
             cursor.executemany(text, [_params(p) for p in seq])
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on this connection (from another thread)."""
+        self._conn.cancel()
+
     def close(self) -> None:
         self._conn.close()
 
@@ -336,7 +340,9 @@ class PostgresStore(Store):
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
 
-    def search(self, query: str, limit: int = 50) -> list[tuple[int, str]]:
+    def search(
+        self, query: str, limit: int = 50, *, snippets: bool = True
+    ) -> list[tuple[int, str]]:
         """Case ids matching the query (the CLI's forms: words, "phrases", prefix*, AND/OR/NOT,
         parentheses), best first, each with a bounded snippet of what matched."""
         tsquery = to_tsquery(query)
@@ -367,6 +373,8 @@ class PostgresStore(Store):
         params = {"q": tsquery, "limit": limit, "pool": max(limit * 10, 200)}
         try:
             rows = self._execute(sql, params).fetchall()
+            if not snippets:
+                return [(row["case_id"], "") for row in rows]
             return [
                 (
                     row["case_id"],
@@ -376,6 +384,8 @@ class PostgresStore(Store):
             ]
         except psycopg.errors.SyntaxError as exc:
             raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
+        except psycopg.errors.QueryCanceled:
+            raise Interrupted(f"the search for {query!r} was stopped") from None
 
     def integrity_problems(self) -> list[str]:
         """PostgreSQL keeps its own files whole (WAL, checksums if enabled); what casedesk can

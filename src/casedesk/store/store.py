@@ -16,6 +16,7 @@ from casedesk.core.clock import from_text, to_text
 from casedesk.core.errors import (
     CaseNotFound,
     CustomerNotFound,
+    Interrupted,
     InvalidInput,
     SearchSyntaxError,
     StoreError,
@@ -33,6 +34,7 @@ from casedesk.core.model import (
     Status,
     Urgency,
 )
+from casedesk.core.search import SNIPPET_CHARS, parse_query, snippet
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
 from casedesk.store.connection import connect, describe_sqlite_error
@@ -217,6 +219,10 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def interrupt(self) -> None:
+        """Stop the statement running on this store's connection (safe from another thread)."""
+        self.conn.interrupt()
+
     def __enter__(self) -> Store:
         return self
 
@@ -268,6 +274,8 @@ class Store:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise Interrupted("stopped before it finished") from None
             if "locked" in str(exc) or "readonly" in str(exc) or "disk" in str(exc):
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
             raise
@@ -552,36 +560,78 @@ class Store:
 
     # -- search ---------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 50) -> list[tuple[int, str]]:
-        """Case ids matching an FTS5 query, best first, each with a snippet of what matched.
+    def search(
+        self, query: str, limit: int = 50, *, snippets: bool = True
+    ) -> list[tuple[int, str]]:
+        """Case ids matching an FTS5 query, best first, each with a snippet of what matched
+        ("" when `snippets` is off).
 
         Only the best few hundred hits of each index are grouped into cases: grouping every
-        match of a common word over millions of events cost ~0.5 s for the same first page."""
+        match of a common word over millions of events cost ~0.5 s for the same first page.
+        Snippets are built in Python from a bounded prefix of the best-matching text of each
+        case (`core.search`): SQLite's snippet() over one huge mail took minutes."""
+        parsed = parse_query(query)
         sql = """
-            SELECT case_id, min(rank) AS best, snippet FROM (
+            SELECT case_id, min(rank) AS best, source, ref FROM (
                 SELECT * FROM (
-                    SELECT rowid AS case_id, rank,
-                           snippet(cases_fts, -1, '«', '»', '…', 12) AS snippet
+                    SELECT rowid AS case_id, rank, 'case' AS source, rowid AS ref
                     FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank LIMIT :pool
                 )
                 UNION ALL
-                SELECT events.case_id, hits.rank, hits.snippet FROM (
-                    SELECT rowid, rank, snippet(events_fts, 0, '«', '»', '…', 12) AS snippet
-                    FROM events_fts WHERE events_fts MATCH :q ORDER BY rank LIMIT :pool
+                SELECT events.case_id, hits.rank, 'event', hits.rowid FROM (
+                    SELECT rowid, rank FROM events_fts
+                    WHERE events_fts MATCH :q ORDER BY rank LIMIT :pool
                 ) AS hits JOIN events ON events.id = hits.rowid
             ) GROUP BY case_id ORDER BY best LIMIT :limit
         """
+        params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
+        rows = self._searching(query, sql, params)
+        if not snippets:
+            return [(row["case_id"], "") for row in rows]
+        texts = self._matched_texts(
+            [row["ref"] for row in rows if row["source"] == "case"],
+            [row["ref"] for row in rows if row["source"] == "event"],
+        )
+        return [
+            (row["case_id"], snippet(texts.get((row["source"], row["ref"]), ""), parsed))
+            for row in rows
+        ]
+
+    def _searching(self, query: str, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
         try:
-            params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
-            rows = self.conn.execute(sql, params).fetchall()
+            return self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise Interrupted(f"the search for {query!r} was stopped") from None
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise SearchSyntaxError(
                     f"cannot search for {query!r}: {exc}. Put phrases in double quotes, "
                     "e.g. '\"battery swap\"'"
                 ) from None
             raise StoreError(describe_sqlite_error(self.path, exc)) from None
-        return [(row["case_id"], row["snippet"]) for row in rows]
+
+    def _matched_texts(
+        self, case_ids: Sequence[int], event_ids: Sequence[int]
+    ) -> dict[tuple[str, int], str]:
+        """The first SNIPPET_CHARS of each matched case's title and customer, or event's text."""
+        texts: dict[tuple[str, int], str] = {}
+        if case_ids:
+            for row in self._execute(
+                "SELECT cases.id, substr(cases.title, 1, :n) || ' · ' || "
+                "substr(customers.name || ' ' || coalesce(customers.email, ''), 1, :n) "
+                "FROM cases JOIN customers ON customers.id = cases.customer_id "
+                f"WHERE cases.id IN ({', '.join(str(int(i)) for i in case_ids)})",
+                {"n": SNIPPET_CHARS},
+            ):
+                texts["case", row[0]] = row[1]
+        if event_ids:
+            for row in self._execute(
+                "SELECT id, substr(text, 1, :n) FROM events "
+                f"WHERE id IN ({', '.join(str(int(i)) for i in event_ids)})",
+                {"n": SNIPPET_CHARS},
+            ):
+                texts["event", row[0]] = row[1]
+        return texts
 
     # -- due times ------------------------------------------------------------------------
 
