@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,62 @@ def test_fetch_watch_says_an_unreachable_server_once_and_keeps_trying(
     code, _, err = stop(process)
     assert code == 0
     assert err.count("cannot reach the IMAP server") == 1, err
+
+
+def test_unattended_morning_watch_acknowledge_and_digest(
+    db_path: Path, tmp_path: Path, config, smtp, watcher_process, cli
+):
+    """The issue's scripted run: a watched Maildir, an acknowledgement that threads, no answer
+    to automatic mail, the first response still due, and the digest in ann's mailbox."""
+    import email
+    import json
+    from email.policy import default
+
+    from test_digest import agents_config
+
+    config(agents_config(smtp.port, 'ann = "ann@shop.example"', "acknowledge = true\n"))
+    maildir = make_maildir(tmp_path / "Maildir")
+    process = watcher_process("import", "--watch", str(maildir), "--interval", "0.2")
+
+    delivered = deliver_to_maildir(
+        maildir, "1.cust", make_mail(message_id="<cust@c>", subject="Wifi down in the shop")
+    )
+    wait_for(lambda: case_count(db_path) == 1, seconds=5)
+    print(f"maildir watcher with acknowledgement: {time.monotonic() - delivered:.2f} s")
+    wait_for(lambda: len(smtp.capture.received) == 1)
+    ack = email.message_from_bytes(smtp.capture.received[0][2], policy=default)
+    assert ack["In-Reply-To"] == "<cust@c>" and ack["Auto-Submitted"] == "auto-replied"
+
+    deliver_to_maildir(
+        maildir,
+        "2.bot",
+        make_mail(
+            message_id="<bot@c>",
+            sender="Monitoring <noreply@monitor.example>",
+            subject="Disk 91% full",
+        ),
+    )
+    reply = make_mail(
+        message_id="<cust2@c>", subject=f"Re: {ack['Subject']}", in_reply_to=ack["Message-ID"]
+    )
+    deliver_to_maildir(maildir, "3.reply", reply)
+    wait_for(lambda: not list((maildir / "new").iterdir()))
+    code, _, err = stop(process)
+    assert code == 0, err
+    assert len(smtp.capture.received) == 1  # the monitoring mail got no answer
+    assert case_count(db_path) == 2  # the reply threaded onto the first case
+
+    shown = json.loads(cli("show", "1", "--json").stdout)
+    assert shown["next_due"]["reason"] == "first-response"
+    assert cli("assign", "1", "ann").exit_code == 0
+
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    os.environ["CASEDESK_NOW"] = later  # a day later, before ann is at her desk
+    try:
+        result = cli("digest")
+    finally:
+        del os.environ["CASEDESK_NOW"]
+    assert result.exit_code == 0, result.stderr
+    digest = email.message_from_bytes(smtp.capture.received[-1][2], policy=default)
+    assert digest["To"] == "ann@shop.example"
+    assert "[#1]" in digest.get_content() and "Wifi down in the shop" in digest.get_content()

@@ -193,7 +193,8 @@ def _watch(db: Path | None, as_: str | None, maildir: Path | None, interval: flo
 
     def each(taken) -> None:  # type: ignore[no-untyped-def]
         case = f" #{taken.case_id}" if taken.case_id is not None else ""
-        say(f"{taken.outcome.value}{case}: {one_line(taken.origin, 80)}")
+        ack = f" ({taken.acknowledgement})" if taken.acknowledgement else ""
+        say(f"{taken.outcome.value}{case}: {one_line(taken.origin, 80)}{ack}")
 
     with open_desk(db, as_) as desk:
         source = f"maildir:{maildir}" if maildir is not None else _imap_source(settings)

@@ -155,6 +155,10 @@ class Desk:
             self.store.remember_agent(self.actor, self.now())
         return state
 
+    def append(self, case_id: int, events: list[Event]) -> CaseState:
+        """Record events made elsewhere (mail that went out) through the same door."""
+        return self._change(case_id, lambda _state: events)
+
     def _conflict(self, state: CaseState) -> Conflict:
         last = self.store.last_event(state.id)
         if last is None:

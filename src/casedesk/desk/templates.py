@@ -34,6 +34,7 @@ PLACEHOLDERS: dict[str, str] = {
     "next_update": "when the customer hears from us next: 'Thu 17:00'",
     "problem_summary": "what fixed it (the problem's or the case's resolution summary)",
     "agent": "the agent's name",
+    "owner": "who looks after the case: 'Ann is looking after it.', or that we will assign it",
 }
 
 # The templates casedesk picks by the case's state; users may override them and add others.
@@ -212,6 +213,11 @@ def values_for(
         "problem_summary": problem_summary
         or one_line(case.resolution_summary or "the problem has been fixed."),
         "agent": agent,
+        "owner": (
+            f"{one_line(case.owner)} is looking after it."
+            if case.owner
+            else "We will assign it to one of our team shortly."
+        ),
     }
 
 

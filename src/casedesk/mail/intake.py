@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -17,13 +17,12 @@ from casedesk.core.model import Channel, Event, EventKind, Priority, Status, Urg
 from casedesk.core.projection import apply
 from casedesk.core.rules import next_update_due
 from casedesk.desk.desk import Desk
+from casedesk.mail import acknowledge
 from casedesk.mail.parse import ParsedMail, Unreadable, parse
-from casedesk.mail.settings import MailSettings
+from casedesk.mail.settings import MAIL_ACTOR, MailSettings
 from casedesk.mail.sources import RawMail
 from casedesk.mail.thread import choose_thread, clean_title, subject_tag
 from casedesk.store.mail import MailStore
-
-MAIL_ACTOR = "casedesk-mail"
 
 
 class Outcome(StrEnum):
@@ -43,6 +42,7 @@ class Taken:
     message_id: str | None = None
     reason: str | None = None  # why quarantined / why automatic
     quarantine_id: int | None = None
+    acknowledgement: str | None = None  # what became of the automatic answer to a new case
 
 
 @dataclass
@@ -91,13 +91,21 @@ def take_in(desk: Desk, raw: bytes, origin: str, settings: MailSettings) -> Take
     except Unreadable as exc:
         return _quarantine(desk, mail, raw, origin, str(exc))
     try:
-        return _record(desk, mail, parsed, raw, origin, settings)
+        taken = _record(desk, mail, parsed, raw, origin, settings)
     except CasedeskError:
         raise
     except Exception as exc:  # our bug on a hostile message: keep the mail, go on
         return _quarantine(
             desk, mail, raw, origin, f"casedesk could not take it in ({type(exc).__name__}: {exc})"
         )
+    if taken.outcome is Outcome.NEW_CASE and settings.acknowledge and taken.case_id is not None:
+        # The case is stored; the acknowledgement can wait in the outbox but never undo it.
+        try:
+            said = acknowledge.on_new_case(desk, taken.case_id, taken.message_id, settings)
+        except CasedeskError as exc:
+            said = f"acknowledgement not sent: {exc}"
+        taken = replace(taken, acknowledgement=said)
+    return taken
 
 
 def _quarantine(desk: Desk, mail: MailStore, raw: bytes, origin: str, reason: str) -> Taken:
@@ -288,6 +296,8 @@ def take_all(
 ) -> Summary:
     """Take every message in; the summary says what became of them."""
     summary = Summary()
+    if settings.acknowledge:
+        acknowledge.flush(desk, settings)  # what an earlier run could not send
     for message in messages:
         taken = take_in(desk, message.raw, message.origin, settings)
         summary.add(taken)

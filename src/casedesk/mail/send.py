@@ -22,7 +22,6 @@ from casedesk.core.errors import CasedeskError, InvalidInput, StoreError
 from casedesk.core.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
 from casedesk.core.safetext import printable
 from casedesk.desk.desk import Desk
-from casedesk.mail.intake import _append
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
 from casedesk.store.mail import MailStore
@@ -105,46 +104,11 @@ def deliver_and_tell(
             f"{draft_id} (`casedesk drafts`, `casedesk drafts --send {draft_id}`)"
         ) from None
 
-    now = desk.now()
-
     def record() -> None:
         with desk.store.transaction():
-            told = Event(
-                case_id=case_id,
-                at=now,
-                actor=desk.actor,
-                kind=EventKind.TOLD,
-                channel=Channel.EMAIL,
-                text=text,
-                data={
-                    k: v
-                    for k, v in {
-                        "message_id": message["Message-ID"],
-                        "to": message["To"],
-                        "subject": message["Subject"],
-                        "in_reply_to": message["In-Reply-To"],
-                        "sent_via": where,
-                        "promise": promise_text,
-                    }.items()
-                    if v is not None
-                },
-            )
-            event_id = _append(desk, case_id, [told])[-1]
-            mail.record_message(
-                message_id=str(message["Message-ID"]),
-                direction="out",
-                outcome="sent",
-                case_id=case_id,
-                event_id=event_id,
-                from_address=parseaddr(str(message["From"]))[1],
-                subject=str(message["Subject"]),
-                refs=str(message.get("References", "")).split(),
-                at=now,
-                origin=where,
-                raw=message.as_bytes(),
-            )
-            mail.draft_sent(draft_id, now)
-            desk.store.remember_agent(desk.actor, now)
+            record_sent(desk, case_id, message, where, text, promise=promise_text)
+            mail.draft_sent(draft_id, desk.now())
+            desk.store.remember_agent(desk.actor, desk.now())
 
     # The mail is out: recording it must not fail quietly, or the agent would send it again.
     for attempt in range(3):
@@ -159,6 +123,54 @@ def deliver_and_tell(
                 ) from None
     notify(f"sent to {message['To']} via {where}")
     return desk.store.case(case_id)
+
+
+def record_sent(
+    desk: Desk,
+    case_id: int,
+    message: EmailMessage,
+    where: str,
+    text: str,
+    kind: EventKind = EventKind.TOLD,
+    promise: str | None = None,
+    actor: str | None = None,
+) -> None:
+    """Record mail that went out: the event on the case's timeline and the message itself.
+
+    Call inside a transaction."""
+    now = desk.now()
+    data = {
+        "message_id": message["Message-ID"],
+        "to": message["To"],
+        "subject": message["Subject"],
+        "in_reply_to": message["In-Reply-To"],
+        "sent_via": where,
+        "promise": promise,
+    }
+    event = Event(
+        case_id=case_id,
+        at=now,
+        actor=actor or desk.actor,
+        kind=kind,
+        channel=Channel.EMAIL,
+        text=text,
+        data={k: v for k, v in data.items() if v is not None},
+    )
+    desk.append(case_id, [event])
+    recorded = desk.store.last_event(case_id)
+    MailStore(desk.store).record_message(
+        message_id=str(message["Message-ID"]),
+        direction="out",
+        outcome="sent",
+        case_id=case_id,
+        event_id=recorded.id if recorded is not None else None,
+        from_address=parseaddr(str(message["From"]))[1],
+        subject=str(message["Subject"]),
+        refs=str(message.get("References", "")).split(),
+        at=now,
+        origin=where,
+        raw=message.as_bytes(),
+    )
 
 
 def compose(

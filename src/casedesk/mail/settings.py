@@ -4,6 +4,9 @@
 from = "Help Desk <help@example.com>"   # who casedesk's mail comes from
 tag_prefix = "#"                         # subjects carry [#123]
 outbox = "~/Mail/outbox"                 # write sent mail to this Maildir instead of SMTP
+acknowledge = false                      # tell each new customer from mail we have their case
+acknowledgement_is_first_response = false
+triage = "triage@example.com"            # casedesk digest: unassigned overdue cases go here
 
 [smtp]
 host = "smtp.example.com"
@@ -34,6 +37,7 @@ from typing import Any
 from casedesk.config import ConfigError, config_file, load_config
 from casedesk.mail.thread import DEFAULT_TAG_PREFIX
 
+MAIL_ACTOR = "casedesk-mail"  # who mail taken in (and answered automatically) is recorded by
 SMTP_SECURITY = ("starttls", "ssl", "none")
 IMAP_SECURITY = ("ssl", "starttls")
 
@@ -58,6 +62,8 @@ class MailSettings:
     imap: Server | None
     imap_folder: str
     imap_interval: float = 60.0  # seconds between polls/heartbeats of `fetch --watch`
+    acknowledge: bool = False  # answer each new case from mail automatically (RFC 3834)
+    acknowledgement_is_first_response: bool = False
 
     @property
     def sender_address(self) -> str | None:
@@ -143,7 +149,16 @@ def load_mail_settings(path: Path | None = None) -> MailSettings:
         ),
         imap_folder=_text(imap, "imap", "folder", "INBOX") or "INBOX",
         imap_interval=_seconds(imap, "imap", "interval", 60.0),
+        acknowledge=_flag(mail, "mail", "acknowledge"),
+        acknowledgement_is_first_response=_flag(mail, "mail", "acknowledgement_is_first_response"),
     )
+
+
+def _flag(table: dict[str, Any], name: str, key: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{_where(name, key)} must be true or false")
+    return value
 
 
 def _seconds(table: dict[str, Any], name: str, key: str, default: float) -> float:

@@ -18,6 +18,7 @@ from pathlib import Path
 from casedesk.config import ConfigError
 from casedesk.core.errors import InvalidInput, StoreError
 from casedesk.desk.desk import Desk
+from casedesk.mail import acknowledge
 from casedesk.mail.intake import Taken, take_in
 from casedesk.mail.settings import MailSettings
 from casedesk.store.mail import WatchStore
@@ -85,6 +86,11 @@ class Watcher:
         if self.on_each is not None:
             self.on_each(taken)
 
+    def send_waiting(self) -> None:
+        """Each cycle: acknowledgements that could not go earlier are tried again (back-off)."""
+        if self.settings.acknowledge:
+            acknowledge.flush(self.desk, self.settings)
+
     def finish(self) -> None:
         store = WatchStore(self.desk.store)
         try:
@@ -105,6 +111,7 @@ def watch_imap(watcher: Watcher) -> None:
                 with open_mailbox(watcher.settings) as mailbox:
                     while not watcher.stop.is_set():
                         mailbox.take_unseen(watcher.desk, watcher.took)
+                        watcher.send_waiting()
                         watcher.recovered()
                         watcher.beat()
                         mailbox.wait_for_mail(watcher.interval, watcher.stop)
@@ -175,6 +182,7 @@ def watch_maildir(watcher: Watcher, folder: Path) -> None:
         while not watcher.stop.is_set():
             try:
                 take_maildir_once(watcher, new, cur)
+                watcher.send_waiting()
                 watcher.recovered()
                 watcher.beat()
                 watcher.stop.wait(watcher.interval)
