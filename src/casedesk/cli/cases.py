@@ -23,12 +23,14 @@ from casedesk.cli.serialize import case_json
 from casedesk.core.errors import InvalidInput
 from casedesk.core.lifecycle import SETTABLE
 from casedesk.core.model import TELL_CHANNELS, Channel, Priority, Status, Urgency
-from casedesk.core.rules import explain, relative
+from casedesk.core.rules import due_words, explain, working_left
 from casedesk.core.safetext import one_line
 from casedesk.core.when import ACCEPTED, parse_when
 
 if TYPE_CHECKING:
+    from casedesk.desk.desk import Desk
     from casedesk.desk.problems import Suggestions
+    from casedesk.store import CaseRow
 
 # The statuses `casedesk status` may set; resolve, close and reopen have verbs of their own.
 WorkingStatus = StrEnum("WorkingStatus", {s.name: s.value for s in SETTABLE})  # type: ignore[misc]
@@ -72,7 +74,10 @@ def new(
         similar = desk.similar(state.id)
         if json_:
             print_json(
-                {**case_json(desk.case_row(state.id), desk.now()), "similar": similar_json(similar)}
+                {
+                    **case_json(desk.case_row(state.id), desk.now(), policy=desk.policy),
+                    "similar": similar_json(similar),
+                }
             )
         else:
             print(state.id)
@@ -194,7 +199,7 @@ def tell(
         deliver_and_tell(desk, case_id, text, channel, when)
         row = desk.case_row(case_id)
         due = (
-            f"next update {relative(row.due.at, desk.now())} ({explain(row.due, desk.now())})"
+            f"next update {_due_words(desk, row)} ({explain(row.due, desk.now())})"
             if row.due
             else "nothing more due"
         )
@@ -238,6 +243,14 @@ def _tell_problem(
         say(f"  #{o.case_id}: {o.error}")
     if failed:
         raise SystemExit(1)
+
+
+def _due_words(desk: Desk, row: CaseRow) -> str:
+    """'in 12h', or with [hours] 'due Mon 09:30 — 45m of working time left'."""
+    assert row.due is not None
+    now = desk.now()
+    working = working_left(row.due, row.case.priority, desk.policy, now)
+    return due_words(row.due.at, row.due.since, now, working)
 
 
 @app.command()
@@ -285,7 +298,7 @@ def resolve(
     with open_desk(db, as_) as desk:
         state = desk.resolve(case_id, summary, if_version)
         row = desk.case_row(state.id)
-        when = relative(row.due.at, desk.now()) if row.due else "now"
+        when = _due_words(desk, row) if row.due else "now"
         _confirm(case_id, f"resolved; tell the customer {when} (`casedesk tell {case_id} …`)")
 
 

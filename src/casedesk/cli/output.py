@@ -16,6 +16,7 @@ from casedesk.core.safetext import printable
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from casedesk.core.policy import Policy
     from casedesk.desk.desk import Desk
     from casedesk.store import Store
 
@@ -82,7 +83,17 @@ class Reader:
 
             policy = load_policy(paths.policy_file(self.store.path))
             self._desk = Desk(store=self.store, policy=policy, actor=self.actor)
+            self._desk.use_kept_holidays()
         return self._desk
+
+    @property
+    def policy(self) -> Policy | None:
+        """The policy when its targets count working time (`[hours]`), for saying how much of it
+        is left; None otherwise, without reading policy.toml (the store's fingerprint of the
+        policy says whether it has hours)."""
+        if "hours=" not in (self.store.meta("policy_fingerprint") or ""):
+            return None
+        return self.desk.policy
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def list_cases(
         }
         rows = reader.store.list_cases(**filters, limit=limit or None)
         if json_:
-            print_json([case_json(row, now) for row in rows])
+            print_json([case_json(row, now, policy=reader.policy) for row in rows])
             return
         from casedesk.cli.render import case_table
 
@@ -50,7 +50,7 @@ def list_cases(
         if not rows:
             out.print("no cases")
             return
-        out.print(case_table(rows, now))
+        out.print(case_table(rows, now, reader.policy))
         if limit and len(rows) == limit:
             total = reader.store.count_cases(**filters)
             if total > limit:
@@ -71,11 +71,11 @@ def show_case(case_id: int, full: bool, db: Path | None, as_: str | None, json_:
         events = reader.store.events(case_id)
         row = reader.store.case_row(case_id)
         if json_:
-            print_json(case_json(row, reader.now(), events))
+            print_json(case_json(row, reader.now(), events, reader.policy))
         else:
             from casedesk.cli.render import case_detail
 
-            console().print(case_detail(row, events, reader.now(), full))
+            console().print(case_detail(row, events, reader.now(), full, reader.policy))
             _show_work(reader, row, events)
 
 
@@ -117,7 +117,11 @@ def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_
         now = reader.now()
         if json_:
             print_json(
-                [{**case_json(rows[i], now), "match": snippet} for i, snippet in hits if i in rows]
+                [
+                    {**case_json(rows[i], now, policy=reader.policy), "match": snippet}
+                    for i, snippet in hits
+                    if i in rows
+                ]
             )
             return
         if not hits:
@@ -164,7 +168,7 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
                         {"at": to_local_text(n.at), "by": n.actor, "text": n.text} for n in notes
                     ],
                     "merged": [customer_json(m) for m in merged],
-                    "cases": [case_json(row, now) for row in rows],
+                    "cases": [case_json(row, now, policy=reader.policy) for row in rows],
                 }
             )
             return
@@ -193,7 +197,7 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
         for n in notes:
             out.print(Text(f"  {to_local_text(n.at)[:16]} {n.actor}: ").append(plain(n.text)))
         if rows:
-            out.print(case_table(rows, now))
+            out.print(case_table(rows, now, reader.policy))
             heard = Table(box=None, pad_edge=False, header_style="bold")
             for name in ("id", "last heard from them", "last told"):
                 heard.add_column(name, overflow="ellipsis")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -10,11 +11,14 @@ from rich.text import Text
 
 from casedesk.core.clock import from_text
 from casedesk.core.model import Event
-from casedesk.core.rules import humanize, is_overdue, relative
+from casedesk.core.rules import due_cell_words, humanize, working_left
 from casedesk.core.safetext import one_line, printable
 from casedesk.mail.quote import fold
 from casedesk.store import CaseRow
 from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
+
+if TYPE_CHECKING:
+    from casedesk.core.policy import Policy
 
 
 def plain(value: object, width: int | None = None) -> Text:
@@ -22,12 +26,14 @@ def plain(value: object, width: int | None = None) -> Text:
     return Text(one_line(str(value), width) if value is not None else "")
 
 
-def due_cell(row: CaseRow, now: datetime) -> Text:
+def due_cell(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
+    """The due column; with `[hours]` in `policy`, in working time."""
     if row.due is None:
         return Text("—", style="dim")
-    if is_overdue(row.due, now):
-        return Text(f"{OVERDUE_MARK} {humanize(now - row.due.at)} overdue", style="bold red")
-    return Text(relative(row.due.at, now))
+    words = due_cell_words(row.due.at, now, working_left(row.due, row.case.priority, policy, now))
+    if row.due.at <= now:
+        return Text(f"{OVERDUE_MARK} {words}", style="bold red")
+    return Text(words)
 
 
 def told_cell(row: CaseRow, now: datetime) -> Text:
@@ -36,7 +42,7 @@ def told_cell(row: CaseRow, now: datetime) -> Text:
     return Text(f"told {humanize(now - row.case.told_at)} ago")
 
 
-def case_table(rows: list[CaseRow], now: datetime) -> Table:
+def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name, kwargs in [
         ("due", {"min_width": 13}),
@@ -50,7 +56,7 @@ def case_table(rows: list[CaseRow], now: datetime) -> Table:
         table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
     for row in rows:
         table.add_row(
-            due_cell(row, now),
+            due_cell(row, now, policy),
             f"#{row.case.id}",
             plain(row.customer.name, 24),
             plain(row.case.title, 60),
@@ -99,7 +105,11 @@ def _local(stored: object) -> str:
 
 
 def case_detail(
-    row: CaseRow, events: list[Event], now: datetime, full: bool = False
+    row: CaseRow,
+    events: list[Event],
+    now: datetime,
+    full: bool = False,
+    policy: Policy | None = None,
 ) -> RenderableType:
     case, customer = row.case, row.customer
     title = Text(f"#{case.id} ", style="bold").append(printable(case.title), style="bold")
@@ -115,7 +125,7 @@ def case_detail(
         who,
         facts,
         last_heard_line(row, now),
-        next_due_line(row, now),
+        next_due_line(row, now, policy),
     ]
     if case.resolution_summary:
         parts.append(Text("Resolution: ").append(printable(case.resolution_summary)))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casedesk.core.clock import to_local_text
-from casedesk.core.model import Customer, Due, Event
-from casedesk.core.rules import describe_reason, explain, is_overdue
+from casedesk.core.model import Customer, Due, Event, Priority
+from casedesk.core.rules import describe_reason, due_words, explain, is_overdue, working_left
 from casedesk.store import CaseRow
+
+if TYPE_CHECKING:
+    from casedesk.core.policy import Policy
 
 
 def _time(value: datetime | None) -> str | None:
@@ -19,15 +22,30 @@ def customer_json(customer: Customer) -> dict[str, Any]:
     return {"id": customer.id, "name": customer.name, "email": customer.email}
 
 
-def due_json(due: Due | None, now: datetime) -> dict[str, Any] | None:
+def due_json(
+    due: Due | None, now: datetime, priority: Priority, policy: Policy | None = None
+) -> dict[str, Any] | None:
+    """The due time, and how far off it is both in real time and (with `[hours]`, for targets
+    that count it) in working time; negative "left" means overdue by that much."""
     if due is None:
         return None
+    working = working_left(due, priority, policy, now)
+    left = int((due.at - now).total_seconds())
     return {
         "at": _time(due.at),
         "reason": due.reason.value,
         "reason_text": describe_reason(due.reason),
         "explanation": explain(due, now),
         "since": _time(due.since),
+        "counts": "calendar time" if working is None else "working time",
+        "in_words": due_words(due.at, due.since, now, working),
+        "seconds_left": left,
+        "overdue_seconds": max(0, -left),
+        "waited_seconds": int((now - due.since).total_seconds()),
+        "working_seconds_left": None if working is None else int(working.total_seconds()),
+        "working_overdue_seconds": None
+        if working is None
+        else max(0, -int(working.total_seconds())),
     }
 
 
@@ -44,7 +62,12 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
-def case_json(row: CaseRow, now: datetime, events: list[Event] | None = None) -> dict[str, Any]:
+def case_json(
+    row: CaseRow,
+    now: datetime,
+    events: list[Event] | None = None,
+    policy: Policy | None = None,
+) -> dict[str, Any]:
     case = row.case
     result: dict[str, Any] = {
         "id": case.id,
@@ -79,7 +102,7 @@ def case_json(row: CaseRow, now: datetime, events: list[Event] | None = None) ->
         "resolution_summary": case.resolution_summary,
         "resolution_told": case.resolution_told,
         "snoozed_until": _time(case.snooze_until),
-        "next_due": due_json(row.due, now),
+        "next_due": due_json(row.due, now, case.priority, policy),
         "overdue": is_overdue(row.due, now),
     }
     result["problem"] = (

@@ -314,7 +314,7 @@ def problem_show(
                         {"id": c.id, "name": c.name, "email": c.email}
                         for c in sorted(customers.values(), key=lambda c: c.id)
                     ],
-                    "cases": [case_json(r, now) for r in rows],
+                    "cases": [case_json(r, now, policy=desk.policy) for r in rows],
                 }
             )
             return
@@ -335,7 +335,7 @@ def problem_show(
             f"{found.open_cases} still being worked on; first report {first}, latest {latest}"
         )
         if rows:
-            out.print(case_table(rows, now))
+            out.print(case_table(rows, now, desk.policy))
 
 
 @problem_app.command("resolve")
@@ -486,8 +486,8 @@ def checkin_list(db: DbOption = None, as_: AsOption = None, json_: JsonOption = 
         ]
         now = desk.now()
         if json_:
-            print_json([case_json(r, now) for r in rows])
+            print_json([case_json(r, now, policy=desk.policy) for r in rows])
         elif rows:
-            console().print(case_table(rows, now))
+            console().print(case_table(rows, now, desk.policy))
         else:
             console().print("no check-ins due")

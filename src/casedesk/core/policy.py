@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from casedesk.core.errors import PolicyError
-from casedesk.core.model import Priority, Urgency
+from casedesk.core.model import DueReason, Priority, Urgency
+
+if TYPE_CHECKING:  # loaded only for a policy with [hours]: zoneinfo is not free
+    from casedesk.core.hours import Calendar, WorkingWeek
 
 DEFAULT_POLICY_TOML = """\
 # casedesk policy: how soon the customer must hear from us.
@@ -86,6 +90,22 @@ class Policy:
     )
     source: str = "built-in defaults"
     check_in: timedelta | None = None  # None: no check-in after a resolution (the default)
+    hours: WorkingWeek | None = None  # None: every target in calendar time (the default)
+    calendar: Calendar | None = field(default=None, compare=False, repr=False)
+
+    def counts_working_time(self, priority: Priority, reason: DueReason | None = None) -> bool:
+        """Whether this priority's targets (and a due time for `reason`) count working time.
+
+        Promises and snoozes never do: they are wall-clock times someone was told."""
+        if self.hours is None or priority.value in self.hours.around_the_clock:
+            return False
+        return reason not in (DueReason.PROMISE, DueReason.SNOOZE)
+
+    def after(self, start: datetime, target: timedelta, priority: Priority) -> datetime:
+        """When a target of this length that started at `start` runs out."""
+        if self.calendar is None or not self.counts_working_time(priority):
+            return start + target
+        return self.calendar.add(start, target)
 
     def periodic_for(self, priority: Priority, urgency: Urgency) -> timedelta:
         interval = self.periodic_update[priority]
@@ -103,6 +123,8 @@ class Policy:
             "hv=" + ",".join(sorted(self.halve_periodic_for)),
             f"ci={self.check_in.total_seconds() if self.check_in else 'off'}",
         ]
+        if self.hours is not None:
+            parts.append(f"hours={self.hours.fingerprint}")
         return ";".join(parts)  # short enough to store as is: no hashing to import
 
 
@@ -113,12 +135,12 @@ def policy_from_toml(text: str, source: str) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source}: not valid TOML ({exc})") from None
     merged = tomllib.loads(DEFAULT_POLICY_TOML)
-    known = set(merged)
+    known = {*merged, "hours"}
     unknown = set(given) - known
     if unknown:
         raise PolicyError(f"{source}: unknown setting {sorted(unknown)[0]!r}")
     for key, value in given.items():
-        if isinstance(merged[key], dict) and isinstance(value, dict):
+        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
@@ -130,6 +152,12 @@ def policy_from_toml(text: str, source: str) -> Policy:
     except ValueError as exc:
         raise PolicyError(f"{source}: halve_periodic_for_urgency: {exc}") from None
     try:
+        hours = calendar = None
+        if "hours" in given:
+            from casedesk.core.hours import Calendar, working_week
+
+            hours = working_week(given["hours"], [p.value for p in Priority])
+            calendar = Calendar(hours, source=source)
         return Policy(
             first_response=_per_priority(merged["first_response"], "first_response"),
             next_reply=_per_priority(merged["next_reply"], "next_reply"),
@@ -139,6 +167,8 @@ def policy_from_toml(text: str, source: str) -> Policy:
             halve_periodic_for=halve,
             source=source,
             check_in=_check_in(merged["check_in"]),
+            hours=hours,
+            calendar=calendar,
         )
     except PolicyError as exc:
         raise PolicyError(f"{source}: {exc}") from None

@@ -89,3 +89,32 @@ def format_when(at: datetime, now: datetime) -> str:
     if -6 <= days <= 6:
         return f"{local:%a %H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
+
+
+def due_words(at: datetime, since: datetime, now: datetime, working_left: timedelta | None) -> str:
+    """How far off a due time is, as the show screen says it: 'in 2h', '3h overdue'.
+
+    `working_left` is the working time until `at` (negative once overdue) when the target counts
+    working time, else None. Then a due time past closed hours says so ("due Mon 09:30 — 45m of
+    working time left") and an overdue one gives both clocks ("overdue 2h working time, waiting
+    2d 18h": the working time over, and how long the customer has really waited).
+    """
+    if working_left is None:
+        return relative(at, now)
+    if at <= now:
+        return f"overdue {humanize(-working_left)} working time, waiting {humanize(now - since)}"
+    if (at - now) - working_left >= timedelta(minutes=1):  # closed time lies between
+        return f"due {format_when(at, now)} — {humanize(working_left)} of working time left"
+    return relative(at, now)
+
+
+def due_cell_words(at: datetime, now: datetime, working_left: timedelta | None) -> str:
+    """The same, short enough for a queue column: 'in 2h', '3h overdue'. With working time the
+    figures are working time, and a due time past closed hours is named: 'Mon 09:30'."""
+    if working_left is None:
+        return relative(at, now) if at > now else f"{humanize(now - at)} overdue"
+    if at <= now:
+        return f"{humanize(-working_left)} overdue"
+    if (at - now) - working_left >= timedelta(minutes=1):
+        return format_when(at, now)
+    return relative(at, now)

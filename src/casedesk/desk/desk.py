@@ -6,11 +6,12 @@ lifecycle, appends its events, folds them into the projection and stores the new
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from casedesk.store.problems import CustomerNote, Problem, ProblemStore
 
 SYSTEM_ACTOR = "casedesk"
+HOLIDAYS_KEY = "hours_public_holidays"  # store meta: {"region": "GB/ENG", "years": {...}}
+HOLIDAY_YEARS = 10  # public holidays kept for this many years either side of now
 PRESENCE_TTL = timedelta(seconds=30)
 
 
@@ -92,13 +95,18 @@ class Desk:
             store.close()
             raise
         desk = cls(store=store, policy=policy, actor=actor)
-        desk.sync_policy(paths.file_signature(policy_path))
+        try:
+            desk.sync_policy(paths.file_signature(policy_path))
+        except BaseException:
+            store.close()
+            raise
         return desk
 
     def close(self) -> None:
         self.store.close()
 
     def sync_policy(self, signature: str) -> None:
+        cached = self.use_kept_holidays()
         if (
             self.store.meta("policy_fingerprint") == self.policy.fingerprint
             and self.store.meta("policy_signature") == signature
@@ -106,9 +114,36 @@ class Desk:
             return
         with self.store.transaction():
             if self.store.meta("policy_fingerprint") != self.policy.fingerprint:
+                if not cached:
+                    self._cache_holidays()
                 self.recompute_due_times()
             self.store.set_meta("policy_fingerprint", self.policy.fingerprint)
             self.store.set_meta("policy_signature", signature)
+
+    def use_kept_holidays(self) -> bool:
+        """Give the policy's calendar the public holidays the store keeps (loading the
+        `holidays` package costs half a second); False when none are kept for its region."""
+        calendar, hours = self.policy.calendar, self.policy.hours
+        if calendar is None or hours is None or hours.region is None:
+            return True
+        kept = json.loads(self.store.meta(HOLIDAYS_KEY) or "{}")
+        if kept.get("region") != hours.region:
+            return False
+        calendar.know_public_holidays(
+            {int(y): [date.fromisoformat(d) for d in ds] for y, ds in kept["years"].items()}
+        )
+        return True
+
+    def _cache_holidays(self) -> None:
+        """Fetch the public holidays of the years around now once, and keep them in the store
+        (a wrong country or subdivision is found here, as a policy error)."""
+        calendar, hours = self.policy.calendar, self.policy.hours
+        if calendar is None or hours is None or hours.region is None:
+            return
+        year = self.now().year
+        years = calendar.public_holidays(range(year - HOLIDAY_YEARS, year + HOLIDAY_YEARS + 1))
+        kept = {str(y): sorted(d.isoformat() for d in ds) for y, ds in years.items()}
+        self.store.set_meta(HOLIDAYS_KEY, json.dumps({"region": hours.region, "years": kept}))
 
     def recompute_due_times(self) -> int:
         """Every active case's due time under the current policy (after a policy change)."""

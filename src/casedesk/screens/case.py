@@ -75,7 +75,9 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def _show(self, follow: bool, events_changed: bool = True) -> None:
         now = self.app.desk.now()
-        self.query_one("#case-header", Static).update(case_header(self.row, now))
+        self.query_one("#case-header", Static).update(
+            case_header(self.row, now, self.app.desk.policy)
+        )
         if events_changed:
             self.call_after_refresh(self._load_subtasks)  # after the timeline's first paint
         words = Text("In the customer's words: ", style="bold")

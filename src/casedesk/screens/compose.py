@@ -84,7 +84,7 @@ class ComposeScreen(Screen[bool]):
             text.append(f"\nTo: {row.customer.email}")
         now = self.app.desk.now()
         text.append("\n").append_text(last_heard_line(row, now))
-        text.append("\n").append_text(next_due_line(row, now))
+        text.append("\n").append_text(next_due_line(row, now, self.app.desk.policy))
         return text
 
     def reload(self) -> None:

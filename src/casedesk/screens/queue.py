@@ -41,7 +41,7 @@ class QueueScreen(CaseActions, Screen[None]):
             placeholder="search titles, customers, messages (enter; esc clears)", id="search"
         )
         yield Static(id="columns")
-        yield CaseList(self.app.desk.now, id="cases")
+        yield CaseList(self.app.desk.now, self.app.desk.policy, id="cases")
         yield Footer()
 
     def on_mount(self) -> None:

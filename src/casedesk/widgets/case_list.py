@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
@@ -26,6 +26,9 @@ from casedesk import keys
 from casedesk.core.errors import CasedeskError
 from casedesk.store import CaseRow
 from casedesk.widgets.render import Columns, queue_row
+
+if TYPE_CHECKING:
+    from casedesk.core.policy import Policy
 
 PAGE = 200
 # Benchmarks set this to a file name: the moment the first rows are painted is written to it.
@@ -57,9 +60,12 @@ class CaseList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
-    def __init__(self, now: Callable[[], datetime], **kwargs: object) -> None:
+    def __init__(
+        self, now: Callable[[], datetime], policy: Policy | None = None, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._now = now
+        self._policy = policy  # with [hours]: the due column counts working time
         self._loader: Loader | None = None
         self._pages: dict[int, list[CaseRow]] = {}
         self._pending: set[int] = set()
@@ -224,7 +230,7 @@ class CaseList(ScrollView, can_focus=True):
         if not self._painted:
             self._painted = True
             _note_first_rows()
-        text: Text = queue_row(row, self._now(), Columns.fit(width), self.affected)
+        text: Text = queue_row(row, self._now(), Columns.fit(width), self.affected, self._policy)
         if index == self.cursor:
             text.pad_right(max(width - text.cell_len, 0))
             text.stylize(self.get_component_rich_style("case-list--cursor"))

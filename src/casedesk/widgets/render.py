@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from casedesk.core.model import Event, EventKind, Status
-from casedesk.core.rules import explain, humanize, is_overdue, relative
+from casedesk.core.rules import (
+    describe_reason,
+    due_cell_words,
+    due_words,
+    explain,
+    humanize,
+    is_overdue,
+    relative,
+    working_left,
+)
 from casedesk.core.safetext import one_line, printable
 from casedesk.store import CaseRow
 
 if TYPE_CHECKING:  # the CLI renders with this module and needs no console queries
+    from casedesk.core.policy import Policy
     from casedesk.store.views import HeaderCounts
 
 OVERDUE_MARK = "!"
@@ -63,12 +73,11 @@ def _cell(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def due_text(row: CaseRow, now: datetime) -> str:
+def due_text(row: CaseRow, now: datetime, policy: Policy | None = None) -> str:
+    """The queue's due column; with `[hours]` in `policy`, in working time."""
     if row.due is None:
         return "—"
-    if is_overdue(row.due, now):
-        return f"{humanize(now - row.due.at)} overdue"
-    return relative(row.due.at, now)
+    return due_cell_words(row.due.at, now, working_left(row.due, row.case.priority, policy, now))
 
 
 def told_text(row: CaseRow, now: datetime, short: bool = False) -> str:
@@ -93,7 +102,11 @@ def header_row(cols: Columns) -> Text:
 
 
 def queue_row(
-    row: CaseRow, now: datetime, cols: Columns, affected: dict[int, int] | None = None
+    row: CaseRow,
+    now: datetime,
+    cols: Columns,
+    affected: dict[int, int] | None = None,
+    policy: Policy | None = None,
 ) -> Text:
     """One case as a queue line: overdue ones carry a `!` and are loud (colour or not).
 
@@ -102,7 +115,7 @@ def queue_row(
     """
     overdue = is_overdue(row.due, now)
     line = Text(f"{OVERDUE_MARK} " if overdue else "  ", style=LOUD if overdue else "")
-    line.append(_cell(due_text(row, now), cols.due), style=LOUD if overdue else "")
+    line.append(_cell(due_text(row, now, policy), cols.due), style=LOUD if overdue else "")
     line.append(" ")
     line.append(_cell(f"#{row.case.id}", cols.id, right=True), style="bold")
     line.append(" ")
@@ -181,17 +194,24 @@ def last_heard_line(row: CaseRow, now: datetime) -> Text:
     return line.append(f"“{one_line(case.told_text or '', 70)}”")
 
 
-def next_due_line(row: CaseRow, now: datetime) -> Text:
+def next_due_line(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
     line = Text("Next update due: ", style="bold")
     if row.due is None:
         return line.append("nothing due")
+    working = working_left(row.due, row.case.priority, policy, now)
+    if working is not None:
+        words = due_words(row.due.at, row.due.since, now, working).removeprefix("due ")
+        words += f" ({describe_reason(row.due.reason)})"
+        if is_overdue(row.due, now):  # "overdue 2h working time, waiting 2d 18h (…)"
+            return line.append(f"{OVERDUE_MARK} {words.replace('overdue', 'OVERDUE', 1)}", LOUD)
+        return line.append(words)
     if is_overdue(row.due, now):
         text = f"{OVERDUE_MARK} OVERDUE {humanize(now - row.due.at)} — {explain(row.due, now)}"
         return line.append(text, style=LOUD)
     return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
 
 
-def case_header(row: CaseRow, now: datetime) -> Text:
+def case_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
     """The pinned top of the case screen."""
     case, customer = row.case, row.customer
     text = Text()
@@ -210,7 +230,7 @@ def case_header(row: CaseRow, now: datetime) -> Text:
     if problem_id is not None:
         text.append(f"   Problem: P{problem_id}", style="bold")
     text.append("\n").append_text(last_heard_line(row, now))
-    text.append("\n").append_text(next_due_line(row, now))
+    text.append("\n").append_text(next_due_line(row, now, policy))
     if case.resolution_summary:
         text.append("\nResolution: ").append(one_line(case.resolution_summary, 200))
         if case.status is Status.RESOLVED and not case.resolution_told:
