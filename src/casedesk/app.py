@@ -70,6 +70,7 @@ class CasedeskApp(App[None]):
         self.settings = settings
         self.nagged: set[int] = set()
         self._nag_checked: datetime | None = None
+        self._held_back = False  # overdue cases kept quiet outside working hours
         # The first page of the queue is read while Textual starts up (SQLite lets go of the
         # GIL while it works), so a big store costs next to nothing at start.
         self._first_query = views.Query(views.View.MINE, views.Sort.DUE, agent)
@@ -240,7 +241,25 @@ class CasedeskApp(App[None]):
         overdue = self.read(lambda s: views.overdue_for(s, self.desk.actor, now))
         self.call_from_thread(self._show_summary, overdue, now)
 
+    def quiet_hours(self, now: datetime) -> bool:
+        """Outside the shop's working hours (`[hours]` in the policy): nag only about cases
+        whose targets run around the clock."""
+        calendar = self.desk.policy.calendar
+        return calendar is not None and not calendar.is_open(now)
+
+    def _worth_nagging(
+        self, cases: list[views.OverdueCase], now: datetime
+    ) -> list[views.OverdueCase]:
+        """The cases to nag about now; the others are held back until working hours."""
+        if not self.quiet_hours(now):
+            return cases
+        policy = self.desk.policy
+        loud = [case for case in cases if not policy.counts_working_time(case.priority)]
+        self._held_back = self._held_back or len(loud) < len(cases)
+        return loud
+
     def _show_summary(self, overdue: list[views.OverdueCase], now: datetime) -> None:
+        overdue = self._worth_nagging(overdue, now)
         self.nagged.update(case.id for case in overdue)
         if not overdue:
             return
@@ -267,6 +286,10 @@ class CasedeskApp(App[None]):
         last = self._nag_checked
         if last is None or now <= last:
             return
+        if self._held_back and not self.quiet_hours(now):  # the working day begins
+            self._held_back = False
+            self._nag_summary()
+            return
         self._nag_checked = now
         self.run_worker(
             lambda: self._find_newly_overdue(last, now),
@@ -277,11 +300,15 @@ class CasedeskApp(App[None]):
 
     def _find_newly_overdue(self, last: datetime, now: datetime) -> None:
         found = self.read(lambda s: views.became_overdue(s, self.desk.actor, last, now))
-        self.call_from_thread(self._announce_overdue, found)
+        self.call_from_thread(self._announce_overdue, found, now)
 
-    def _announce_overdue(self, found: list[views.OverdueCase]) -> None:
+    def _announce_overdue(self, found: list[views.OverdueCase], now: datetime) -> None:
         fresh = [case for case in found if case.id not in self.nagged]
         if not fresh:
+            return
+        fresh = self._worth_nagging(fresh, now)
+        if not fresh:
+            self._refresh_screen()  # the counts change, quietly
             return
         self.nagged.update(case.id for case in fresh)
         for case in fresh[:NAG_MAX_LISTED]:

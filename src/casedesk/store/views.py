@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from casedesk.core.clock import to_text
+from casedesk.core.model import DueReason, Priority
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store.mail import WatchStore
 from casedesk.store.store import _ROW_SELECT, CaseRow, Store
@@ -185,26 +186,34 @@ class OverdueCase:
     id: int
     title: str
     due_at: datetime
+    priority: Priority
+    due_reason: DueReason
 
 
 def overdue_for(store: Store, agent: str, now: datetime, limit: int = 500) -> list[OverdueCase]:
     """This agent's and unassigned cases whose customer is overdue for an update, worst first."""
     rows = store.conn.execute(
-        "SELECT id, title, due_at FROM cases WHERE due_at <= ? "
+        "SELECT id, title, due_at, priority, due_reason FROM cases WHERE due_at <= ? "
         "AND (owner = ? OR owner IS NULL) ORDER BY due_at LIMIT ?",
         (to_text(now), agent, limit),
     ).fetchall()
-    return [OverdueCase(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+    return [_overdue_case(r) for r in rows]
+
+
+def _overdue_case(row: Any) -> OverdueCase:
+    return OverdueCase(
+        row[0], row[1], datetime.fromisoformat(row[2]), Priority(row[3]), DueReason(row[4])
+    )
 
 
 def became_overdue(store: Store, agent: str, after: datetime, now: datetime) -> list[OverdueCase]:
     """Cases (this agent's or unassigned) whose due time fell in (after, now]."""
     rows = store.conn.execute(
-        "SELECT id, title, due_at FROM cases WHERE due_at > ? AND due_at <= ? "
-        "AND (owner = ? OR owner IS NULL) ORDER BY due_at",
+        "SELECT id, title, due_at, priority, due_reason FROM cases WHERE due_at > ? "
+        "AND due_at <= ? AND (owner = ? OR owner IS NULL) ORDER BY due_at",
         (to_text(after), to_text(now), agent),
     ).fetchall()
-    return [OverdueCase(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+    return [_overdue_case(r) for r in rows]
 
 
 class ChangeWatcher:
