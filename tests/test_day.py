@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.both_engines
+
 
 def show(cli, case_id: int = 1) -> dict:
     result = cli("show", str(case_id), "--json")

@@ -44,6 +44,8 @@ def copy_mode(store: Path) -> tuple[int, int | None]:
     A private store's copies are 0600. A shared (group-writable) store's keep its own mode and
     group, so the group can still use them; never anything for other users.
     """
+    if not isinstance(store, Path):
+        return PRIVATE, None  # a PostgreSQL store: no file whose group to follow
     try:
         info = store.stat()
     except OSError:

@@ -19,6 +19,8 @@ from casedesk.mail.settings import MailSettings, load_mail_settings
 from casedesk.store import Store, schema
 from casedesk.store.mail import MailStore
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def settings() -> MailSettings:

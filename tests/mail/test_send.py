@@ -17,6 +17,8 @@ from casedesk.mail.intake import Outcome, take_in
 from casedesk.mail.send import NotSent, deliver_and_tell
 from casedesk.store.mail import MailStore
 
+pytestmark = pytest.mark.both_engines
+
 FROM = 'from = "Help Desk <help@example.com>"'
 
 

@@ -13,6 +13,8 @@ from casedesk.core.model import Channel, DueReason, Status
 from casedesk.core.policy import DEFAULT_POLICY, policy_from_toml
 from casedesk.desk.desk import Desk
 
+pytestmark = pytest.mark.both_engines
+
 DAYS3 = timedelta(days=3)
 
 

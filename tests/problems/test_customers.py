@@ -7,6 +7,8 @@ import pytest
 from casedesk.core.errors import CustomerNotFound, InvalidInput, Refused
 from casedesk.core.model import Channel, EventKind
 
+pytestmark = pytest.mark.both_engines
+
 
 def _two_customers(desk, clock):
     a = desk.new_case("Ann Lee <ann@example.com>", "Laptop won't charge", owner="ann")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from casedesk.core.model import DueReason, Status
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_three_subtasks_on_three_teams_keep_one_owner_until_the_customer_is_told(

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from casedesk.cli.admin import import_jsonl
 from casedesk.core.model import Channel
 from casedesk.store import Store, schema
+
+pytestmark = pytest.mark.both_engines
 
 
 def _busy_store(desk, clock) -> None:

@@ -11,6 +11,8 @@ from casedesk.desk.problems import key_terms, parse_problem_id, similarity_query
 from casedesk.desk.templates import TemplateError
 from casedesk.store.problems import ProblemNotFound
 
+pytestmark = pytest.mark.both_engines
+
 
 def _report(desk, n: int, title: str = "Printer offline after the power cut", body: str = ""):
     return desk.new_case(f"Customer {n} <c{n}@example.com>", title, body or f"story {n}")

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from casedesk.core.rules import due_candidates, next_update_due
 from casedesk.core.subtasks import subtasks_of
 from casedesk.desk.desk import Desk
 from casedesk.desk.problems import similarity_query
+
+pytestmark = pytest.mark.both_engines
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICY = replace(DEFAULT_POLICY, check_in=timedelta(days=3))

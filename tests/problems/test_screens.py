@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+import pytest
 from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
@@ -15,6 +16,8 @@ from casedesk.screens.customer import CustomerScreen
 from casedesk.screens.link import LinkPicker
 from casedesk.screens.problem import ProblemScreen
 from casedesk.widgets.subtasks import SubtaskPanel, ask_add_subtask, ask_finish_subtask
+
+pytestmark = pytest.mark.both_engines
 
 
 class Host(App[None]):

@@ -7,6 +7,8 @@ import pytest
 from casedesk.core.errors import InvalidInput, Refused
 from casedesk.core.model import Channel, EventKind, Status
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def case(desk):

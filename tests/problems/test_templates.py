@@ -18,6 +18,8 @@ from casedesk.desk.templates import (
     template_for,
 )
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_the_shipped_defaults_cover_every_state_and_use_only_known_placeholders():
     templates = default_templates()

@@ -37,9 +37,41 @@ _NOT_EXPORTED = {
 }
 
 
-def _portable_tables(db: sqlite_utils.Database) -> list[str]:
+class _Tables:
+    """The store's tables as this module needs them (names, what each refers to, primary keys,
+    rows in key order, inserting a row), through sqlite-utils' introspection on SQLite."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = sqlite_utils.Database(store.conn)
+
+    def names(self) -> list[str]:
+        return self.db.table_names()
+
+    def refers_to(self, table: str) -> set[str]:
+        return {fk.other_table for fk in self.db[table].foreign_keys}  # type: ignore[union-attr]
+
+    def columns(self, table: str) -> set[str]:
+        return set(self.db[table].columns_dict)
+
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        order = ", ".join(f"[{pk}]" for pk in self.db[table].pks)  # type: ignore[union-attr]
+        return self.db[table].rows_where(order_by=order)  # type: ignore[union-attr]
+
+    def insert(self, table: str, row: dict[str, Any]) -> None:
+        self.db[table].insert(row)  # type: ignore[union-attr]
+
+
+def _tables(store: Store) -> Any:
+    if store.engine == "postgres":
+        from casedesk.store.postgres import PgTables
+
+        return PgTables(store)
+    return _Tables(store)
+
+
+def _portable_tables(db: Any) -> list[str]:
     """Tables carried row by row after the events: each after the tables it refers to."""
-    names = db.table_names()
+    names = db.names()
     fts_shadows = {
         name
         for table in names
@@ -53,10 +85,7 @@ def _portable_tables(db: sqlite_utils.Database) -> list[str]:
         ready = [
             table
             for table in remaining
-            if all(
-                fk.other_table == table or fk.other_table not in remaining
-                for fk in db[table].foreign_keys
-            )  # type: ignore[union-attr]
+            if all(other == table or other not in remaining for other in db.refers_to(table))
         ]
         ready = ready or remaining[:1]  # a cycle (none today): take the first by name
         ordered += ready
@@ -82,7 +111,7 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 
 def export_lines(store: Store) -> Iterator[str]:
     """The store as JSON lines: a header, customers, agents, events by case, other tables."""
-    db = sqlite_utils.Database(store.conn)
+    db = _tables(store)
     yield json.dumps({"casedesk_export": FORMAT_VERSION, "schema": schema.LATEST}, sort_keys=True)
     for table, rows in (("customers", store.customers_rows()), ("agents", store.agents_rows())):
         for row in rows:
@@ -90,13 +119,8 @@ def export_lines(store: Store) -> Iterator[str]:
     for row in store.conn.execute("SELECT * FROM events ORDER BY case_id, id"):
         yield _line("events", dict(row))
     for table in _portable_tables(db):
-        for row in db[table].rows_where(order_by=_order(db, table)):
+        for row in db.rows(table):
             yield _line(table, row)
-
-
-def _order(db: sqlite_utils.Database, table: str) -> str:
-    pks = db[table].pks  # type: ignore[union-attr]
-    return ", ".join(f"[{pk}]" for pk in pks)
 
 
 def _line(table: str, row: dict[str, Any]) -> str:
@@ -127,8 +151,8 @@ def import_lines(
             f"{store.path} already has cases; import a JSON Lines export into an "
             "empty store (casedesk --db NEW.db import --format jsonl FILE)"
         )
-    db = sqlite_utils.Database(store.conn)
-    columns = {table: set(db[table].columns_dict) for table in db.table_names()}
+    db = _tables(store)
+    columns = {table: db.columns(table) for table in db.names()}
     counts: dict[str, int] = {}
     header_seen = False
     case_rows: list[tuple[int, dict[str, Any]]] = []  # one case's events, with their lines
@@ -187,11 +211,13 @@ def import_lines(
                     elif table == "agents":
                         store.insert_agent_row(row)
                     else:
-                        db[table].insert(row)
+                        db.insert(table, row)
             counts[table] = counts.get(table, 0) + 1
             if progress and number % 5000 == 0:
                 progress(number)
         flush_case()
+        if store.engine == "postgres":
+            store.sync_ids()  # type: ignore[attr-defined]
     if not header_seen:
         raise InvalidInput("the file is empty: not a casedesk export")
     return counts
@@ -224,3 +250,7 @@ def _blame(where: str) -> Iterator[None]:
     except (KeyError, ValueError, TypeError, OverflowError, sqlite3.Error) as exc:
         text = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
         raise InvalidInput(f"{where}: {text}") from None
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        raise InvalidInput(f"{where}: {str(exc).strip().splitlines()[0]}") from None

@@ -358,10 +358,10 @@ class PostgresStore(Store):
                 ) AS by_case
                 UNION ALL
                 SELECT * FROM (
-                    SELECT case_id, ts_rank_cd(to_tsvector('simple', text), q) AS score,
+                    SELECT case_id, ts_rank_cd(casedesk_words(text), q) AS score,
                            text AS fragment
                     FROM events, to_tsquery('simple', :q) AS q
-                    WHERE to_tsvector('simple', text) @@ q ORDER BY score DESC LIMIT :pool
+                    WHERE casedesk_words(text) @@ q ORDER BY score DESC LIMIT :pool
                 ) AS by_event
             ) AS hits GROUP BY case_id ORDER BY best DESC, case_id LIMIT :limit
         """
@@ -399,7 +399,7 @@ class PostgresStore(Store):
         needed = {"cases", "events", "customers", "agents", "meta"}
         return [f"table {name} is missing" for name in sorted(needed - found)]
 
-    def backup(self, destination: Any) -> None:
+    def backup(self, destination: Any, *args: Any, **options: Any) -> None:
         raise StoreError(
             f"{self.path} is a PostgreSQL store: back it up with pg_dump (or `casedesk export`); "
             "see docs/postgres.md"
@@ -564,7 +564,7 @@ def to_tsquery(query: str) -> str:
 def _phrase(text: str, prefix: bool = False) -> str:
     """Words (letters and digits, as FTS5's unicode61 splits them) that must follow each other;
     with `prefix`, the last one may go on."""
-    words = [f"'{w.lower()}'" for w in re.findall(r"\w+", text) if w.strip("_")]
+    words = [f"'{w.lower()}'" for w in re.findall(r"[^\W_]+", text)]
     if not words:
         return ""
     if prefix:
@@ -619,3 +619,64 @@ class Listener:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+
+
+# -- export and import ------------------------------------------------------------------------
+
+
+class PgTables:
+    """The store's tables for export and import (portable.py), from PostgreSQL's catalogue."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def names(self) -> list[str]:
+        return [
+            row[0]
+            for row in self.store._execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename != 'casedesk_schema' ORDER BY tablename"
+            )
+        ]
+
+    def refers_to(self, table: str) -> set[str]:
+        return {
+            row[0]
+            for row in self.store._execute(
+                "SELECT confrelid::regclass::text FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid = ?::regclass",
+                (table,),
+            )
+        }
+
+    def columns(self, table: str) -> set[str]:
+        return {
+            row[0]
+            for row in self.store._execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass "
+                "AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            )
+        }
+
+    def primary_key(self, table: str) -> list[str]:
+        return [
+            row[0]
+            for row in self.store._execute(
+                "SELECT a.attname FROM pg_index i "
+                "JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ON TRUE "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY k.n",
+                (table,),
+            )
+        ]
+
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        order = ", ".join(self.primary_key(table)) or "1"
+        for row in self.store._execute(f"SELECT * FROM {table} ORDER BY {order}"):
+            yield dict(row)
+
+    def insert(self, table: str, row: dict[str, Any]) -> None:
+        columns = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
+        self.store._execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row)

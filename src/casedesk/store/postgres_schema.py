@@ -4,7 +4,9 @@ written for PostgreSQL. `casedesk_schema` holds the version (SQLite keeps it in 
 Columns keep SQLite's types as stored (times are ISO text, so they sort and compare the same and
 an export is byte-identical from either engine); text compares byte-wise (COLLATE "C") as SQLite
 does, and customers' addresses case-insensitively (SQLite's NOCASE) by an ICU collation.
-Search uses tsvector columns with GIN indexes in place of FTS5 tables.
+Search uses tsvector columns with GIN indexes in place of FTS5 tables; `casedesk_words` splits
+text into runs of letters and digits as FTS5's unicode61 tokenizer does (PostgreSQL's own parser
+would keep ann@example.com or foo-bar whole).
 """
 
 from __future__ import annotations
@@ -87,13 +89,17 @@ MIGRATIONS: list[str] = [
     """,
     # 2: full-text search over every event and each case's title and customer; known agents.
     f"""
-    CREATE INDEX events_fts ON events USING gin ((to_tsvector('simple', text)));
+    CREATE COLLATION casedesk_words (provider = icu, locale = 'und');
+    CREATE FUNCTION casedesk_words(text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        to_tsvector('simple', regexp_replace($1 COLLATE casedesk_words, '[^[:alnum:]]+', ' ', 'g'));
+    CREATE INDEX events_fts ON events USING gin (casedesk_words(text));
     CREATE TABLE cases_fts (
         rowid BIGINT PRIMARY KEY REFERENCES cases(id),
         title {_TEXT} NOT NULL,
         customer {_TEXT} NOT NULL,
         fts tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', customer)
+            setweight(casedesk_words(title), 'A') || casedesk_words(customer)
         ) STORED
     );
     CREATE INDEX cases_fts_index ON cases_fts USING gin (fts);

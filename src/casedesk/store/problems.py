@@ -64,7 +64,8 @@ class CustomerNote:
 _PROBLEM_SELECT = """
     SELECT problems.*,
            count(cases.id) AS affected,
-           coalesce(sum(cases.status NOT IN ('resolved', 'closed')), 0) AS open_cases,
+           coalesce(sum(CASE WHEN cases.status NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END),
+                    0) AS open_cases,
            count(DISTINCT cases.customer_id) AS customers,
            min(cases.created_at) AS first_report,
            max(cases.created_at) AS latest_report
