@@ -42,7 +42,12 @@ def require_driver() -> None:
 _INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _COLUMNS = re.compile(r"INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
-_KEYS = {"cases": "id", "report_steps": "case_id, step", "report_latest": "case_id"}
+_KEYS = {
+    "cases": "id",
+    "report_steps": "case_id, step",
+    "report_latest": "case_id",
+    "mail_watchers": "name",
+}
 
 
 @lru_cache(maxsize=512)

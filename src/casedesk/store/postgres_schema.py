@@ -25,6 +25,7 @@ IDENTITY_TABLES = frozenset(
         "mail_drafts",
         "problems",
         "customer_notes",
+        "mail_outbox",
     }
 )
 
@@ -233,6 +234,39 @@ MIGRATIONS: list[str] = [
         "FOR EACH STATEMENT EXECUTE FUNCTION casedesk_notify();\n"
         for table in _NOTIFIED
     ),
+    # 6: unattended mail: watchers' heartbeats, the outbox of automatic mail, and when a person
+    # first answered (an acknowledgement is not the first response).
+    f"""
+    CREATE TABLE mail_watchers (
+        name {_TEXT} PRIMARY KEY,
+        source {_TEXT} NOT NULL,
+        pid BIGINT NOT NULL,
+        host {_TEXT} NOT NULL,
+        started_at {_TEXT} NOT NULL,
+        beat_at {_TEXT} NOT NULL,
+        interval DOUBLE PRECISION NOT NULL,
+        stopped_at {_TEXT},
+        problem {_TEXT}
+    );
+    CREATE INDEX mail_messages_taken ON mail_messages(direction, taken_at);
+    CREATE TABLE mail_outbox (
+        id {_ID},
+        case_id BIGINT NOT NULL REFERENCES cases(id),
+        purpose {_TEXT} NOT NULL,
+        to_address TEXT COLLATE casedesk_nocase NOT NULL,
+        created_at {_TEXT} NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_try_at {_TEXT} NOT NULL,
+        error {_TEXT},
+        sent_at {_TEXT}
+    );
+    CREATE INDEX mail_outbox_pending ON mail_outbox(sent_at, next_try_at);
+    CREATE INDEX mail_outbox_to ON mail_outbox(to_address, created_at);
+    ALTER TABLE cases ADD COLUMN responded_at {_TEXT};
+    UPDATE cases SET responded_at = (
+        SELECT min(at) FROM events WHERE events.case_id = cases.id AND events.kind = 'told'
+    ) WHERE told_at IS NOT NULL;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)
