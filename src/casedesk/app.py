@@ -73,7 +73,7 @@ class CasedeskApp(App[None]):
         self._held_back = False  # overdue cases kept quiet outside working hours
         # The first page of the queue is read while Textual starts up (SQLite lets go of the
         # GIL while it works), so a big store costs next to nothing at start.
-        self._first_query = views.Query(views.View.MINE, views.Sort.DUE, agent)
+        self._first_query = views.Query(views.View.MINE_AND_UNASSIGNED, views.Sort.DUE, agent)
         self._prefetched: tuple[int, list[CaseRow]] | None = None
         self._prefetch = threading.Thread(target=self._prefetch_queue, daemon=True)
         self._prefetch.start()
@@ -159,10 +159,10 @@ class CasedeskApp(App[None]):
 
     async def action_quit(self) -> None:
         """q and ctrl+q: ask first while an update is half-written (it is not saved anywhere)."""
-        from casedesk.screens.compose import ComposeScreen
         from casedesk.screens.dialogs import ConfirmDialog
 
-        unsent = [s for s in self.screen_stack if isinstance(s, ComposeScreen) and s.edited]
+        # The compose screen and the catch-up round hold drafts nobody else has.
+        unsent = [s for s in self.screen_stack if getattr(s, "edited", False)]
         if not unsent:
             self.exit()
             return
@@ -342,7 +342,12 @@ class CasedeskApp(App[None]):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        name = {"QueueScreen": "queue", "CaseScreen": "case", "ComposeScreen": "compose screen"}
+        name = {
+            "QueueScreen": "queue",
+            "CaseScreen": "case",
+            "ComposeScreen": "compose screen",
+            "CatchUpScreen": "catch-up round",
+        }
         self.push_screen(HelpScreen(name.get(type(screen).__name__, "screen"), bindings_of(screen)))
 
     def action_new_case(self) -> None:

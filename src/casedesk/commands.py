@@ -46,6 +46,14 @@ class ActionCommands(Provider):
                         partial(screen.run_action, f"view('{view.value}')"),
                     )
                 )
+            catch_up = partial(screen.run_action, "catch_up")
+            found.append(
+                (
+                    "Catch-up round",
+                    "tell every overdue customer of this view, one drafted update after another",
+                    catch_up,
+                )
+            )
             stats = partial(screen.run_action, "stats")
             found.append(("Stats", "charts: overdue over time, first response, load", stats))
         app = self.app

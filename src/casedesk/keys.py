@@ -50,9 +50,11 @@ APP: list[BindingType] = [
 
 QUEUE: list[BindingType] = [
     *CASE_ACTIONS,
+    Binding("T", "catch_up", "Catch up", key_display="T"),
     Binding("slash", "search", "Search", key_display="/"),
     Binding("v", "next_view", "View"),
     Binding("S", "next_sort", "Sort", key_display="S"),
+    Binding("0", "view('mine+unassigned')", "Mine and unassigned", show=False),
     Binding("1", "view('mine')", "Mine", show=False),
     Binding("2", "view('all')", "All", show=False),
     Binding("3", "view('unassigned')", "Unassigned", show=False),
@@ -91,6 +93,19 @@ COMPOSE: list[BindingType] = [
     Binding("ctrl+s", "send", "Send / record", priority=True),
     Binding("escape", "cancel", "Cancel"),
     Binding("ctrl+t", "next_template", "Template"),
+]
+
+# The catch-up round: one overdue case after another. The draft is not focused at first, so
+# single letters act on the case; `e` edits the draft and `esc` leaves the editor again.
+ROUND: list[BindingType] = [
+    Binding("ctrl+s", "send", "Send / record, next", priority=True),
+    Binding("ctrl+n", "skip", "Skip", priority=True),
+    Binding("z", "snooze", "Snooze, next"),
+    Binding("a", "take", "Take it"),
+    Binding("e", "edit", "Edit draft"),
+    Binding("c", "next_channel", "Channel", show=False),
+    Binding("ctrl+t", "next_template", "Template", show=False),
+    Binding("escape", "end", "End round"),
 ]
 
 FORM: list[BindingType] = [

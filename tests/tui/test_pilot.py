@@ -56,14 +56,16 @@ async def open_case(pilot, case_id: int) -> CaseScreen:
 # -- the queue ----------------------------------------------------------------------------
 
 
-def test_queue_shows_my_cases_overdue_first_with_a_marker(make_app, seeded, desk):
+def test_queue_shows_my_and_unassigned_cases_overdue_first_with_a_marker(make_app, seeded, desk):
     app = make_app()
 
     async def scenario(pilot):
         assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_spec.view.value == "mine+unassigned"  # what `nag` reports
         ids = queue_ids(app)
-        assert sorted(ids) == sorted([seeded["printer"], seeded["laptop"], seeded["hostile"]])
-        rows = [app.screen.query_one(CaseList).row_at(i) for i in range(3)]
+        mine = [seeded["printer"], seeded["laptop"], seeded["hostile"]]
+        assert sorted(ids) == sorted([*mine, seeded["nobody"]])
+        rows = [app.screen.query_one(CaseList).row_at(i) for i in range(4)]
         dues = [r.due.at for r in rows]
         assert dues == sorted(dues)
         counts = str(app.screen.query_one("#counts", Static).render())
@@ -83,9 +85,12 @@ def test_queue_views_switch_by_key(make_app, seeded):
         await keys(pilot, "5")
         assert queue_ids(app) == []
         await keys(pilot, "1")
-        assert len(queue_ids(app)) == 3
+        assert len(queue_ids(app)) == 3  # mine alone stays a view
         await keys(pilot, "v")
         assert app.screen.query_spec.view.value == "all"
+        await keys(pilot, "0")
+        assert app.screen.query_spec.view.value == "mine+unassigned"
+        assert len(queue_ids(app)) == 4
 
     drive(app, scenario)
 
@@ -111,7 +116,7 @@ def test_slash_searches_and_narrows_the_queue(make_app, seeded):
         await keys(pilot, "enter")
         assert queue_ids(app) == [seeded["laptop"]]
         await keys(pilot, "escape")
-        assert len(queue_ids(app)) == 3
+        assert len(queue_ids(app)) == 4
 
     drive(app, scenario)
 
@@ -140,14 +145,14 @@ def test_cursor_keys_move_and_enter_opens_the_case(make_app, seeded):
         await keys(pilot, "g")
         assert cases.cursor == 0
         await keys(pilot, "G")
-        assert cases.cursor == 2
+        assert cases.cursor == 3
         wanted = cases.current.case.id
         await keys(pilot, "enter")
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.case_id == wanted
         await keys(pilot, "escape")
         assert isinstance(app.screen, QueueScreen)
-        assert cases.cursor == 2
+        assert cases.cursor == 3
 
     drive(app, scenario)
 
@@ -582,7 +587,7 @@ def test_another_process_writing_shows_up_keeping_the_cursor(make_app, seeded, d
         other.close()
         app.poll()
         await settle(pilot)
-        assert cases.total == 4
+        assert cases.total == 5
         assert cases.current.case.id == before
 
     drive(app, scenario)

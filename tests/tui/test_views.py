@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from casedesk.core.model import Channel, Status
@@ -14,7 +15,9 @@ from casedesk.store.views import (
     became_overdue,
     count,
     header_counts,
+    overdue_count,
     overdue_for,
+    overdue_in,
     page,
 )
 
@@ -85,3 +88,17 @@ def test_change_watcher_sees_every_writer_once(desk, seeded, db_path, clock):
         assert watcher.changed()
     finally:
         watcher.close()
+
+
+def test_the_default_view_is_what_nag_reports(desk, seeded, clock, cli):
+    clock.advance(hours=2, minutes=30)
+    desk.new_case("Zed Ray <zed@example.com>", "Fax", owner="bob")  # bob's: in neither
+    nagged = [item["id"] for item in json.loads(cli("nag", "--json", "--limit", "50").stdout)]
+    assert Query().view is View.MINE_AND_UNASSIGNED
+    default = Query(agent="ann")
+    overdue = [case_id for case_id, _ in overdue_in(desk.store, default, clock.now)]
+    assert overdue == nagged == [seeded["laptop"], seeded["hostile"], seeded["nobody"]]
+    assert overdue_count(desk.store, default, clock.now) == 3
+    mine = {seeded[n] for n in ("printer", "laptop", "hostile")}
+    assert set(ids(page(desk.store, default, clock.now, 0, 50))) == mine | {seeded["nobody"]}
+    assert count(desk.store, Query(View.MINE, Sort.DUE, "ann"), clock.now) == 3

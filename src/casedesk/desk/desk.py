@@ -194,6 +194,13 @@ class Desk:
         """Record events made elsewhere (mail that went out) through the same door."""
         return self._change(case_id, lambda _state: events)
 
+    def check_unchanged(self, case_id: int, expected_version: int) -> CaseState:
+        """The case as stored, or a Conflict saying who changed it since `expected_version`."""
+        state = self.store.case(case_id)
+        if state.version != expected_version:
+            raise self._conflict(state)
+        return state
+
     def _conflict(self, state: CaseState) -> Conflict:
         last = self.store.last_event(state.id)
         if last is None:
@@ -285,8 +292,12 @@ class Desk:
         text: str,
         channel: Channel = Channel.EMAIL,
         promise: datetime | None = None,
+        expected_version: int | None = None,
     ) -> CaseState:
-        """Record that the customer was told `text` (the words, or a summary of a call)."""
+        """Record that the customer was told `text` (the words, or a summary of a call).
+
+        With `expected_version`, a case someone changed meanwhile (told them, perhaps) is a
+        Conflict: the customer is never told twice by two agents working the same list."""
         text = _required(text, "what the customer was told")
         if channel not in TELL_CHANNELS:
             choices = ", ".join(c.value for c in TELL_CHANNELS)
@@ -304,6 +315,7 @@ class Desk:
                     promise=clock.to_text(promise) if promise else None,
                 )
             ],
+            expected_version,
         )
 
     def assign(

@@ -61,8 +61,11 @@ def deliver_and_tell(
     settings: MailSettings | None = None,
     draft_id: int | None = None,
     notify: Callable[[str], None] | None = None,
+    expected_version: int | None = None,
 ) -> CaseState:
     """Tell the customer: by mail when the channel is email and mail is set up, else record it.
+
+    With `expected_version`, a case changed meanwhile is a Conflict and nothing is sent.
 
     `draft_id` sends a kept draft again instead of saving the text as a new one. `notify`
     receives the one-line news (sent where, or nothing sent); default: stderr. The TUI passes
@@ -70,7 +73,7 @@ def deliver_and_tell(
     """
     notify = notify or _to_stderr
     if channel is not Channel.EMAIL:
-        return desk.tell(case_id, text, channel, promise)
+        return desk.tell(case_id, text, channel, promise, expected_version)
     if not text or not text.strip():
         raise InvalidInput("what the customer was told cannot be empty")
     if channel not in TELL_CHANNELS:
@@ -79,7 +82,7 @@ def deliver_and_tell(
         lifecycle.check_promise(promise, desk.now())
     settings = settings or load_mail_settings()
     if not settings.can_send:
-        state = desk.tell(case_id, text, channel, promise)
+        state = desk.tell(case_id, text, channel, promise, expected_version)
         notify(
             "no mail was sent: config.toml has no [smtp] server or [mail] outbox; recorded as told"
         )
@@ -87,6 +90,8 @@ def deliver_and_tell(
 
     mail = MailStore(desk.store)
     row = desk.case_row(case_id)  # unknown case → CaseNotFound before a draft is made
+    if expected_version is not None:
+        desk.check_unchanged(case_id, expected_version)
     promise_text = clock.to_text(promise) if promise else None
     if draft_id is None:
         with desk.store.transaction():

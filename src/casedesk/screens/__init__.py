@@ -8,4 +8,6 @@ which cost ~0.3 s when opening a case.
 from pathlib import Path
 
 _HERE = Path(__file__).parent
-STYLESHEETS = [_HERE / f"{name}.tcss" for name in ("queue", "case", "compose", "dialogs", "help")]
+STYLESHEETS = [
+    _HERE / f"{name}.tcss" for name in ("queue", "case", "compose", "catchup", "dialogs", "help")
+]

@@ -7,6 +7,7 @@ someone else is refused with a readable Conflict instead of being silently overw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from casedesk.core import lifecycle
@@ -257,15 +258,24 @@ class CaseActions:
     def action_snooze(self) -> None:
         if (row := self._target_or_warn()) is None:
             return
-        case_id = row.case.id
+        ask_snooze(self.app, row.case.id)
 
-        def submit(values: dict[str, str]) -> None:
-            until = parse_when(values["until"], self.app.desk.now())
-            self.app.desk.snooze(case_id, until, values["reason"])
-            self._changed(f"#{case_id} snoozed")
 
-        fields = [
-            Field("until", "Until when", placeholder="+2d, tomorrow 9:00, fri, 2026-12-01"),
-            Field("reason", "Why", placeholder="customer on holiday until Monday"),
-        ]
-        self.app.push_screen(FormDialog(f"Snooze the nag on #{case_id}", fields, submit))
+def ask_snooze(app: CasedeskApp, case_id: int, then: Callable[[], None] | None = None) -> None:
+    """Snooze the nag on `case_id` (asks until when, and why); `then` runs once it is snoozed."""
+
+    def submit(values: dict[str, str]) -> bool:
+        until = parse_when(values["until"], app.desk.now())
+        app.desk.snooze(case_id, until, values["reason"])
+        app.store_changed()
+        app.notify(f"#{case_id} snoozed", timeout=4)
+        return True
+
+    fields = [
+        Field("until", "Until when", placeholder="+2d, tomorrow 9:00, fri, 2026-12-01"),
+        Field("reason", "Why", placeholder="customer on holiday until Monday"),
+    ]
+    app.push_screen(
+        FormDialog(f"Snooze the nag on #{case_id}", fields, submit),
+        lambda done: then() if done and then is not None else None,
+    )

@@ -24,13 +24,41 @@ from casedesk.core.when import parse_when
 from casedesk.desk.desk import Desk
 from casedesk.mail.send import deliver_and_tell
 from casedesk.screens.dialogs import ConfirmDialog
-from casedesk.screens.drafts import next_kind, render, starting_draft
+from casedesk.screens.drafts import next_kind, render, starting_draft, tell_channel
 from casedesk.store import CaseRow
 from casedesk.widgets.presence import PresenceBeacon
 from casedesk.widgets.render import last_heard_line, next_due_line
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp
+
+
+def tell_on_own_connection(
+    app: CasedeskApp,
+    case_id: int,
+    text: str,
+    channel: Channel,
+    promise: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Send (email) or record an update from a worker thread, on a desk of its own; returns
+    the one-line news (where it went, or that no mail was sent). Raises what refused it."""
+    notices: list[str] = []
+    desk = Desk.open(app.db, app.desk.actor)
+    try:
+        desk.now = app.desk.now
+        deliver_and_tell(
+            desk,
+            case_id,
+            text,
+            channel,
+            promise,
+            notify=notices.append,
+            expected_version=expected_version,
+        )
+    finally:
+        desk.close()
+    return notices
 
 
 class ComposeScreen(Screen[bool]):
@@ -56,11 +84,9 @@ class ComposeScreen(Screen[bool]):
             with Horizontal(id="compose-options"):
                 with Vertical(classes="option"):
                     yield Label("Channel")
-                    preferred = self.row.case.told_channel or self.row.case.channel
-                    channel = preferred if preferred in TELL_CHANNELS else Channel.EMAIL
                     yield Select(
                         [(c.value, c.value) for c in TELL_CHANNELS],
-                        value=channel.value,
+                        value=tell_channel(self.row.case).value,
                         allow_blank=False,
                         id="channel",
                     )
@@ -134,19 +160,12 @@ class ComposeScreen(Screen[bool]):
     def _deliver(self, text: str, channel: Channel, promise: datetime | None) -> None:
         """Send (email) or record the update on a connection of its own: SMTP can take its
         time, and the screen stays responsive meanwhile."""
-        notices: list[str] = []
-        desk: Desk | None = None
         try:
-            desk = Desk.open(self.app.db, self.app.desk.actor)
-            desk.now = self.app.desk.now
-            deliver_and_tell(desk, self.case_id, text, channel, promise, notify=notices.append)
+            notices = tell_on_own_connection(self.app, self.case_id, text, channel, promise)
         except Exception as exc:
             reason = str(exc) if isinstance(exc, CasedeskError) else f"not sent: {exc!r}"
             self.app.call_from_thread(self._not_sent, reason)
             return
-        finally:
-            if desk is not None:
-                desk.close()
         self.app.call_from_thread(self._told, channel, notices)
 
     def _told(self, channel: Channel, notices: list[str]) -> None:

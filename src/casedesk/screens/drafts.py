@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from casedesk.core.errors import CasedeskError
+from casedesk.core.model import TELL_CHANNELS, CaseState, Channel
 from casedesk.desk import templates
 
 if TYPE_CHECKING:
@@ -49,3 +50,9 @@ def render(desk: Desk, case_id: int, kind: str) -> str:
 def next_kind(kind: str) -> str:
     order = list(KINDS)
     return order[(order.index(kind) + 1) % len(order)] if kind in order else order[0]
+
+
+def tell_channel(case: CaseState) -> Channel:
+    """The channel to tell by: the one we last used, else the one they came in by (or email)."""
+    preferred = case.told_channel or case.channel
+    return preferred if preferred in TELL_CHANNELS else Channel.EMAIL

@@ -29,7 +29,7 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_spec = Query(View.MINE, Sort.DUE, self.app.desk.actor)
+        self.query_spec = Query(View.MINE_AND_UNASSIGNED, Sort.DUE, self.app.desk.actor)
         self.search_text = ""
         self.counts: HeaderCounts | None = None
         self.shown = 0
@@ -205,6 +205,26 @@ class QueueScreen(CaseActions, Screen[None]):
             self.notify(f"nothing matches {text!r}", severity="warning")
         elif q.view is not View.ALL:
             self.notify(f"searching within view {q.view}; press 2 for all, 7 for closed", timeout=4)
+
+    def action_catch_up(self) -> None:
+        """T: tell every overdue customer of this view, one screen each (screens/catchup.py)."""
+        from casedesk.screens.catchup import CatchUpScreen
+
+        app = self.app
+        query = self.query_spec
+        try:
+            cases = views.overdue_in(app.desk.store, query, app.desk.now())
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        if not cases:
+            self.notify(f"nobody is overdue for an update in view {query.view}")
+            return
+        app.push_screen(CatchUpScreen(query, cases), self._round_over)
+
+    def _round_over(self, summary: str | None) -> None:
+        if summary:
+            self.app.notify(summary, title="Catch-up round", timeout=30)
 
     def action_stats(self) -> None:
         from casedesk.screens.stats import StatsScreen

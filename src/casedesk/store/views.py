@@ -21,8 +21,9 @@ from casedesk.store.store import _ROW_SELECT, CaseRow, Store
 
 
 class View(StrEnum):
-    """The queue's saved views, in the order their keys (1-6) pick them."""
+    """The queue's saved views: the default first (key 0), then the order keys 1-7 pick them."""
 
+    MINE_AND_UNASSIGNED = "mine+unassigned"  # what `casedesk nag` reports: the default
     MINE = "mine"
     ALL = "all"
     UNASSIGNED = "unassigned"
@@ -57,7 +58,7 @@ _ORDER = {
 class Query:
     """What the queue shows: a view, an order, and optionally only the cases a search found."""
 
-    view: View = View.MINE
+    view: View = View.MINE_AND_UNASSIGNED
     sort: Sort = Sort.DUE
     agent: str = ""
     ids: tuple[int, ...] | None = None
@@ -73,6 +74,9 @@ def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
         clauses.append("cases.status != 'closed'")
     if view is View.MINE:
         clauses.append("cases.owner = ?")
+        params.append(query.agent)
+    elif view is View.MINE_AND_UNASSIGNED:
+        clauses.append("(cases.owner = ? OR cases.owner IS NULL)")
         params.append(query.agent)
     elif view is View.UNASSIGNED:
         clauses.append("cases.owner IS NULL")
@@ -102,6 +106,24 @@ def page(store: Store, query: Query, now: datetime, offset: int, limit: int) -> 
         return _due_page(store, where, params, offset, limit)
     sql = f"{_ROW_SELECT}{where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
     return _rows(store, sql, [*params, limit, offset])
+
+
+def overdue_in(
+    store: Store, query: Query, now: datetime, limit: int = 500
+) -> list[tuple[int, int]]:
+    """(case id, version) of the query's overdue cases, most overdue first (the catch-up round)."""
+    where, params = _where(query, now)
+    sql = (
+        f"SELECT cases.id, cases.version FROM cases{where} AND cases.due_at <= ? "
+        "ORDER BY cases.due_at, cases.id LIMIT ?"
+    )
+    return [(r[0], r[1]) for r in store.conn.execute(sql, [*params, to_text(now), limit])]
+
+
+def overdue_count(store: Store, query: Query, now: datetime) -> int:
+    """How many of the query's cases are overdue now."""
+    where, params = _where(query, now)
+    return _count(store, where + " AND cases.due_at <= ?", [*params, to_text(now)])
 
 
 def _due_page(
