@@ -49,13 +49,18 @@ def init(
 @app.command()
 def check(
     repair: Annotated[
-        bool, typer.Option(help="Rebuild every case row that differs from a replay of its events.")
+        bool,
+        typer.Option(
+            help="Rebuild every case row that differs from a replay of its events and put back "
+            "the event log's triggers (never on a damaged file)."
+        ),
     ] = False,
     db: DbOption = None,
     as_: AsOption = None,
     json_: JsonOption = False,
 ) -> None:
-    """Verify the file (integrity check) and that every case equals a replay of its events."""
+    """Verify the file (integrity check), the event log's append-only triggers, and that every
+    case equals a replay of its events. Exits 1 when anything is wrong."""
     with open_desk(db, as_) as desk:
         report = desk.check(repair=repair)
     if json_:
@@ -67,6 +72,7 @@ def check(
                 "cases": report.cases,
                 "events": report.events,
                 "repaired": report.repaired,
+                "repaired_triggers": report.repaired_triggers,
             }
         )
     else:
@@ -81,7 +87,16 @@ def check(
         )
         if repair and report.repaired:
             verdict += f", {report.repaired} case(s) rebuilt from their events"
+        if repair and report.repaired_triggers:
+            verdict += f", trigger(s) {', '.join(report.repaired_triggers)} put back"
         say(f"casedesk: checked {report.cases} cases and {report.events} events: {verdict}")
+        if report.integrity:
+            say(
+                "casedesk: the file is damaged"
+                + (": nothing was repaired (writing on damage spreads it)" if repair else "")
+                + "; restore the latest good backup (`casedesk restore FILE`), or save what "
+                "can be read with `sqlite3 STORE .recover`"
+            )
     if not report.clean and not (repair and not report.integrity):
         raise SystemExit(1)
 
@@ -108,12 +123,18 @@ def export(
     from casedesk.store.portable import export_to  # sqlite-utils: only for this verb
 
     with open_desk(db, as_) as desk, desk.store.snapshot():
-        if output is None:
-            count = export_to(desk.store, sys.stdout)
-        else:
-            mode, group = files.copy_mode(desk.store.path)
-            with files.written(output, mode=mode, group=group, replace=force, text=True) as out:
-                count = export_to(desk.store, out)
+        try:
+            if output is None:
+                count = export_to(desk.store, sys.stdout)
+            else:
+                mode, group = files.copy_mode(desk.store.path)
+                with files.written(output, mode=mode, group=group, replace=force, text=True) as out:
+                    count = export_to(desk.store, out)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc}; "
+                + (f"nothing was written to {output}" if output else "the lines above are partial")
+            ) from None
     say(f"casedesk: exported {count} lines" + (f" to {output}" if output else ""))
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from casedesk import paths
 from casedesk.core import clock, lifecycle
 from casedesk.core.describe import describe_event
-from casedesk.core.errors import Conflict, InvalidInput, Refused
+from casedesk.core.errors import Conflict, InvalidInput, Refused, StoreError
 from casedesk.core.model import (
     INTAKE_CHANNELS,
     TELL_CHANNELS,
@@ -679,9 +679,36 @@ class Desk:
     def check(
         self, repair: bool = False, progress: Callable[[int], None] | None = None
     ) -> CheckReport:
-        """Is the file sound, and does every case row equal the replay of its events?"""
+        """Is the file sound, are the event log's triggers in place, and does every case row
+        equal the replay of its events? A damaged file is reported, never repaired: repair
+        writes, and writing on damage spreads it."""
         report = CheckReport(integrity=self.store.integrity_problems())
+        if report.integrity:
+            repair = False
+        try:
+            self._check_cases(report, repair, progress)
+        except StoreError as exc:
+            report.integrity.append(
+                f"reading stopped after {report.cases} cases and {report.events} events: {exc}"
+            )
+        return report
+
+    def _check_cases(
+        self, report: CheckReport, repair: bool, progress: Callable[[int], None] | None
+    ) -> None:
         with self.store.transaction() if repair else self.store.snapshot():
+            for name, problem in self.store.trigger_problems().items():
+                report.problems.append(
+                    f"trigger {name} on events {problem}"
+                    + (
+                        ": the event log could be rewritten"
+                        if name != "events_fts_add"
+                        else ": new events are not searchable"
+                    )
+                )
+                if repair:
+                    self.store.restore_triggers([name])
+                    report.repaired_triggers.append(name)
             for stored, stored_due, events in self.store.histories():
                 report.cases += 1
                 report.events += len(events)
@@ -717,7 +744,6 @@ class Desk:
                 if repair:
                     self.store.replace_projection(rebuilt, due)
                     report.repaired += 1
-        return report
 
     def replayed(self, case_id: int) -> CaseState:
         """The case rebuilt from its events alone, for integrity checks."""
@@ -734,6 +760,7 @@ class CheckReport:
     cases: int = 0
     events: int = 0
     repaired: int = 0
+    repaired_triggers: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:

@@ -17,9 +17,10 @@ from typing import IO, Any
 
 import sqlite_utils
 
-from casedesk.core.errors import CasedeskError, InvalidInput, Refused
+from casedesk.core.errors import CasedeskError, InvalidInput, Refused, StoreError
 from casedesk.core.projection import replay
 from casedesk.store import schema
+from casedesk.store.connection import describe_sqlite_error
 from casedesk.store.store import Store, _event_from_row
 
 FORMAT_VERSION = 1
@@ -128,10 +129,16 @@ def _line(table: str, row: dict[str, Any]) -> str:
 
 
 def export_to(store: Store, out: IO[str]) -> int:
+    """Write the export; damage met on the way stops it with how far it got (a StoreError)."""
     count = 0
-    for line in export_lines(store):
-        out.write(line + "\n")
-        count += 1
+    try:
+        for line in export_lines(store):
+            out.write(line + "\n")
+            count += 1
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"export stopped after {count} lines: {describe_sqlite_error(store.path, exc)}"
+        ) from None
     return count
 
 

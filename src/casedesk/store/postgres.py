@@ -404,6 +404,18 @@ class PostgresStore(Store):
         needed = {"cases", "events", "customers", "agents", "meta"}
         return [f"table {name} is missing" for name in sorted(needed - found)]
 
+    def trigger_problems(self) -> dict[str, str]:
+        """The append-only trigger on `events` (search needs none here: it is an index)."""
+        found = self._execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'events'::regclass "
+            "AND tgname = 'events_never_change' AND tgenabled != 'D'"
+        ).fetchone()[0]
+        return {} if found else {"events_never_change": "is missing or disabled"}
+
+    def restore_triggers(self, names: Sequence[str]) -> None:
+        if names:
+            self.conn.raw.execute(pg_schema.EVENTS_IMMUTABLE)
+
     def backup(self, destination: Any, *args: Any, **options: Any) -> None:
         raise StoreError(
             f"{self.path} is a PostgreSQL store: back it up with pg_dump (or `casedesk export`); "

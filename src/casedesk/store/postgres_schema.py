@@ -271,4 +271,13 @@ MIGRATIONS: list[str] = [
 
 LATEST = len(MIGRATIONS)
 
+# The append-only rule on `events` as migration 1 made it, for `casedesk check --repair`.
+EVENTS_IMMUTABLE = """
+    CREATE OR REPLACE FUNCTION casedesk_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'events are immutable'; END $$;
+    DROP TRIGGER IF EXISTS events_never_change ON events;
+    CREATE TRIGGER events_never_change BEFORE UPDATE OR DELETE OR TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION casedesk_events_immutable();
+"""
+
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS casedesk_schema (version INTEGER NOT NULL)"

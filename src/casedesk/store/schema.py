@@ -252,6 +252,18 @@ MIGRATIONS: list[str] = [
 
 LATEST = len(MIGRATIONS)
 
+# The triggers on `events` as the latest migration leaves them: append-only (the log is the
+# truth) and feeding the search index. `casedesk check` verifies each is there unchanged;
+# `--repair` puts back any that was dropped or altered (a group member can, with sqlite3).
+EVENT_TRIGGERS: dict[str, str] = {
+    "events_never_change": "CREATE TRIGGER events_never_change BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are immutable'); END",
+    "events_never_go": "CREATE TRIGGER events_never_go BEFORE DELETE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are immutable'); END",
+    "events_fts_add": "CREATE TRIGGER events_fts_add AFTER INSERT ON events "
+    "BEGIN INSERT INTO events_fts(rowid, text) VALUES (new.id, substr(new.text, 1, 65536)); END",
+}
+
 
 def version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]

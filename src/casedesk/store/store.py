@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from casedesk.core.model import (
     Status,
     Urgency,
 )
-from casedesk.core.search import SNIPPET_CHARS, parse_query, snippet
+from casedesk.core.search import INDEXED_CHARS, SNIPPET_CHARS, parse_query, snippet
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
 from casedesk.store.connection import connect, describe_sqlite_error
@@ -268,7 +268,13 @@ class Store:
             yield
         finally:
             self._in_transaction = False
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError:
+                # Ending a read on a damaged file can fail too: nothing was written, and what
+                # the read met is already being reported.
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
 
     def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
@@ -711,7 +717,15 @@ class Store:
         return [row[0] for row in self._execute("SELECT id FROM cases ORDER BY id")]
 
     def histories(self) -> Iterator[tuple[CaseState | None, Due | None, list[Event]]]:
-        """Every case as stored (state and due) with its events, in id order, streamed."""
+        """Every case as stored (state and due) with its events, in id order, streamed.
+
+        Damage met on the way is a StoreError that names the file."""
+        try:
+            yield from self._histories()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(describe_sqlite_error(self.path, exc)) from None
+
+    def _histories(self) -> Iterator[tuple[CaseState | None, Due | None, list[Event]]]:
         cases = self.conn.execute("SELECT * FROM cases ORDER BY id")
         events = self.conn.execute("SELECT * FROM events ORDER BY case_id, id")
         pending = events.fetchone()
@@ -771,8 +785,58 @@ class Store:
         return self._execute("SELECT max(at) FROM events").fetchone()[0]
 
     def integrity_problems(self) -> list[str]:
-        rows = self._execute("PRAGMA integrity_check").fetchall()
+        """What SQLite's integrity check finds wrong with the file, in its words; a file too
+        damaged to be checked at all is one such problem."""
+        try:
+            rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return [f"the file is damaged and cannot be checked through ({exc})"]
         return [row[0] for row in rows if row[0] != "ok"]
+
+    def trigger_problems(self) -> dict[str, str]:
+        """Each trigger on `events` that is missing or not as casedesk made it, with what is
+        wrong with it (empty when all are in place)."""
+        found = {
+            row[0]: " ".join((row[1] or "").split())
+            for row in self._execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+            ).fetchall()
+        }
+        problems = {}
+        for name, sql in schema.EVENT_TRIGGERS.items():
+            if name not in found:
+                problems[name] = "is missing"
+            elif found[name] != " ".join(sql.split()):
+                problems[name] = "was changed"
+        return problems
+
+    def restore_triggers(self, names: Sequence[str]) -> None:
+        """Put triggers on `events` back as casedesk made them; call inside a transaction.
+
+        Events added while the search trigger was gone are indexed again."""
+        for name in names:
+            self._execute(f"DROP TRIGGER IF EXISTS {name}")
+            self._execute(schema.EVENT_TRIGGERS[name])
+        if "events_fts_add" in names:
+            self._execute("INSERT INTO events_fts(events_fts) VALUES ('delete-all')")
+            self._execute(
+                "INSERT INTO events_fts(rowid, text) SELECT id, substr(text, 1, ?) FROM events",
+                (INDEXED_CHARS,),
+            )
+
+    def verify_copy(self, path: Path) -> None:
+        """A copy of this store passes SQLite's quick check, or this says why it does not."""
+        try:
+            with closing(sqlite3.connect(path)) as copy:
+                rows = copy.execute("PRAGMA quick_check").fetchall()
+            problems = [row[0] for row in rows if row[0] != "ok"]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems:
+            raise StoreError(
+                f"{self.path} is damaged ({problems[0]}): its copy failed the check and was not "
+                "kept; run `casedesk check`, and restore an earlier backup if it finds damage"
+            )
 
     def backup(self, destination: Path, *, replace: bool = False, unique: bool = False) -> Path:
         """A consistent copy through SQLite's online backup API, safe while others write.
@@ -792,6 +856,9 @@ class Store:
                 raise StoreError(f"backup to {destination} failed: {exc}") from None
             finally:
                 target.close()
+            # The backup API copies pages as they are, damage included: a copy that fails
+            # the check never reaches `destination` (its private folder goes with it).
+            self.verify_copy(path)
 
         return files.copy_sqlite(
             fill, destination, mode=mode, group=group, replace=replace, unique=unique
