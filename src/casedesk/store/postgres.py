@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
+from casedesk.core.search import INDEXED_CHARS, parse_query, snippet
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
 from casedesk.store.store import Store
@@ -26,6 +27,8 @@ except ImportError:  # pragma: no cover - exercised by a test in a venv without 
     psycopg = None  # type: ignore[assignment]
 
 EXTRA_HINT = "pip install 'casedesk[postgres]'"
+# The indexed words of an event: its first INDEXED_CHARS characters (the index's expression).
+_EVENT_WORDS = f"casedesk_words(left(text, {INDEXED_CHARS}))"
 # Every write transaction takes this lock first, as SQLite's BEGIN IMMEDIATE takes the file's:
 # a read-then-write (next case id, optimistic versions) can never interleave with another.
 _WRITE_LOCK = 0x636173656465736B  # "casedesk"
@@ -349,48 +352,45 @@ class PostgresStore(Store):
         self, query: str, limit: int = 50, *, snippets: bool = True
     ) -> list[tuple[int, str]]:
         """Case ids matching the query (the CLI's forms: words, "phrases", prefix*, AND/OR/NOT,
-        parentheses), best first, each with a bounded snippet of what matched."""
-        tsquery = to_tsquery(query)
-        sql = """
+        parentheses), best first, each with a snippet built as on SQLite (`core.search`)."""
+        parsed = parse_query(query)
+        sql = f"""
             SELECT case_id, max(score) AS best,
-                   (array_agg(fragment ORDER BY score DESC))[1] AS fragment
+                   (array_agg(source ORDER BY score DESC))[1] AS source,
+                   (array_agg(ref ORDER BY score DESC))[1] AS ref
             FROM (
                 SELECT * FROM (
                     SELECT rowid AS case_id, ts_rank_cd(fts, q) * 2 AS score,
-                           title || ' ' || customer AS fragment
+                           'case' AS source, rowid AS ref
                     FROM cases_fts, to_tsquery('simple', :q) AS q
                     WHERE fts @@ q ORDER BY score DESC LIMIT :pool
                 ) AS by_case
                 UNION ALL
                 SELECT * FROM (
-                    SELECT case_id, ts_rank_cd(casedesk_words(text), q) AS score,
-                           text AS fragment
+                    SELECT case_id, ts_rank_cd({_EVENT_WORDS}, q) AS score,
+                           'event' AS source, id AS ref
                     FROM events, to_tsquery('simple', :q) AS q
-                    WHERE casedesk_words(text) @@ q ORDER BY score DESC LIMIT :pool
+                    WHERE {_EVENT_WORDS} @@ q ORDER BY score DESC LIMIT :pool
                 ) AS by_event
             ) AS hits GROUP BY case_id ORDER BY best DESC, case_id LIMIT :limit
         """
-        headline = """
-            SELECT ts_headline('simple', left(:text, 100000), to_tsquery('simple', :q),
-                'StartSel=«, StopSel=», MaxWords=12, MinWords=4, ShortWord=0, '
-                'MaxFragments=1, FragmentDelimiter=…')
-        """
-        params = {"q": tsquery, "limit": limit, "pool": max(limit * 10, 200)}
+        params = {"q": to_tsquery(query), "limit": limit, "pool": max(limit * 10, 200)}
         try:
             rows = self._execute(sql, params).fetchall()
-            if not snippets:
-                return [(row["case_id"], "") for row in rows]
-            return [
-                (
-                    row["case_id"],
-                    self._execute(headline, {"text": row["fragment"], "q": tsquery}).fetchone()[0],
-                )
-                for row in rows
-            ]
         except psycopg.errors.SyntaxError as exc:
             raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
         except psycopg.errors.QueryCanceled:
             raise Interrupted(f"the search for {query!r} was stopped") from None
+        if not snippets:
+            return [(row["case_id"], "") for row in rows]
+        texts = self._matched_texts(
+            [row["ref"] for row in rows if row["source"] == "case"],
+            [row["ref"] for row in rows if row["source"] == "event"],
+        )
+        return [
+            (row["case_id"], snippet(texts.get((row["source"], row["ref"]), ""), parsed))
+            for row in rows
+        ]
 
     def integrity_problems(self) -> list[str]:
         """PostgreSQL keeps its own files whole (WAL, checksums if enabled); what casedesk can

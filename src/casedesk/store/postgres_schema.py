@@ -267,6 +267,12 @@ MIGRATIONS: list[str] = [
         SELECT min(at) FROM events WHERE events.case_id = cases.id AND events.kind = 'told'
     ) WHERE told_at IS NOT NULL;
     """,
+    # 7: search indexes at most the first 64 KiB characters of each event (core.search
+    # INDEXED_CHARS); snippets are built outside the database from a bounded piece of the text.
+    """
+    DROP INDEX events_fts;
+    CREATE INDEX events_fts ON events USING gin (casedesk_words(left(text, 65536)));
+    """,
 ]
 
 LATEST = len(MIGRATIONS)
