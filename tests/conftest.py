@@ -101,6 +101,7 @@ def db_path(
 def desk(db_path: StoreLocation, clock: Clock) -> Iterator[Desk]:
     opened = Desk.open(db_path, "ann")
     opened.now = clock
+    opened.store.os_user = "ann"  # as if ann's own login wrote it (tests run as root)
     yield opened
     opened.close()
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casedesk.core.clock import from_text
+from casedesk.core.describe import signed
 from casedesk.core.model import Event
 from casedesk.core.rules import due_cell_words, humanize, working_left
 from casedesk.core.safetext import one_line, printable
@@ -76,7 +77,7 @@ def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
     head.append(f"{event.kind.value}", style="bold")
     if event.channel:
         head.append(f" [{event.channel.value}]")
-    head.append(" by ").append(printable(event.actor))
+    head.append(" by ").append(signed(event))
     words, quoted = fold(event.text, event.data.get("quote_at"))
     body = printable(words).strip()
     if quoted:

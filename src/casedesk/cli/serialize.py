@@ -54,6 +54,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "id": event.id,
         "at": _time(event.at),
         "actor": event.actor,
+        "os_user": event.os_user,
         "kind": event.kind.value,
         "direction": event.kind.direction,
         "channel": event.channel.value if event.channel else None,

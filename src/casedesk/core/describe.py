@@ -49,3 +49,12 @@ def describe_event(event: Event, width: int = 60) -> str:
     if kind is EventKind.CHECK_IN_DISMISSED:
         return "check-in dismissed" + (f": {one_line(event.text, width)}" if event.text else "")
     return kind.value
+
+
+def signed(event: Event) -> str:
+    """Who wrote an event: 'ann', or 'ann (login bob)' when the OS account that wrote it is not
+    the agent it claims to be (see the trust model in docs/shared-store.md)."""
+    actor = one_line(event.actor)
+    if event.os_user and event.os_user != event.actor:
+        return f"{actor} (login {one_line(event.os_user)})"
+    return actor

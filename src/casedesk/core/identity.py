@@ -25,3 +25,15 @@ def current_agent(explicit: str | None = None) -> str:
     if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
         raise InvalidInput(f"{name!r} is not a usable agent name (one word, printable)")
     return name
+
+
+def os_login() -> str:
+    """The OS account running casedesk, from the real user id: unlike --as, CASEDESK_AGENT and
+    even $USER (which getpass reads first), it cannot be claimed without that account."""
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"

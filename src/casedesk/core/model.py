@@ -115,6 +115,9 @@ class Event:
     text: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+    # The OS account that wrote it, recorded by the store: `actor` is only who the writer said
+    # they were (--as, CASEDESK_AGENT). None on events from before it was recorded.
+    os_user: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

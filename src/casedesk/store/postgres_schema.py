@@ -80,7 +80,8 @@ MIGRATIONS: list[str] = [
         kind {_TEXT} NOT NULL,
         channel {_TEXT},
         text {_TEXT} NOT NULL DEFAULT '',
-        data {_TEXT} NOT NULL DEFAULT '{{}}'
+        data {_TEXT} NOT NULL DEFAULT '{{}}',
+        os_user {_TEXT}  -- SQLite's migration 8; here from the start (no PostgreSQL store yet)
     );
     CREATE INDEX events_case ON events(case_id, id);
     CREATE FUNCTION casedesk_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$

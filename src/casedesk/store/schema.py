@@ -248,6 +248,11 @@ MIGRATIONS: list[str] = [
         BEGIN INSERT INTO events_fts(rowid, text) VALUES (new.id, substr(new.text, 1, 65536)); END;
     INSERT INTO events_fts(rowid, text) SELECT id, substr(text, 1, 65536) FROM events;
     """,
+    # 8: the OS account that wrote each event, beside the agent it says it is (`actor`, which
+    # --as and CASEDESK_AGENT choose freely). NULL for the events written before.
+    """
+    ALTER TABLE events ADD COLUMN os_user TEXT;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from casedesk.core.errors import (
     SearchSyntaxError,
     StoreError,
 )
+from casedesk.core.identity import os_login
 from casedesk.core.model import (
     CaseState,
     Channel,
@@ -129,7 +130,15 @@ def _event_from_row(row: sqlite3.Row) -> Event:
         channel=Channel(row["channel"]) if row["channel"] else None,
         text=row["text"],
         data=json.loads(row["data"]),
+        os_user=_os_user(row),
     )
+
+
+def _os_user(row: sqlite3.Row) -> str | None:
+    try:
+        return row["os_user"]
+    except (IndexError, KeyError):  # a row selected without it, or from an older export
+        return None
 
 
 _LARGEST = 2**63 - 1  # SQLite's largest integer
@@ -143,11 +152,12 @@ def _too_large(params: Sequence[Any] | dict[str, Any]) -> str:
 
 
 _INSERT_EVENT = (
-    "INSERT INTO events(case_id, at, actor, kind, channel, text, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events(case_id, at, actor, kind, channel, text, data, os_user) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _event_values(event: Event) -> tuple[Any, ...]:
+def _event_values(event: Event, os_user: str | None = None) -> tuple[Any, ...]:
     return (
         event.case_id,
         to_text(event.at),
@@ -156,6 +166,7 @@ def _event_values(event: Event) -> tuple[Any, ...]:
         event.channel.value if event.channel else None,
         event.text,
         json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+        os_user or event.os_user,
     )
 
 
@@ -185,6 +196,7 @@ class Store:
         self.path = path
         self.conn = conn
         self._in_transaction = False
+        self.os_user = os_login()  # recorded on every event this store writes
 
     @classmethod
     def open(cls, location: StoreLocation) -> Store:
@@ -405,7 +417,7 @@ class Store:
         self._execute(f"UPDATE cases SET {assignments} WHERE id = :id", values)
 
     def append_event(self, event: Event) -> int:
-        cursor = self._execute(_INSERT_EVENT, _event_values(event))
+        cursor = self._execute(_INSERT_EVENT, _event_values(event, self.os_user))
         return int(cursor.lastrowid or 0)
 
     def events(self, case_id: int, limit: int | None = None) -> list[Event]:
@@ -776,9 +788,9 @@ class Store:
 
     def insert_event_row(self, row: dict[str, Any]) -> None:
         self._execute(
-            "INSERT INTO events(id, case_id, at, actor, kind, channel, text, data) "
-            "VALUES (:id, :case_id, :at, :actor, :kind, :channel, :text, :data)",
-            row,
+            "INSERT INTO events(id, case_id, at, actor, kind, channel, text, data, os_user) "
+            "VALUES (:id, :case_id, :at, :actor, :kind, :channel, :text, :data, :os_user)",
+            {"os_user": None, **row},  # exports from before the login was recorded
         )
 
     def latest_event_at(self) -> str | None:

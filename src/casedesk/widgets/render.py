@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from casedesk.core.describe import signed
 from casedesk.core.model import Event, EventKind, Status
 from casedesk.core.rules import (
     describe_reason,
@@ -289,7 +290,7 @@ def event_head(event: Event, now: datetime) -> Text:
     head.append(KIND_WORDS.get(event.kind, event.kind.value), style=f"bold {style}")
     if event.channel and event.channel.value not in ("internal", "system"):
         head.append(f" by {event.channel.value}")
-    head.append(" · ").append(one_line(event.actor), style="italic")
+    head.append(" · ").append(signed(event), style="italic")
     return head
 
 
