@@ -168,7 +168,7 @@ def _refresh_due_times(path: os.PathLike[str]) -> None:
 
 def _print(rows: list[sqlite3.Row], total: int, now: datetime, as_json: bool) -> None:
     from casedesk.core.clock import from_text, to_local_text
-    from casedesk.core.safetext import one_line
+    from casedesk.core.safetext import json_text, one_line
     from casedesk.core.wording import explain_parts, humanize
 
     items = []
@@ -189,9 +189,7 @@ def _print(rows: list[sqlite3.Row], total: int, now: datetime, as_json: bool) ->
             }
         )
     if as_json:
-        import json
-
-        sys.stdout.write(json.dumps(items, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(items) + "\n")
         return
     if not items:
         return

@@ -3,7 +3,6 @@ and without rich until something is printed with it."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from casedesk.core.safetext import printable
+from casedesk.core.safetext import json_text, printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,7 +37,7 @@ def console(stderr: bool = False) -> Console:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(value, indent=2) + "\n")
 
 
 def say(message: str) -> None:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from casedesk.core.errors import CasedeskError, InvalidInput, Refused, StoreError
 from casedesk.core.projection import replay
+from casedesk.core.safetext import json_text
 from casedesk.store import schema
 from casedesk.store.connection import describe_sqlite_error
 from casedesk.store.store import Store, _event_from_row
@@ -125,7 +126,7 @@ def export_lines(store: Store) -> Iterator[str]:
 
 
 def _line(table: str, row: dict[str, Any]) -> str:
-    return json.dumps({"table": table, "row": _encode(row)}, ensure_ascii=False, sort_keys=True)
+    return json_text({"table": table, "row": _encode(row)}, sort_keys=True)
 
 
 def export_to(store: Store, out: IO[str]) -> int:
