@@ -98,7 +98,7 @@ def test_an_abandoned_search_is_interrupted(make_app, seeded):
         await _until(pilot, lambda: not app._searching)
         assert crawl.steps < 300  # stopped, not run to its end (~1,000 steps)
         await settle(pilot)
-        assert len(_ids(app)) == 3  # the whole view, not the search's hits
+        assert len(_ids(app)) == 4  # the whole default view (mine + unassigned), not the hits
 
     drive(app, scenario)
 
