@@ -162,7 +162,7 @@ def shared_store(two_users, cli_as):
     shutil.rmtree(base, ignore_errors=True)
 
 
-def test_backups_and_exports_of_a_shared_store_stay_in_its_group(shared_store, cli_as):
+def test_backups_exports_and_kept_copies_of_a_shared_store_stay_in_its_group(shared_store, cli_as):
     path, group, (alice, _), homes = shared_store
     out = homes / alice
     out.mkdir()
@@ -171,6 +171,9 @@ def test_backups_and_exports_of_a_shared_store_stay_in_its_group(shared_store, c
     assert cli_as(alice, "backup", str(made[0]), "--db", str(path)).exit_code == 0
     assert cli_as(alice, "export", str(made[1]), "--db", str(path)).exit_code == 0
     assert cli_as(alice, "backup", str(made[2]), "--db", str(path)).exit_code == 0
+    restored = cli_as(alice, "restore", str(made[2]), "--force", "--db", str(path))
+    assert restored.exit_code == 0, restored.stderr
+    made.append(Path(restored.stderr.rsplit("kept at ", 1)[1].strip()))  # the kept copy
     gid = grp.getgrnam(group).gr_gid
     for made_file in made:
         info = made_file.stat()

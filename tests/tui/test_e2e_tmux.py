@@ -193,3 +193,28 @@ def test_another_process_writing_shows_up_within_two_seconds(require_tool, tmp_p
         assert time.monotonic() - started < 2.5
     finally:
         term.kill()
+
+
+def test_db_and_as_before_nothing_open_the_console_on_that_store_as_that_agent(
+    require_tool, tmp_path: Path
+):
+    from casedesk.desk.desk import Desk
+
+    tmux = require_tool("tmux")
+    db = tmp_path / "other.db"
+    desk = Desk.open(db, "seed")
+    desk.new_case("Bob's customer <b@example.com>", "Printer jams on tray two", owner="bob")
+    desk.new_case("Ann's customer <a@example.com>", "Laptop hinge cracked", owner="ann")
+    desk.close()
+    default = tmp_path / "default.db"
+    term = Terminal(tmux, console_env(default))  # CASEDESK_DB and CASEDESK_AGENT say otherwise
+    try:
+        term.start([CASEDESK, "--db", str(db), "--as", "bob"])
+        term.wait_for("Printer jams on tray two")
+        screen = term.wait_for("view: mine")
+        assert "Laptop hinge cracked" not in screen  # ann's: the console acts as bob
+        term.keys("q")
+        term.wait_for("(the console exited)")
+    finally:
+        term.kill()
+    assert not default.exists()
