@@ -88,6 +88,10 @@ RAW_NAMES = {
     "unquoted-latin1.eml": "café.txt",
     "quoted-utf8.eml": "Ångström résumé.pdf",
     "disposition-only.eml": "naïve-Übersicht.csv",
+    "rfc2231-raw-utf8.eml": "Größe Übersicht.pdf",
+    "rfc2231-raw-latin1-declared.eml": "Größe.pdf",
+    "rfc2231-continued-raw.eml": "报告_第一部分.xlsx",
+    "rfc2231-mixed-sections.eml": "ciële—v2.txt",
 }
 
 

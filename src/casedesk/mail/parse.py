@@ -12,6 +12,7 @@ import email
 import email.utils
 import hashlib
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -78,8 +79,6 @@ _AUTO_SUBJECT = re.compile(
     r"fuori sede|absence)",
     re.IGNORECASE,
 )
-# name="…" or an unquoted name=… (as some clients write raw UTF-8 names), never name*=.
-_RAW_NAME = re.compile(r'(?:^|[;\s])(?:file)?name\s*=\s*(?:"([^"]+)"|([^";\s]+))', re.IGNORECASE)
 # The headers whose values decide something beyond From/Subject/ids (automatic mail, urgency).
 _READ_HEADERS = frozenset(
     (
@@ -486,19 +485,72 @@ def _parse(raw: bytes) -> ParsedMail:
 
 
 def _filename(part: Message) -> str:
+    # Raw 8-bit bytes in a name parameter: the stdlib replaces them; read the bytes ourselves.
+    for header in ("Content-Disposition", "Content-Type"):
+        raw = _raw_header_bytes(part, header)
+        if _EIGHT_BIT.search(raw):
+            found = _name_param(raw, "filename" if header == "Content-Disposition" else "name")
+            if found:
+                return found
     try:
         name = part.get_filename()
     except Exception:
         name = None
     if isinstance(name, tuple):  # an RFC 2231 value the stdlib left undecoded
         name = decode_bytes(str(name[2]).encode("latin-1", "replace"), name[0])
-    if name and "\ufffd" in name:
-        # Raw 8-bit bytes in the parameter: the stdlib replaced them; read the header ourselves.
-        for header in ("Content-Disposition", "Content-Type"):
-            found = _RAW_NAME.search(_raw_header(part, header))
-            if found:
-                return decode_header(found.group(1) or found.group(2))
     return decode_header(name) if name else ""
+
+
+_EIGHT_BIT = re.compile(rb"[\x80-\xff]")
+# One parameter: name, RFC 2231 section number and "*" (extended), and its value.
+_PARAM = re.compile(
+    rb';\s*([A-Za-z0-9_.-]+?)(?:\*(\d+))?(\*)?\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', re.DOTALL
+)
+
+
+def _raw_header_bytes(msg: Message, name: str) -> bytes:
+    """The header's bytes as they came (8-bit bytes too), unfolded; b'' when absent."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            return (
+                str(value)
+                .encode("utf-8", "surrogateescape")
+                .replace(b"\r", b"")
+                .replace(b"\n", b"")
+            )
+    return b""
+
+
+def _name_param(header: bytes, wanted: str) -> str:
+    """A name parameter read from raw header bytes: RFC 2231 (`name*=`, `name*0*=`…) first,
+    then plain `name=`, quoted or not. Bytes are read in the declared charset, else UTF-8
+    first, then cp1252."""
+    sections: dict[int, tuple[bool, bytes]] = {}
+    plain: bytes | None = None
+    for match in _PARAM.finditer(header):
+        if match.group(1).decode("ascii", "replace").lower() != wanted:
+            continue
+        value = match.group(4).strip()
+        if value.startswith(b'"') and value.endswith(b'"') and len(value) > 1:
+            value = re.sub(rb"\\(.)", rb"\1", value[1:-1])
+        if match.group(2) is None and match.group(3) is None:
+            plain = value
+        else:
+            sections[int(match.group(2) or 0)] = (match.group(3) is not None, value)
+    if sections:
+        charset = None
+        pieces = []
+        for number in sorted(sections):
+            extended, value = sections[number]
+            if extended and number == 0 and value.count(b"'") >= 2:
+                declared, _, value = value.split(b"'", 2)
+                charset = declared.decode("ascii", "replace") or None
+            pieces.append(urllib.parse.unquote_to_bytes(value) if extended else value)
+        return decode_bytes(b"".join(pieces), charset).strip()
+    if plain is not None:
+        return decode_header(decode_bytes(plain, None)).strip()
+    return ""
 
 
 def _collect(
