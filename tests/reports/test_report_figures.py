@@ -19,6 +19,7 @@ from casedesk.store.reports import (
     case_figures,
     overdue_series,
     problem_titles,
+    stored_steps,
     update_steps,
 )
 
@@ -230,18 +231,30 @@ def test_a_past_window_ignores_everything_after_it(built, clock):
     assert before.overdue_seconds == 0
 
 
-def test_new_events_update_the_steps_incrementally(built, clock):
+def test_each_write_keeps_the_steps_up_to_date(built, clock):
     store, policy = built.desk.store, built.desk.policy
-    assert update_steps(store, policy) == 5  # first run: every case
-    assert update_steps(store, policy) == 0
+    assert update_steps(store, policy) == 0  # the desk folded every event as it was written
     clock.advance(hours=1)
     built.desk.tell(4, "Still on it.")
-    assert update_steps(store, policy) == 1
+    newest = store.conn.execute("SELECT max(id) FROM events").fetchone()[0]
+    assert store.meta("report_steps_upto") == str(newest)
+    assert update_steps(store, policy) == 0
     window = built.window(0, 300)
     sql = {f.case_id: f for f in case_figures(store, window)}
     for case_id in store.all_case_ids():
         steps = list(case_steps(store.events(case_id), policy))
+        assert stored_steps(store, case_id) == steps
         assert summarize_case(steps, window) == sql[case_id]
+
+
+def test_a_store_far_behind_is_caught_up_by_the_report_not_by_a_write(built, clock):
+    store, policy = built.desk.store, built.desk.policy
+    store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'report_steps_upto'")
+    assert update_steps(store, policy, limit=4) is None  # 5 cases behind: left alone
+    assert store.meta("report_steps_upto") == "0"
+    assert update_steps(store, policy) == 5
+    for case_id in store.all_case_ids():
+        assert stored_steps(store, case_id) == list(case_steps(store.events(case_id), policy))
 
 
 def test_overdue_count_over_time(built):

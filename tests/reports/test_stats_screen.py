@@ -69,3 +69,37 @@ def test_stats_screen_shows_the_report_in_charts(built):
             assert not isinstance(app.screen, StatsScreen)
 
     asyncio.run(run())
+
+
+def test_the_overdue_chart_is_drawn_before_the_report_is_ready(built, monkeypatch):
+    import threading
+
+    from casedesk.store import reports
+
+    release = threading.Event()
+    real = reports.build_report
+
+    def slow_report(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "build_report", slow_report)
+
+    async def run() -> None:
+        app = Host(built.desk)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, StatsScreen)
+            overdue = screen.query_one("#chart-overdue", PlotextPlot)
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if not overdue.loading:
+                    break
+            assert "Cases overdue for an update" in str(overdue.render())
+            assert screen.data is None
+            assert screen.query_one("#chart-agents", PlotextPlot).loading
+            release.set()
+            await _loaded(pilot, screen)
+            assert not screen.query_one("#chart-agents", PlotextPlot).loading
+
+    asyncio.run(run())

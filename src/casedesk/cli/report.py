@@ -115,16 +115,25 @@ def report(
 
 
 def _progress() -> Any:
-    """Tell the user once when the first report on a big store has to replay it all."""
+    """Tell the user when the report has to fold much of the event log into report steps (a
+    store never reported on by this casedesk, or a policy change): once, with how far it got."""
     said = False
+    tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
         nonlocal said
-        if not said and total >= 20_000:
+        if total < 5_000:
+            return
+        if not said:
             sys.stderr.write(
-                f"casedesk: replaying {total} cases for reports (once; later reports are fast)\n"
+                f"casedesk: folding the events of {total} cases into report steps "
+                "(once; later reports are fast)\n"
             )
             said = True
+        if tty:
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\r  {done:,} of {total:,} cases{end}")
+            sys.stderr.flush()
 
     return progress
 

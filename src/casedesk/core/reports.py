@@ -124,17 +124,31 @@ class Step:
     problem_id: int | None = None  # the problem the case is linked to
 
 
-def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
+def case_steps(
+    events: Iterable[Event],
+    policy: Policy,
+    after: Step | None = None,
+    state: CaseState | None = None,
+) -> Iterator[Step]:
     """Fold one case's events (oldest first) into steps, with the same projection and rules as
-    the desk uses, so the reports agree with what the queue said at every moment."""
-    state: CaseState | None = None
-    prev_at: int | None = None
-    prev_due: int | None = None
-    first_told_at: int | None = None
-    silent_since: int | None = None
+    the desk uses, so the reports agree with what the queue said at every moment.
+
+    With `after` (the case's latest step already kept), the fold resumes from it: events up to
+    and including `after.event_id` only rebuild the case's state, and only the newer ones yield
+    steps (the caller moves `after.next_at` to the first new step's time). With `state` too
+    (the case right after `after`), `events` need only be the newer ones. Resuming gives the
+    very steps a fold of the whole history gives (the tests check)."""
+    prev_at = prev_due = first_told_at = silent_since = None
     longest = cum_open = cum_overdue = cum_told = 0
-    pending: Step | None = None
+    if after is not None:
+        prev_at, prev_due, first_told_at = after.at, after.due, after.first_told_at
+        silent_since, longest = after.silent_since, after.longest_silence
+        cum_open, cum_overdue, cum_told = after.cum_open, after.cum_overdue, after.cum_told
+    pending: tuple[Any, ...] | None = None
     for event in events:
+        if after is not None and (event.id or 0) <= after.event_id:
+            state = apply(state, event)
+            continue
         at = epoch(event.at) if prev_at is None else max(epoch(event.at), prev_at)
         kind = event.kind
         if kind is EventKind.NOTE and state is not None:
@@ -159,34 +173,34 @@ def case_steps(events: Iterable[Event], policy: Policy) -> Iterator[Step]:
         elif silent_since is None:
             silent_since = at
         if pending is not None:
-            yield replace(pending, next_at=at)
-        pending = Step(
-            case_id=event.case_id,
-            event_id=event.id or 0,
-            customer_id=state.customer_id,
-            created=epoch(state.created_at),
-            at=at,
-            prev_at=prev_at,
-            prev_due=prev_due,
-            due=due,
-            kind=kind.value,
-            actor=event.actor,
-            owner=state.owner,
-            res_untold=state.status is Status.RESOLVED and not state.resolution_told,
-            resolved_at=epoch(state.resolved_at) if state.resolved_at else None,
-            first_told=first_told,
-            silent_since=silent_since,
-            longest_silence=longest,
-            cum_open=cum_open,
-            cum_overdue=cum_overdue,
-            cum_told=cum_told,
-            first_told_at=first_told_at,
-            next_at=NEVER,
-            problem_id=state.problem_id,
+            yield Step(*pending[:-1], at, pending[-1])  # next_at: this event's time
+        # The Step's fields in order, but for next_at (known at the next event) and problem_id.
+        pending = (
+            event.case_id,
+            event.id or 0,
+            state.customer_id,
+            epoch(state.created_at),
+            at,
+            prev_at,
+            prev_due,
+            due,
+            kind.value,
+            event.actor,
+            state.owner,
+            state.status is Status.RESOLVED and not state.resolution_told,
+            epoch(state.resolved_at) if state.resolved_at else None,
+            first_told,
+            silent_since,
+            longest,
+            cum_open,
+            cum_overdue,
+            cum_told,
+            first_told_at,
+            state.problem_id,
         )
         prev_at, prev_due = at, due
     if pending is not None:
-        yield pending
+        yield Step(*pending[:-1], NEVER, pending[-1])
 
 
 # -- per case: the figures of one case in a window ---------------------------------------------

@@ -84,6 +84,16 @@ class Desk:
 
     # -- opening --------------------------------------------------------------------------
 
+    def __post_init__(self) -> None:
+        # Every write transaction also folds the events it wrote into the report steps, so
+        # reports never have to replay the store.
+        self.store.before_commit["report_steps"] = self._keep_report_steps
+
+    def _keep_report_steps(self) -> None:
+        from casedesk.store.reports import keep_steps
+
+        keep_steps(self.store, self.policy)
+
     @classmethod
     def open(cls, db: paths.StoreLocation, actor: str, policy_path: Path | None = None) -> Desk:
         """Open the store and make sure its stored due times follow the current policy."""

@@ -2,7 +2,8 @@
 
 A standalone screen: push `StatsScreen(desk)` from anywhere. The figures come from the same report
 as `casedesk report` (see `casedesk.core.reports`), computed in a worker thread on a connection
-of its own, so a large store never blocks the UI.
+of its own, so a large store never blocks the UI. Each part is drawn as soon as it is ready: the
+overdue chart first (a few index counts), then the report's charts and figures.
 """
 
 from __future__ import annotations
@@ -37,22 +38,6 @@ class StatsData:
 
     report: Report
     overdue: list[tuple[int, int]]  # (epoch seconds, cases overdue then)
-
-
-def load_stats(desk: Desk, days: int) -> StatsData:
-    """The report and the overdue series for the `days` up to now, on a connection of its own
-    (the worker's thread must not share the desk's connection with the UI thread)."""
-    from casedesk.store.reports import build_report, overdue_series
-
-    now = desk.now()
-    window = Window(now - timedelta(days=days), now)
-    store = Store.open(desk.store.path)
-    try:
-        report = build_report(store, desk.policy, window, top=0)
-        series = overdue_series(store, desk.policy, window, SERIES_POINTS)
-    finally:
-        store.close()
-    return StatsData(report, series)
 
 
 class StatsScreen(Screen[None]):
@@ -96,56 +81,75 @@ class StatsScreen(Screen[None]):
         self.load()
 
     def load(self) -> None:
-        self.query_one("#stats-charts").loading = True
-        self.query_one("#stats-summary", Static).update(
-            Text(
-                f"Working out the last {self.days} days… (the first time on a large store "
-                "replays its whole history: about a minute per 100,000 cases)",
-                style="dim",
-            )
-        )
+        for plot in self.query(PlotextPlot):
+            plot.loading = True
+        self._say(f"Working out the last {self.days} days…")
         self._load(self.days)
+
+    def _say(self, words: str, style: str = "dim") -> None:
+        self.query_one("#stats-summary", Static).update(Text(words, style=style))
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _load(self, days: int) -> None:
+        """The figures for the `days` up to now, each part shown as soon as it is ready, on a
+        connection of the worker's own (it must not share the desk's with the UI thread)."""
+        from casedesk.store.reports import build_report, overdue_series, update_steps
+
+        call = self.app.call_from_thread
+        policy = self.desk.policy
+        now = self.desk.now()
+        window = Window(now - timedelta(days=days), now)
         try:
-            data = load_stats(self.desk, days)
+            store = Store.open(self.desk.store.path)
+            try:
+                update_steps(store, policy, lambda done, total: call(self._folding, done, total))
+                series = overdue_series(store, policy, window, SERIES_POINTS)
+                call(self._overdue_chart, window, series)
+                report = build_report(store, policy, window, top=0)
+            finally:
+                store.close()
         except Exception as exc:  # shown, not raised: a report must never take the console down
-            self.app.call_from_thread(self._failed, exc)
+            call(self._failed, exc)
             return
-        self.app.call_from_thread(self.show, data)
+        call(self.show, StatsData(report, series))
+
+    def _folding(self, done: int, total: int) -> None:
+        """A store never reported on (or after a policy change) is folded into report steps
+        once, before any figure: say how far that got."""
+        self._say(
+            f"Preparing the reports (once): {done:,} of {total:,} cases folded into report steps…"
+        )
 
     def _failed(self, exc: Exception) -> None:
-        self.query_one("#stats-charts").loading = False
-        self.query_one("#stats-summary", Static).update(
-            Text(f"Could not work out the figures: {one_line(str(exc), 200)}", style="red")
-        )
+        for plot in self.query(PlotextPlot):
+            plot.loading = False
+        self._say(f"Could not work out the figures: {one_line(str(exc), 200)}", style="red")
 
     # -- drawing ----------------------------------------------------------------------------
 
     def show(self, data: StatsData) -> None:
         self.data = data
-        self.query_one("#stats-charts").loading = False
         self.query_one("#stats-summary", Static).update(summary_text(data.report, self.days))
-        self._overdue_chart(data)
+        self._overdue_chart(data.report.window, data.overdue)
         self._first_response_chart(data.report)
         self._agents_chart(data.report)
         self._silence_chart(data.report)
 
     def _plot(self, widget_id: str, title: str) -> PlotextPlot:
         widget = self.query_one(f"#{widget_id}", PlotextPlot)
+        widget.loading = False
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(title)
         return widget
 
-    def _overdue_chart(self, data: StatsData) -> None:
+    def _overdue_chart(self, window: Window, overdue: list[tuple[int, int]]) -> None:
+        """Drawn first: the other charts wait (loading) for the report."""
         widget = self._plot("chart-overdue", "Cases overdue for an update")
         plt = widget.plt
-        until = data.report.window.u
-        days = [(t - until) / 86400 for t, _ in data.overdue]
-        plt.plot(days, [n for _, n in data.overdue], marker="braille")
+        days = [(t - window.u) / 86400 for t, _ in overdue]
+        plt.plot(days, [n for _, n in overdue], marker="braille")
         plt.xlabel("days ago")
         widget.refresh()
 

@@ -4,10 +4,12 @@ A report needs, for every case, its due time at every moment of the window, whic
 its events through the projection and the rules can tell. Replaying a 100,000-case store (over a
 million events) takes far longer than a report may, so the replay is kept: `report_steps` holds
 one row per event with the case's report-relevant state after it and running totals
-(`reports.Step`), `report_latest` each case's latest step. A report replays only the cases with
-events newer than the last report's, and writes their steps again. The tables are derived data:
-dropping them is always safe (the next report rebuilds them), and they are rebuilt when the
-policy changes. They are created lazily here, not in `schema.py`, because nothing but the reports
+(`reports.Step`), `report_latest` each case's latest step. Every desk write transaction folds
+the events it wrote into steps before it commits (`keep_steps`, resuming from the case's latest
+step), so reports find them ready. A store far behind (written by an older casedesk, restored,
+or after a policy change) is caught up by the next report, with progress. The tables are derived
+data: dropping them is always safe (the next report rebuilds them), and they are rebuilt when
+the policy changes. They are created here, not in `schema.py`, because nothing but the reports
 reads them. A window's figures are then the difference between each case's last step before
 `until` and its last step before `since`, aggregated in SQL.
 """
@@ -20,7 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from casedesk.core.clock import to_text
-from casedesk.core.model import Event
+from casedesk.core.model import CaseState, Event
+from casedesk.core.projection import apply, replay
 from casedesk.core.reports import (
     NEVER,
     SILENCE_BUCKETS,
@@ -34,6 +37,7 @@ from casedesk.core.reports import (
     Step,
     Window,
     case_steps,
+    epoch,
     make_report,
     percentile_ranks,
     weekly_spreads,
@@ -172,20 +176,111 @@ def _histories(store: Store, case_ids: list[int]) -> Iterator[list[Event]]:
         yield current
 
 
-def update_steps(
-    store: Store, policy: Policy, progress: Callable[[int, int], None] | None = None
-) -> int:
-    """Bring `report_steps` up to the newest event; returns how many cases were replayed.
+def _step_from_row(row: sqlite3.Row) -> Step:
+    values = list(row)
+    values[11], values[13] = bool(values[11]), bool(values[13])
+    return Step(*values)
 
-    The first run on a large store replays every case (tens of seconds on 100,000 cases), later
-    runs only the cases with new events. `progress(done, total)` is told how it goes.
+
+def stored_steps(store: Store, case_id: int) -> list[Step]:
+    """A case's steps as kept in `report_steps`, oldest first."""
+    rows = store.conn.execute(
+        f"SELECT {_COLUMNS} FROM report_steps WHERE case_id = ? ORDER BY event_id", (case_id,)
+    )
+    return [_step_from_row(row) for row in rows]
+
+
+def _latest_step(store: Store, case_id: int) -> Step | None:
+    row = store.conn.execute(
+        f"SELECT {_COLUMNS} FROM report_steps WHERE case_id = ? ORDER BY event_id DESC LIMIT 1",
+        (case_id,),
+    ).fetchone()
+    return None if row is None else _step_from_row(row)
+
+
+# (store file, case id) → (event id, its time, the case's state right after that event): a
+# process that writes to a case again folds only the new events instead of reading its whole
+# history. Used only while the case's latest kept step is that very event.
+_STATES: dict[tuple[str, int], tuple[int, int, CaseState]] = {}
+_STATES_KEPT = 2000
+
+
+def _to_fold(
+    store: Store, case_ids: list[int], resume: bool
+) -> Iterator[tuple[Step | None, list[Event], CaseState | None]]:
+    """For each case: its latest kept step (if resuming), the events to fold, and the state
+    right after that step when known (then only the newer events are read)."""
+    if not resume:
+        for events in _histories(store, case_ids):
+            yield None, events, None
+        return
+    if len(_STATES) > _STATES_KEPT:
+        _STATES.clear()
+    for case_id in case_ids:
+        after = _latest_step(store, case_id)
+        known = _STATES.get((str(store.path), case_id))
+        if known is not None and after is not None and known[:2] == (after.event_id, after.at):
+            events = [
+                _event_from_row(row)
+                for row in store.conn.execute(
+                    "SELECT * FROM events WHERE case_id = ? AND id > ? ORDER BY id",
+                    (case_id, after.event_id),
+                )
+            ]
+            state = known[2]
+            yield after, events, state
+            for event in events:
+                state = apply(state, event)
+        else:
+            events = next(_histories(store, [case_id]), [])
+            if not events:
+                continue
+            yield after, events, None
+            state = replay(events)
+        steps_at = after.at if after is not None else None
+        for event in events:  # the time the step of the last event holds (never backwards)
+            at = epoch(event.at)
+            steps_at = at if steps_at is None else max(at, steps_at)
+        if events and steps_at is not None:
+            _STATES[(str(store.path), case_id)] = (events[-1].id or 0, steps_at, state)
+
+
+def update_steps(
+    store: Store,
+    policy: Policy,
+    progress: Callable[[int, int], None] | None = None,
+    limit: int | None = None,
+) -> int | None:
+    """Bring `report_steps` up to the newest event; returns how many cases were brought up to
+    date, or None (nothing done) when more than `limit` cases are behind.
+
+    A case with new events resumes from its latest step: only the new events are folded into
+    steps. The first run on a store without steps (or after a policy change) folds every case
+    (tens of seconds on 100,000 cases); `progress(done, total)` is told how it goes.
     """
     conn = store.conn
     fingerprint = f"{STEPS_VERSION}:{policy.fingerprint}"
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_steps'"
     ).fetchone()
-    if not exists or store.meta(_POLICY_KEY) != fingerprint:
+    stale = not exists or store.meta(_POLICY_KEY) != fingerprint
+    upto = 0 if stale else int(store.meta(_UPTO_KEY) or 0)
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    if stale or newest > upto:
+        # Stops at limit + 1: counting every case of a large store would slow each write.
+        case_ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT case_id FROM events WHERE id > ? AND id <= ? LIMIT ?",
+                (upto, newest, -1 if limit is None else limit + 1),
+            )
+        ]
+        if limit is not None and len(case_ids) > limit:
+            return None
+        case_ids.sort()
+    else:
+        case_ids = []
+    if stale:
         with store.transaction():
             conn.execute("DROP TABLE IF EXISTS report_steps")
             conn.execute("DROP TABLE IF EXISTS report_latest")
@@ -205,34 +300,28 @@ def update_steps(
                         f"SELECT {_LATEST_COLUMNS} FROM report_steps WHERE next_at = ?",
                         (NEVER,),
                     )
-    upto = int(store.meta(_UPTO_KEY) or 0)
-    newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-    if newest <= upto:
+    if not case_ids:
         return 0
-    if upto == 0:
-        case_ids = [r[0] for r in conn.execute("SELECT DISTINCT case_id FROM events ORDER BY 1")]
-    else:
-        case_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT case_id FROM events WHERE id > ? AND id <= ? ORDER BY 1",
-                (upto, newest),
-            )
-        ]
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
-        rows = [
-            _step_values(step)
-            for events in _histories(store, chunk)
-            for step in case_steps(events, policy)
-        ]
+        rows, moved, refolded = [], [], []
+        for after, events, state in _to_fold(store, chunk, bool(upto)):
+            steps = [_step_values(step) for step in case_steps(events, policy, after, state)]
+            if after is None:
+                refolded.append(events[0].case_id)
+            elif steps:
+                moved.append((steps[0][4], after.case_id, after.event_id))
+            rows += steps
         latest = {row[0]: row for row in rows}  # the last step of each case wins
         with store.transaction():
-            if upto:
+            if upto and refolded:
                 conn.execute(
                     "DELETE FROM report_steps WHERE case_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(chunk),),
+                    (json.dumps(refolded),),
                 )
+            conn.executemany(
+                "UPDATE report_steps SET next_at = ? WHERE case_id = ? AND event_id = ?", moved
+            )
             conn.executemany(
                 f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({', '.join('?' * 22)})",
                 rows,
@@ -248,6 +337,16 @@ def update_steps(
         if int(store.meta(_UPTO_KEY) or 0) < newest:
             store.set_meta(_UPTO_KEY, str(newest))
     return len(case_ids)
+
+
+KEEP_LIMIT = 200  # cases a write catches up itself; more (an old store) wait for a report
+
+
+def keep_steps(store: Store, policy: Policy) -> None:
+    """Run at the end of each write transaction: fold the events it wrote into steps, so that
+    reports find them ready. A store far behind (never reported on by this casedesk, or a
+    policy change on a large store) is left to the next report, which shows its progress."""
+    update_steps(store, policy, limit=KEEP_LIMIT)
 
 
 # -- the report's queries ---------------------------------------------------------------------

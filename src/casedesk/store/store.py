@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -197,6 +197,9 @@ class Store:
         self.conn = conn
         self._in_transaction = False
         self.os_user = os_login()  # recorded on every event this store writes
+        # Run at the end of every write transaction, inside it (e.g. the report steps kept
+        # up to date with the events just written), by name.
+        self.before_commit: dict[str, Callable[[], None]] = {}
 
     @classmethod
     def open(cls, location: StoreLocation) -> Store:
@@ -256,6 +259,8 @@ class Store:
         self._in_transaction = True
         try:
             yield
+            for hook in list(self.before_commit.values()):
+                hook()
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise

@@ -1,0 +1,101 @@
+"""Report steps kept at every write equal a fold of the whole event log, on random stores."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casedesk.core.errors import CasedeskError
+from casedesk.core.model import Channel, Status
+from casedesk.core.reports import Window, case_steps, report_from_events
+from casedesk.desk.desk import Desk
+from casedesk.store.reports import agent_events, build_report, problem_titles, stored_steps
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ACTIONS = [
+    "new",
+    "note",
+    "heard",
+    "tell",
+    "promise",
+    "assign",
+    "status",
+    "resolve",
+    "close",
+    "reopen",
+    "snooze",
+]
+
+actions = st.lists(
+    st.tuples(
+        st.sampled_from(ACTIONS),
+        st.integers(1, 4),  # which case
+        st.floats(-2, 40),  # hours to move the clock first (backwards now and then)
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _act(desk: Desk, action: str, case_id: int) -> None:
+    now = desk.now()
+    if action == "new":
+        owner = "ann" if case_id % 2 else None
+        desk.new_case(f"c{case_id}@example.com", f"case {case_id}", owner=owner)
+    elif action == "note":
+        desk.note(case_id, "looked")
+    elif action == "heard":
+        desk.heard(case_id, "any news?", Channel.PHONE)
+    elif action == "tell":
+        desk.tell(case_id, "working on it", Channel.PHONE)
+    elif action == "promise":
+        desk.tell(case_id, "tomorrow", Channel.PHONE, promise=now + timedelta(hours=20))
+    elif action == "assign":
+        desk.assign(case_id, "bob")
+    elif action == "status":
+        desk.set_status(case_id, Status.WAITING_CUSTOMER)
+    elif action == "resolve":
+        desk.resolve(case_id, "fixed")
+    elif action == "close":
+        desk.close_case(case_id, None)
+    elif action == "reopen":
+        desk.reopen(case_id, "again")
+    elif action == "snooze":
+        desk.snooze(case_id, now + timedelta(hours=30), "away")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions)
+def test_steps_kept_at_each_write_equal_a_full_fold(steps):
+    with tempfile.TemporaryDirectory() as tmp:
+        moment = [T0]
+        desk = Desk.open(Path(tmp) / "s.db", "ann", policy_path=Path(tmp) / "policy.toml")
+        desk.now = lambda: moment[0]  # type: ignore[method-assign]
+        try:
+            for action, case_id, hours in steps:
+                moment[0] += timedelta(hours=hours)
+                # Not allowed in the case's state, or no such case yet: nothing is written.
+                with contextlib.suppress(CasedeskError):
+                    _act(desk, action, case_id)
+            store, policy = desk.store, desk.policy
+            histories = [store.events(c) for c in store.all_case_ids()]
+            for events in histories:
+                assert stored_steps(store, events[0].case_id) == list(case_steps(events, policy))
+            window = Window(T0 + timedelta(hours=5), moment[0] + timedelta(hours=10))
+            slow = report_from_events(
+                histories,
+                policy,
+                window,
+                top=0,
+                customer_names=lambda ids: {i: store.customer(i).name for i in ids},
+                agent_events=agent_events(store, window),
+                problem_titles=problem_titles(store, window),
+            )
+            assert build_report(store, policy, window, top=0) == slow
+        finally:
+            desk.close()
