@@ -10,7 +10,7 @@ import pytest
 from mail_helpers import make_mail
 from test_send import smtp_config
 
-from casedesk.core.model import EventKind
+from casedesk.core.model import Channel, EventKind
 from casedesk.desk.desk import Desk
 from casedesk.mail import acknowledge
 from casedesk.mail.intake import Outcome, take_in
@@ -142,3 +142,19 @@ def test_a_failed_send_waits_in_the_outbox_and_is_retried_with_backoff(
     assert acknowledge.flush(desk, settings) == 1
     assert WatchStore(desk.store).pending() == []
     assert [e.kind for e in desk.events(taken.case_id)][-1] is EventKind.ACKNOWLEDGED
+
+
+def test_a_waiting_acknowledgement_is_dropped_once_a_person_answered(
+    desk: Desk, clock, config, smtp
+):
+    settings = config(ack_config(smtp.port))
+    smtp.capture.refuse_data = "451 4.3.0 try again later"
+    taken = take_in(desk, make_mail(), "t", settings)
+    desk.tell(taken.case_id, "On it, Bob: a new toner is on its way.", Channel.PHONE)
+    smtp.capture.refuse_data = None
+    clock.advance(minutes=5)
+    assert acknowledge.flush(desk, settings) == 0
+    assert WatchStore(desk.store).pending() == []
+    assert smtp.capture.received == []
+    kinds = [e.kind for e in desk.events(taken.case_id)]
+    assert EventKind.ACKNOWLEDGED not in kinds

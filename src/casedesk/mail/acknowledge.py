@@ -92,6 +92,11 @@ def flush(desk: Desk, settings: MailSettings) -> int:
     outbox = WatchStore(desk.store)
     sent = 0
     for row in outbox.due(desk.now()):
+        if desk.store.case(row.case_id).responded_at is not None:
+            # A person answered while it waited: "we will answer you" would now be wrong.
+            with desk.store.transaction():
+                outbox.settled(row.id, desk.now(), "not sent: a person answered first")
+            continue
         try:
             text, message = _acknowledgement(desk, row.case_id, settings)
             where = deliver(message, settings)
@@ -108,7 +113,7 @@ def flush(desk: Desk, settings: MailSettings) -> int:
             try:
                 with desk.store.transaction():
                     record_sent(desk, row.case_id, message, where, text, kind, actor=MAIL_ACTOR)
-                    outbox.sent(row.id, desk.now())
+                    outbox.settled(row.id, desk.now())
                 break
             except StoreError:
                 if attempt == 2:

@@ -401,8 +401,12 @@ class WatchStore:
         """Say the watcher `name` is alive (and what is wrong, if anything)."""
         if started:
             self._execute(
-                "INSERT OR REPLACE INTO mail_watchers (name, source, pid, host, started_at, "
-                "beat_at, interval, stopped_at, problem) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                "INSERT INTO mail_watchers (name, source, pid, host, started_at, beat_at, "
+                "interval, stopped_at, problem) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?) "
+                "ON CONFLICT (name) DO UPDATE SET source = excluded.source, pid = excluded.pid, "
+                "host = excluded.host, started_at = excluded.started_at, "
+                "beat_at = excluded.beat_at, interval = excluded.interval, stopped_at = NULL, "
+                "problem = excluded.problem",
                 (name, source, pid, host, to_text(at), to_text(at), interval, problem),
             )
         else:
@@ -450,11 +454,11 @@ class WatchStore:
             (error, to_text(next_try), outbox_id),
         )
 
-    def sent(self, outbox_id: int, at: datetime) -> None:
+    def settled(self, outbox_id: int, at: datetime, why_not: str | None = None) -> None:
+        """Nothing more to do: sent (`why_not` None), or no longer worth sending."""
         self._execute(
-            "UPDATE mail_outbox SET attempts = attempts + 1, error = NULL, sent_at = ? "
-            "WHERE id = ?",
-            (to_text(at), outbox_id),
+            "UPDATE mail_outbox SET attempts = attempts + ?, error = ?, sent_at = ? WHERE id = ?",
+            (0 if why_not else 1, why_not, to_text(at), outbox_id),
         )
 
     def sent_to_since(self, address: str, purpose: str, since: datetime) -> int:
