@@ -2,7 +2,8 @@
 
     python stress_worker.py DB WORKER OPS SEED [--ack]
 
-Prints one JSON line per operation *after* it returned (so an acknowledged line means committed):
+DB is a store file or a PostgreSQL URL. Prints one JSON line per operation *after* it returned
+(so an acknowledged line means committed):
 {"op", "case", "marker", "outcome": "ok"|"refused", "reason", "wait"}. A final "summary" line.
 With --ack every line is flushed at once, for kill -9 tests.
 """
@@ -13,17 +14,18 @@ import json
 import random
 import sys
 import time
-from pathlib import Path
 
 from casedesk.core.errors import Conflict, Refused, StoreError
 from casedesk.core.model import Channel, Status
 from casedesk.desk.desk import Desk
+from casedesk.paths import store_location
 
 STATUSES = [Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]
 
 
 def main() -> int:
-    db, worker, ops, seed = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    db = store_location(sys.argv[1])  # a store file or a postgresql:// URL
+    worker, ops, seed = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     rng = random.Random(seed)
     desk = Desk.open(db, actor=worker)
     case_ids = desk.store.all_case_ids()

@@ -12,30 +12,39 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from casedesk.core.model import Channel
 from casedesk.desk.desk import Desk
+from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import Store
 
 WORKER = str(Path(__file__).with_name("stress_worker.py"))
 
 
-def _seed_store(path: Path, cases: int = 12) -> None:
+def _arg(location: StoreLocation) -> str:
+    """The store as a worker's command line names it (a URL whole, with no *** in it)."""
+    return location.url if isinstance(location, ServerStore) else str(location)
+
+
+def _seed_store(path: StoreLocation, cases: int = 12) -> None:
     desk = Desk.open(path, "seed")
     for n in range(cases):
         desk.new_case(f"seed{n}@example.com", f"seed case {n}", owner="ann")
     desk.close()
 
 
-def _event_texts(path: Path) -> set[str]:
+def _event_texts(path: StoreLocation) -> set[str]:
     with Store.open(path) as store:
         return {row["text"] for row in store.events_rows()}
 
 
+@pytest.mark.both_engines
 def test_eight_agents_500_mixed_operations_each_lose_nothing(db_path, capsys):
     _seed_store(db_path)
     procs = [
         subprocess.Popen(
-            [sys.executable, WORKER, str(db_path), f"w{n}", "500", str(n)],
+            [sys.executable, WORKER, _arg(db_path), f"w{n}", "500", str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -63,14 +72,15 @@ def test_eight_agents_500_mixed_operations_each_lose_nothing(db_path, capsys):
     assert report.clean, report.problems[:5]
     with capsys.disabled():
         print(
-            f"\nstress: {len(ops)} attempted, {len(ok)} acknowledged, {len(refused)} refused "
+            f"\nstress ({db_path.__class__.__name__}): {len(ops)} attempted, "
+            f"{len(ok)} acknowledged, {len(refused)} refused "
             f"with a reason, {sum(r['marker'] in texts for r in appended)}/{len(appended)} "
             f"appends found, longest wait {max(r['wait'] for r in ops) * 1000:.0f} ms"
         )
 
 
 class _opened:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: StoreLocation) -> None:
         self.desk = Desk.open(path, "checker")
 
     def __enter__(self) -> Desk:
@@ -80,19 +90,23 @@ class _opened:
         self.desk.close()
 
 
+@pytest.mark.both_engines
 def test_kill_9_mid_burst_keeps_every_acknowledged_change(db_path, capsys):
     _seed_store(db_path)
     rng = random.Random(11)
     acknowledged: list[dict] = []
     for round_ in range(12):
         proc = subprocess.Popen(
-            [sys.executable, WORKER, str(db_path), f"k{round_}", "100000", str(round_), "--ack"],
+            [sys.executable, WORKER, _arg(db_path), f"k{round_}", "100000", str(round_), "--ack"],
             stdout=subprocess.PIPE,
             text=True,
         )
-        time.sleep(0.4 + rng.random() * 0.8)
+        # Kill once it is writing (opening a server store takes longer than a file).
+        first = proc.stdout.readline()  # type: ignore[union-attr]
+        time.sleep(0.2 + rng.random() * 0.8)
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
+        out = first + out
         lines = out.splitlines()
         complete = lines if out.endswith("\n") else lines[:-1]  # the last may be cut mid-write
         acknowledged += [json.loads(line) for line in complete]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from casedesk import paths
 from casedesk.core.errors import InvalidInput, SearchSyntaxError, StoreError
+from casedesk.core.model import EventKind
 from casedesk.desk.desk import Desk
 from casedesk.store import Store, postgres_schema
 from casedesk.store.postgres import to_tsquery
@@ -228,3 +231,82 @@ def test_export_import_export_is_byte_identical_from_sqlite_to_postgres_and_back
     assert cli("import", str(reply), "--db", pg_url).exit_code == 0
     case = json.loads(cli("show", "1", "--json", "--db", pg_url).stdout)
     assert case["last_heard_from_customer"]["text"].startswith("Still offline")
+
+
+# -- a server restart -------------------------------------------------------------------------
+
+
+def test_after_a_server_restart_the_next_action_reconnects_and_is_done_once(
+    pg_server, pg_url: str, clock
+) -> None:
+    desk = Desk.open(paths.store_location(pg_url), "ann")
+    desk.now = clock
+    try:
+        case = desk.new_case("Acme <ops@acme.example>", "Printer on fire")
+        pg_server.restart()
+        desk.note(case.id, "after the restart")  # nothing was in flight: it just works
+        texts = [e.text for e in desk.events(case.id)]
+        assert texts.count("after the restart") == 1
+    finally:
+        desk.close()
+
+
+def test_a_change_in_flight_when_the_server_goes_is_not_done_and_not_retried(
+    pg_server, pg_url: str, clock
+) -> None:
+    from casedesk.store.postgres import ConnectionLost
+
+    desk = Desk.open(paths.store_location(pg_url), "ann")
+    desk.now = clock
+    try:
+        case = desk.new_case("Acme <ops@acme.example>", "Printer on fire")
+        with (
+            pytest.raises(ConnectionLost, match="was not done: try again"),
+            desk.store.transaction(),
+        ):
+            desk.store.append_event(desk._event(case.id, EventKind.NOTE, "half a change"))
+            pg_server.restart()
+            desk.store.append_event(desk._event(case.id, EventKind.NOTE, "the other half"))
+        texts = [e.text for e in desk.events(case.id)]  # connects again to read
+        assert "half a change" not in texts and "the other half" not in texts
+        desk.note(case.id, "tried again")
+        assert [e.text for e in desk.events(case.id)].count("tried again") == 1
+        assert desk.check().clean
+    finally:
+        desk.close()
+
+
+def test_a_cli_loop_survives_a_server_restart(pg_server, pg_url: str, tmp_path: Path) -> None:
+    """Notes added one CLI process each while the server restarts: each is acknowledged and
+    stored once, or reported in one line and not stored; none is stored twice."""
+    env = {**os.environ, "CASEDESK_DB": pg_url, "CASEDESK_AGENT": "ann"}
+    run = [sys.executable, "-m", "casedesk"]
+    subprocess.run(
+        [*run, "new", "--customer", "a@example.com", "--title", "t"], env=env, check=True
+    )
+    script = tmp_path / "loop.sh"
+    script.write_text(
+        "for i in $(seq 1 20); do\n"
+        f'  if {" ".join(run)} note 1 "loop-$i" 2>"{tmp_path}/err-$i"; then echo "ok $i"; '
+        'else echo "failed $i"; fi\n'
+        "done\n"
+    )
+    loop = subprocess.Popen(["bash", str(script)], env=env, stdout=subprocess.PIPE, text=True)
+    time.sleep(2)
+    pg_server.restart()
+    out, _ = loop.communicate(timeout=600)
+    outcomes = dict(line.split()[::-1] for line in out.splitlines())
+    assert len(outcomes) == 20
+    shown = subprocess.run(
+        [*run, "show", "1", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    texts = [e["text"] for e in json.loads(shown.stdout)["events"]]
+    texts = [t for t in texts if t.startswith("loop-")]
+    assert len(texts) == len(set(texts)), "a note was stored twice"
+    for i, outcome in outcomes.items():
+        err = (tmp_path / f"err-{i}").read_text()
+        assert "Traceback" not in err
+        if outcome == "ok":
+            assert f"loop-{i}" in texts
+        else:
+            assert err.startswith("casedesk: ") and len(err.splitlines()) == 1, err

@@ -35,6 +35,13 @@ _WRITE_LOCK = 0x636173656465736B  # "casedesk"
 _CONNECT_TIMEOUT = 10
 
 
+class ConnectionLost(StoreError):
+    """The server went away (a restart, the network) while casedesk was using it."""
+
+
+_CHANGES_NOTHING = re.compile(r"^\s*(BEGIN|SELECT|SHOW)\b", re.IGNORECASE)
+
+
 def require_driver() -> None:
     if psycopg is None:
         raise StoreError(f"a PostgreSQL store needs the psycopg driver: {EXTRA_HINT}")
@@ -203,20 +210,29 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         text, returns_id = translate(sql)
-        if self._conn.closed and not self.in_transaction:
+        if self._lost() and not self.in_transaction:
             self._conn = self._connect()
         try:
             cursor = self._conn.execute(text, _params(params))
         except psycopg.OperationalError as exc:
-            if not self._conn.closed and not self._conn.broken:
+            if not self._lost():
                 raise
-            # The server went away: what this transaction did is gone with it (never half
-            # done), and the next statement after it connects again.
-            raise StoreError(
-                f"lost the connection to {self.location} ({_first_line(exc)}); "
-                "what you were doing was not done: try again"
-            ) from None
+            if not self.in_transaction and _CHANGES_NOTHING.match(sql):
+                # The server went away before this (a BEGIN, or a read on its own): nothing
+                # can have been done, so connecting again and asking once more is safe.
+                self._conn = self._connect()
+                cursor = self._conn.execute(text, _params(params))
+            else:
+                # Lost in the middle of a change: the transaction is gone with the
+                # connection (never half done), and it is not tried again behind the agent.
+                raise ConnectionLost(
+                    f"lost the connection to {self.location} ({_first_line(exc)}); "
+                    "what you were doing was not done: try again"
+                ) from None
         return PgCursor(cursor, returns_id)
+
+    def _lost(self) -> bool:
+        return bool(self._conn.closed or self._conn.broken)
 
     def executemany(self, sql: str, seq: Sequence[Any]) -> None:
         text, _ = translate(sql)
@@ -312,6 +328,14 @@ class PostgresStore(Store):
         self._in_transaction = self.conn.in_transaction = False
         try:
             self.conn.execute(statement)
+        except ConnectionLost as exc:
+            if statement == "COMMIT":
+                # The server may have committed just before the connection went: say so
+                # rather than claim it was not done (it is never half done either way).
+                raise ConnectionLost(
+                    f"lost the connection to {self.path} while saving; look whether it was "
+                    "done before doing it again"
+                ) from exc
         except StoreError:
             if statement == "COMMIT":
                 raise
