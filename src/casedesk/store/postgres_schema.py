@@ -80,8 +80,7 @@ MIGRATIONS: list[str] = [
         kind {_TEXT} NOT NULL,
         channel {_TEXT},
         text {_TEXT} NOT NULL DEFAULT '',
-        data {_TEXT} NOT NULL DEFAULT '{{}}',
-        os_user {_TEXT}  -- SQLite's migration 8; here from the start (no PostgreSQL store yet)
+        data {_TEXT} NOT NULL DEFAULT '{{}}'
     );
     CREATE INDEX events_case ON events(case_id, id);
     CREATE FUNCTION casedesk_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -273,6 +272,10 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX events_fts;
     CREATE INDEX events_fts ON events USING gin (casedesk_words(left(text, 65536)));
+    """,
+    # 8: the OS account that wrote each event, beside the agent it says it is.
+    f"""
+    ALTER TABLE events ADD COLUMN os_user {_TEXT};
     """,
 ]
 
