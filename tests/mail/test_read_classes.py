@@ -445,3 +445,18 @@ def test_every_class_message_has_its_expectation():
     assert {p.name for p in CLASSES.iterdir()} == set(expectations)
     for folder, expected in expectations.items():
         assert {p.name for p in (CLASSES / folder).iterdir()} == set(expected), folder
+
+
+def test_a_spaced_from_header_inside_an_mbox_does_not_split_its_message(cli, tmp_path: Path):
+    box = tmp_path / "archive"
+    box.write_bytes(
+        b"From bob@example.com Mon Nov 23 09:00:00 2026\n"
+        + (CLASSES / "spaced-colon" / "from-first-line.eml").read_bytes()
+        + b"\nFrom ole@example.no Mon Nov 23 10:00:00 2026\n"
+        + (CLASSES / "spaced-colon" / "later-lines.eml").read_bytes()
+        + b"\nFrom mia@example.org Mon Nov 23 11:00:00 2026\n"
+        + (CLASSES / "spaced-colon" / "tab-and-subject.eml").read_bytes().replace(b"\r\n", b"\n")
+    )
+    assert sources.detect(box) == "mbox"
+    summary = json.loads(cli("import", "--json", box).stdout)
+    assert (summary["total"], summary["new_case"], summary["quarantined"]) == (3, 3, 0)

@@ -49,8 +49,36 @@ def _count_maildir(path: Path) -> int:
     return len(mailbox.Maildir(path, factory=None, create=False))
 
 
+class _Mbox(mailbox.mbox):
+    """mailbox.mbox, but a `From  :` header line inside a message does not start a new one."""
+
+    def _generate_toc(self) -> None:
+        # The stdlib's own table of contents, with _FROM_LINE for its `startswith(b"From ")`.
+        starts: list[int] = []
+        stops: list[int] = []
+        last_was_empty = False
+        self._file.seek(0)
+        while True:
+            line_pos = self._file.tell()
+            line = self._file.readline()
+            if starts_like_mbox(line):
+                if len(stops) < len(starts):
+                    stops.append(line_pos - (len(mailbox.linesep) if last_was_empty else 0))
+                starts.append(line_pos)
+                last_was_empty = False
+            elif not line:
+                stops.append(line_pos - (len(mailbox.linesep) if last_was_empty else 0))
+                break
+            else:
+                last_was_empty = line == mailbox.linesep
+        # A file without any From_ line ends with a stop and no start: zip drops it.
+        self._toc = dict(enumerate(zip(starts, stops, strict=False)))
+        self._next_key = len(self._toc)
+        self._file_length = self._file.tell()
+
+
 def _read_mbox(path: Path) -> Iterator[RawMail]:
-    box = mailbox.mbox(path, create=False)
+    box = _Mbox(path, create=False)
     try:
         for index, key in enumerate(box.iterkeys(), start=1):
             yield RawMail(box.get_bytes(key), f"{path}#{index}")
@@ -59,7 +87,7 @@ def _read_mbox(path: Path) -> Iterator[RawMail]:
 
 
 def _count_mbox(path: Path) -> int:
-    box = mailbox.mbox(path, create=False)
+    box = _Mbox(path, create=False)
     try:
         return len(box)
     finally:
@@ -76,7 +104,7 @@ def _split_mbox(data: bytes, origin: str) -> list[RawMail]:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        box = mailbox.mbox(name, create=False)
+        box = _Mbox(name, create=False)
         try:
             return [
                 RawMail(box.get_bytes(key), f"{origin}#{index}")
