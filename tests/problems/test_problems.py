@@ -124,8 +124,6 @@ def test_tell_problem_by_email_records_told_per_case_when_mail_is_not_set_up(des
 
 def test_tell_problem_also_works_through_the_domain_with_a_failing_case(desk):
     from casedesk.core.errors import Refused as Refusal
-    from casedesk.desk.problems import tell_problem
-
     problem = desk.new_problem("Printer fault")
     cases = [_report(desk, n) for n in range(3)]
     for case in cases:
@@ -136,11 +134,11 @@ def test_tell_problem_also_works_through_the_domain_with_a_failing_case(desk):
             raise Refusal("the mail server said no")
         return d.tell(case_id, text, channel, promise)
 
-    outcomes = tell_problem(desk, problem.id, "Fixed, {first_name}.", Channel.EMAIL, flaky)
+    outcomes = desk.tell_problem(problem.id, "Fixed, {first_name}.", Channel.EMAIL, flaky)
     assert [o.told for o in outcomes] == [True, False, True]
     assert outcomes[1].error == "the mail server said no"
     with pytest.raises(TemplateError):
-        tell_problem(desk, problem.id, "{oops}", Channel.EMAIL, flaky)
+        desk.tell_problem(problem.id, "{oops}", Channel.EMAIL, flaky)
 
 
 def test_new_case_offers_similar_open_reports_and_the_problem_to_link(desk, cli, jcli):
@@ -245,12 +243,10 @@ def test_problem_cli_new_list_show_resolve(desk, clock, cli, jcli):
 
 
 def test_tell_problem_fills_next_update_per_case(desk, clock):
-    from casedesk.desk.problems import tell_problem
-
     problem = desk.new_problem("Printer fault")
     case = _report(desk, 1)
     desk.link_problem(case.id, problem.id)
-    tell_problem(desk, problem.id, "Next update by {next_update}.", Channel.PHONE)
+    desk.tell_problem(problem.id, "Next update by {next_update}.", Channel.PHONE)
     assert desk.store.case(case.id).told_text == "Next update by Thu 09:00."
 
 

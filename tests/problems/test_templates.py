@@ -10,7 +10,6 @@ from casedesk.desk.templates import (
     STANDARD,
     TemplateError,
     default_templates,
-    draft_for,
     fill,
     load_templates,
     parse_templates,
@@ -107,11 +106,12 @@ def test_the_template_that_fits_follows_the_case_state(desk, clock):
     assert template_for(state, check_in_due=False) == "resolved"
 
 
-def test_draft_for_fills_every_placeholder(desk, clock):
+def test_the_fitting_draft_fills_every_placeholder(desk, clock):
     case = desk.new_case("Ann Lee <ann@example.com>", "Laptop won't charge", owner="ann")
     desk.tell(case.id, "on it", Channel.PHONE)
     desk.resolve(case.id, "A new battery is fitted.")
-    name, text = draft_for(desk.case_row(case.id), desk.events(case.id), desk, clock.now)
+    draft = desk.draft_update(case.id)
+    name, text = draft.template, draft.text
     assert name == "resolved"
     assert text.startswith("Hello Ann,")
     assert f'"Laptop won\'t charge" (case #{case.id}): A new battery is fitted.' in text

@@ -215,7 +215,7 @@ def _tell_problem(
     as_: AsOption,
 ) -> None:
     """`tell --problem P TEXT`: one told event (and mail) per affected customer's case."""
-    from casedesk.desk.problems import parse_problem_id, tell_problem
+    from casedesk.desk.problems import parse_problem_id
     from casedesk.mail.send import deliver_and_tell
 
     words = stray if text is None else text
@@ -230,7 +230,7 @@ def _tell_problem(
         return deliver_and_tell(desk, case_id, said, how, promise, notify=notices.append)
 
     with open_desk(db, as_) as desk:
-        outcomes = tell_problem(desk, pid, words, channel, send)
+        outcomes = desk.tell_problem(pid, words, channel, send)
     for notice in dict.fromkeys(notices):
         say(notice.rstrip())
     told = [o.case_id for o in outcomes if o.told]

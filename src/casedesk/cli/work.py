@@ -427,7 +427,7 @@ def template_show(
 ) -> None:
     """A template's text, or filled in for a case."""
     from casedesk.core.errors import InvalidInput
-    from casedesk.desk.templates import PLACEHOLDERS, load_templates, values_for
+    from casedesk.desk.templates import PLACEHOLDERS, load_templates
 
     templates = load_templates()
     if name not in templates:
@@ -437,18 +437,8 @@ def template_show(
         console().print(Text(template.text))
         say("placeholders: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
         return
-    from casedesk.desk.templates import next_update_words, problem_summary_words
-
     with open_desk(db, as_) as desk:
-        row = desk.case_row(case_id)
-        values = values_for(
-            row,
-            desk.events(case_id),
-            desk.actor,
-            next_update_words(row, desk, desk.now()),
-            problem_summary_words(row, desk),
-        )
-        console().print(Text(template.render(values)))
+        console().print(Text(template.render(desk.template_values(case_id))))
 
 
 # -- check-ins --------------------------------------------------------------------------------

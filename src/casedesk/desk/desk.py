@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from casedesk import paths
 from casedesk.core import clock, lifecycle
 from casedesk.core.describe import describe_event
-from casedesk.core.errors import Conflict, InvalidInput, Refused, StoreError
+from casedesk.core.errors import CasedeskError, Conflict, InvalidInput, Refused, StoreError
 from casedesk.core.model import (
     INTAKE_CHANNELS,
     TELL_CHANNELS,
@@ -35,17 +35,21 @@ from casedesk.core.model import (
 from casedesk.core.policy import Policy, load_policy
 from casedesk.core.projection import apply, replay
 from casedesk.core.rules import humanize, next_update_due
+from casedesk.core.safetext import one_line
+from casedesk.desk.problems import Suggestions, ToldOutcome, similarity_query
 from casedesk.store import CaseRow, Store
 
 if TYPE_CHECKING:
     from casedesk.core.subtasks import Subtask
-    from casedesk.desk.problems import Suggestions
     from casedesk.desk.templates import Draft
     from casedesk.store.problems import CustomerNote, Problem, ProblemStore
 
 SYSTEM_ACTOR = "casedesk"
 HOLIDAYS_KEY = "hours_public_holidays"  # store meta: {"region": "GB/ENG", "years": {...}}
 HOLIDAY_YEARS = 10  # public holidays kept for this many years either side of now
+
+# How an update reaches the customer: Desk.tell, or mail.send.deliver_and_tell (which mails).
+Sender = Callable[["Desk", int, str, Channel, "datetime | None"], object]
 PRESENCE_TTL = timedelta(seconds=30)
 
 
@@ -72,6 +76,18 @@ def parse_customer(text: str) -> tuple[str, str | None]:
     if "@" in text or "<" in text:
         raise InvalidInput(f"cannot read {text!r} as 'Name <email@example.com>'")
     return text, None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What an action appended: the case after it, and each new event with its id."""
+
+    state: CaseState
+    events: tuple[tuple[int, Event], ...]
+
+    def id_of(self, kind: EventKind) -> int:
+        """The id of the (first) event of `kind` the action appended."""
+        return next(event_id for event_id, event in self.events if event.kind is kind)
 
 
 @dataclass
@@ -183,26 +199,51 @@ class Desk:
             data={k: v for k, v in data.items() if v is not None},
         )
 
+    def _fold(
+        self, state: CaseState | None, events: list[Event], remember: bool = True
+    ) -> Recorded:
+        """THE way an event gets into the log: fold each into the projection, append it, and
+        store the new state with its due time. Every action ends here, inside its transaction."""
+        if not events:
+            raise ValueError("an action records at least one event")
+        new = state is None
+        for event in events:
+            state = apply(state, event)
+        assert state is not None
+        due = next_update_due(state, self.policy)
+        if new:
+            self.store.insert_case(state, due)
+        ids = [self.store.append_event(event) for event in events]
+        if not new:
+            self.store.update_case(state, due)
+        if remember:
+            self.store.remember_agent(self.actor, self.now())
+        return Recorded(state, tuple(zip(ids, events, strict=True)))
+
+    def _record(
+        self,
+        case_id: int,
+        build: Callable[[CaseState], list[Event]],
+        expected_version: int | None = None,
+        remember: bool = True,
+    ) -> Recorded:
+        with self.store.transaction():
+            state = self.store.case(case_id)
+            if expected_version is not None and state.version != expected_version:
+                raise self._conflict(state)
+            return self._fold(state, build(state), remember)
+
     def _change(
         self,
         case_id: int,
         build: Callable[[CaseState], list[Event]],
         expected_version: int | None = None,
     ) -> CaseState:
-        with self.store.transaction():
-            state = self.store.case(case_id)
-            if expected_version is not None and state.version != expected_version:
-                raise self._conflict(state)
-            for event in build(state):
-                state = apply(state, event)
-                self.store.append_event(event)
-            self.store.update_case(state, next_update_due(state, self.policy))
-            self.store.remember_agent(self.actor, self.now())
-        return state
+        return self._record(case_id, build, expected_version).state
 
-    def append(self, case_id: int, events: list[Event]) -> CaseState:
+    def append(self, case_id: int, events: list[Event]) -> Recorded:
         """Record events made elsewhere (mail that went out) through the same door."""
-        return self._change(case_id, lambda _state: events)
+        return self._record(case_id, lambda _state: events)
 
     def check_unchanged(self, case_id: int, expected_version: int) -> CaseState:
         """The case as stored, or a Conflict saying who changed it since `expected_version`."""
@@ -233,12 +274,30 @@ class Desk:
         channel: Channel = Channel.EMAIL,
         owner: str | None = None,
     ) -> CaseState:
+        name, email = parse_customer(customer)
+        return self.open_case(name, email, title, body, priority, urgency, channel, owner).state
+
+    def open_case(
+        self,
+        name: str,
+        email: str | None,
+        title: str,
+        body: str = "",
+        priority: Priority = Priority.NORMAL,
+        urgency: Urgency = Urgency.NORMAL,
+        channel: Channel = Channel.EMAIL,
+        owner: str | None = None,
+        *,
+        actor: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Recorded:
+        """A new case for the customer `name` <`email`>. `actor` and `details` are for mail
+        intake: who recorded it (casedesk-mail) and the message's particulars on the event."""
         title = title.strip()
         if not title:
             raise InvalidInput("a case needs a title")
         if channel not in INTAKE_CHANNELS:
             raise InvalidInput(f"a case cannot arrive by {channel}")
-        name, email = parse_customer(customer)
         now = self.now()
         with self.store.transaction():
             who = self.store.find_or_create_customer(name, email, now)
@@ -248,28 +307,54 @@ class Desk:
                 EventKind.CREATED,
                 body,
                 channel,
-                title=title,
-                customer_id=who.id,
-                priority=priority.value,
-                urgency=urgency.value,
-                owner=owner,
+                actor,
+                **{
+                    **(details or {}),
+                    "title": title,
+                    "customer_id": who.id,
+                    "priority": priority.value,
+                    "urgency": urgency.value,
+                    "owner": owner,
+                },
             )
-            state = apply(None, event)
-            self.store.insert_case(state, next_update_due(state, self.policy))
-            self.store.append_event(event)
-            self.store.remember_agent(self.actor, now)
+            recorded = self._fold(None, [event], remember=actor is None)
             if owner:
                 self.store.remember_agent(owner, now)
-        return state
+        return recorded
 
     def note(self, case_id: int, text: str) -> CaseState:
+        return self.add_note(case_id, text).state
+
+    def add_note(
+        self,
+        case_id: int,
+        text: str,
+        channel: Channel = Channel.INTERNAL,
+        *,
+        actor: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Recorded:
         text = _required(text, "a note")
-        return self._change(
-            case_id, lambda s: [self._event(s.id, EventKind.NOTE, text, Channel.INTERNAL)]
+        return self._record(
+            case_id,
+            lambda s: [self._event(s.id, EventKind.NOTE, text, channel, actor, **(details or {}))],
+            remember=actor is None,
         )
 
     def heard(self, case_id: int, text: str, channel: Channel = Channel.PHONE) -> CaseState:
-        """The customer said something (a call, a chat, a walk-in, a mail)."""
+        return self.hear(case_id, text, channel).state
+
+    def hear(
+        self,
+        case_id: int,
+        text: str,
+        channel: Channel = Channel.PHONE,
+        *,
+        actor: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Recorded:
+        """The customer said something (a call, a chat, a walk-in, a mail): a closed case
+        reopens, one waiting for the customer is open again."""
         text = _required(text, "what the customer said")
 
         def build(state: CaseState) -> list[Event]:
@@ -280,7 +365,9 @@ class Desk:
                         state.id, EventKind.REOPENED, "customer got in touch", actor=SYSTEM_ACTOR
                     )
                 )
-            events.append(self._event(state.id, EventKind.INBOUND, text, channel))
+            events.append(
+                self._event(state.id, EventKind.INBOUND, text, channel, actor, **(details or {}))
+            )
             if state.status is Status.WAITING_CUSTOMER:
                 events.append(
                     self._event(
@@ -294,7 +381,16 @@ class Desk:
                 )
             return events
 
-        return self._change(case_id, build)
+        return self._record(case_id, build, remember=actor is None)
+
+    def check_tell(self, text: str, channel: Channel, promise: datetime | None) -> None:
+        """Refuse an update that could not be recorded, before anything is sent."""
+        _required(text, "what the customer was told")
+        if channel not in TELL_CHANNELS:
+            choices = ", ".join(c.value for c in TELL_CHANNELS)
+            raise InvalidInput(f"cannot tell a customer by {channel}; use {choices}")
+        if promise is not None:
+            lifecycle.check_promise(promise, self.now())
 
     def tell(
         self,
@@ -308,12 +404,7 @@ class Desk:
 
         With `expected_version`, a case someone changed meanwhile (told them, perhaps) is a
         Conflict: the customer is never told twice by two agents working the same list."""
-        text = _required(text, "what the customer was told")
-        if channel not in TELL_CHANNELS:
-            choices = ", ".join(c.value for c in TELL_CHANNELS)
-            raise InvalidInput(f"cannot tell a customer by {channel}; use {choices}")
-        if promise is not None:
-            lifecycle.check_promise(promise, self.now())
+        self.check_tell(text, channel, promise)
         return self._change(
             case_id,
             lambda s: [
@@ -448,6 +539,45 @@ class Desk:
 
         return subtasks_of(self.events(case_id))
 
+    def template_values(
+        self, case_id: int, progress: str | None = None, problem_summary: str | None = None
+    ) -> dict[str, str]:
+        """Every placeholder's value for this case now: the one place they are gathered."""
+        from casedesk.desk import templates
+
+        row = self.case_row(case_id)
+        if problem_summary is None:
+            problem_summary = self._problem_summary(row.case.problem_id)
+        return templates.values_for(
+            row,
+            self.events(case_id),
+            self.actor,
+            templates.next_update_words(row.case, self.policy, self.now()),
+            problem_summary,
+            progress,
+        )
+
+    def _problem_summary(self, problem_id: int | None) -> str:
+        """What fixed the case's problem, once the problem is resolved (else "")."""
+        from casedesk.store.problems import ProblemNotFound
+
+        if problem_id is None:
+            return ""
+        try:
+            problem = self._problems.problem(problem_id)
+        except ProblemNotFound:
+            return ""
+        return one_line(problem.summary or "") if problem.resolved else ""
+
+    def render_template(self, case_id: int, name: str) -> str:
+        """The named update template filled in for this case now."""
+        from casedesk.desk import templates
+
+        loaded = templates.load_templates()
+        if name not in loaded:
+            raise InvalidInput(f"no template {name!r}; there are: {', '.join(loaded)}")
+        return loaded[name].render(self.template_values(case_id))
+
     def current_draft(self, case_id: int) -> Draft | None:
         """The customer update a sub-task change drafted and nobody has sent yet (or None)."""
         from casedesk.desk import templates
@@ -455,8 +585,7 @@ class Desk:
         row = self.case_row(case_id)
         if not row.case.status.is_active:
             return None
-        events = self.events(case_id)
-        pending = templates.latest_progress(events, unsent=True)
+        pending = templates.latest_progress(self.events(case_id), unsent=True)
         if pending is None:
             return None
         words, event = pending
@@ -464,9 +593,7 @@ class Desk:
         if name not in (templates.PROGRESS, templates.WAITING_THIRD_PARTY):
             name = templates.PROGRESS
         loaded = templates.load_templates()
-        values = templates.values_for(
-            row, events, self.actor, templates.next_update_words(row, self, self.now()), "", words
-        )
+        values = self.template_values(case_id, progress=words, problem_summary="")
         return templates.Draft(case_id, name, loaded[name].render(values), True, event.at)
 
     def draft_update(self, case_id: int) -> Draft:
@@ -476,8 +603,8 @@ class Desk:
         pending = self.current_draft(case_id)
         if pending is not None:
             return pending
-        row = self.case_row(case_id)
-        name, text = templates.draft_for(row, self.events(case_id), self, self.now())
+        name, progress = templates.pick(self.case_row(case_id), self.events(case_id))
+        text = templates.load_templates()[name].render(self.template_values(case_id, progress))
         return templates.Draft(case_id, name, text, False)
 
     def new_problem(self, title: str, description: str = "") -> Problem:
@@ -549,10 +676,37 @@ class Desk:
                 resolved.append(case_id)
         return resolved
 
+    def tell_problem(
+        self,
+        problem_id: int,
+        text: str,
+        channel: Channel = Channel.EMAIL,
+        send: Sender | None = None,
+    ) -> list[ToldOutcome]:
+        """Tell every customer affected by the problem: one told event (and one mail, when the
+        channel is email and `send` mails) per linked case that is not closed. Placeholders in
+        `text` ({first_name}, {case_id}…) are filled in per case. A case that fails does not
+        stop the others; each outcome says what happened."""
+        from casedesk.desk.templates import fill, placeholders_in
+
+        text = _required(text, "what the customers were told")
+        placeholders_in(text, "the update")  # an unknown placeholder: refuse before telling anyone
+        send = send or (lambda d, cid, words, ch, promise: d.tell(cid, words, ch, promise))
+        problem = self.problem(problem_id)
+        summary = (problem.summary or "") if problem.resolved else ""
+        outcomes: list[ToldOutcome] = []
+        for case_id in self.problem_cases(problem_id, include_closed=False):
+            values = self.template_values(case_id, problem_summary=summary)
+            try:
+                send(self, case_id, fill(text, values), channel, None)
+            except CasedeskError as exc:
+                outcomes.append(ToldOutcome(case_id, str(exc)))
+            else:
+                outcomes.append(ToldOutcome(case_id))
+        return outcomes
+
     def similar(self, case_id: int, limit: int = 10) -> Suggestions:
         """Open cases and unresolved problems whose text is like this case's (FTS5, bm25)."""
-        from casedesk.desk.problems import Suggestions, similarity_query
-
         state = self.store.case(case_id)
         query = similarity_query(f"{state.title} {state.body}")
         if query is None:

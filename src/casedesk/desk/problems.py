@@ -1,20 +1,17 @@
-"""Problems: one fault reported by many customers. Pure helpers; the actions are on `Desk`."""
+"""Problems: one fault reported by many customers. Pure helpers; the actions are on `Desk`
+(which imports this module, never the other way round)."""
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from casedesk.core.errors import CasedeskError, InvalidInput
-from casedesk.core.model import Channel
+from casedesk.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from casedesk.desk.desk import Desk
     from casedesk.store.problems import Problem, SimilarCase
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -131,43 +128,3 @@ class ToldOutcome:
     @property
     def told(self) -> bool:
         return self.error is None
-
-
-Sender = Callable[["Desk", int, str, Channel, "datetime | None"], object]
-
-
-def tell_problem(
-    desk: Desk,
-    problem_id: int,
-    text: str,
-    channel: Channel = Channel.EMAIL,
-    send: Sender | None = None,
-) -> list[ToldOutcome]:
-    """Tell every customer affected by the problem: one told event (and one mail, when the
-    channel is email and `send` mails) per linked case that is not closed. Placeholders in
-    `text` ({first_name}, {case_id}…) are filled in per case. A case that fails does not stop
-    the others; each outcome says what happened."""
-    from casedesk.desk.templates import fill, next_update_words, placeholders_in, values_for
-
-    if not text or not text.strip():
-        raise InvalidInput("what the customers were told cannot be empty")
-    placeholders_in(text, "the update")  # an unknown placeholder: refuse before telling anyone
-    send = send or (lambda d, cid, words, ch, promise: d.tell(cid, words, ch, promise))
-    problem = desk.problem(problem_id)
-    outcomes: list[ToldOutcome] = []
-    for case_id in desk.problem_cases(problem_id, include_closed=False):
-        row = desk.case_row(case_id)
-        values = values_for(
-            row,
-            desk.events(case_id),
-            desk.actor,
-            next_update_words(row, desk, desk.now()),
-            (problem.summary or "") if problem.resolved else "",
-        )
-        try:
-            send(desk, case_id, fill(text, values), channel, None)
-        except CasedeskError as exc:
-            outcomes.append(ToldOutcome(case_id, str(exc)))
-        else:
-            outcomes.append(ToldOutcome(case_id))
-    return outcomes

@@ -1,5 +1,8 @@
 """Customer-update templates: shipped defaults, the user's own, placeholders, the fitting draft.
 
+No store and no Desk here: functions take values. `Desk.template_values` is the one place that
+gathers a case's values.
+
 Templates are checked when they load, so an unknown placeholder is one clear error naming the
 file, the template and the placeholder, never a crash while sending. Filling one in cannot fail.
 """
@@ -16,13 +19,13 @@ from typing import TYPE_CHECKING
 
 from casedesk import paths
 from casedesk.core.errors import CasedeskError
-from casedesk.core.model import CaseState, Event, EventKind, Status
+from casedesk.core.model import CaseState, DueReason, Event, EventKind, Status
 from casedesk.core.safetext import one_line
 from casedesk.core.subtasks import progress_words
 from casedesk.core.wording import format_when
 
 if TYPE_CHECKING:
-    from casedesk.desk.desk import Desk
+    from casedesk.core.policy import Policy
     from casedesk.store import CaseRow
 
 PLACEHOLDERS: dict[str, str] = {
@@ -221,44 +224,16 @@ def values_for(
     }
 
 
-def draft_for(
-    row: CaseRow,
-    events: list[Event],
-    desk: Desk,
-    now: datetime,
-    templates: dict[str, Template] | None = None,
-) -> tuple[str, str]:
-    """(template name, filled-in text): the update that fits the case's state now."""
-    templates = templates if templates is not None else load_templates()
-    check_in_due = row.due is not None and row.due.reason.value == "check-in"
+def pick(row: CaseRow, events: list[Event]) -> tuple[str, str | None]:
+    """(template name, pending progress words or None): the update that fits the case now."""
+    check_in_due = row.due is not None and row.due.reason is DueReason.CHECK_IN
     name = template_for(row.case, check_in_due)
     pending = latest_progress(events, unsent=True) if row.case.status.is_active else None
     if pending is not None and name == ACKNOWLEDGEMENT:
         name = PROGRESS
-    values = values_for(
-        row,
-        events,
-        desk.actor,
-        next_update_words(row, desk, now),
-        problem_summary_words(row, desk),
-        pending[0] if pending else None,
-    )
-    return name, templates[name].render(values)
+    return name, pending[0] if pending else None
 
 
-def next_update_words(row: CaseRow, desk: Desk, now: datetime) -> str:
+def next_update_words(case: CaseState, policy: Policy, now: datetime) -> str:
     """After this update the periodic rule starts again from now."""
-    case = row.case
-    return format_when(now + desk.policy.periodic_for(case.priority, case.urgency), now)
-
-
-def problem_summary_words(row: CaseRow, desk: Desk) -> str:
-    if row.case.problem_id is None:
-        return ""
-    from casedesk.store.problems import ProblemNotFound, ProblemStore
-
-    try:
-        problem = ProblemStore(desk.store).problem(row.case.problem_id)
-    except ProblemNotFound:
-        return ""
-    return one_line(problem.summary or "") if problem.resolved else ""
+    return format_when(now + policy.periodic_for(case.priority, case.urgency), now)

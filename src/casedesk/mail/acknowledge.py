@@ -23,7 +23,7 @@ from casedesk.core.errors import CasedeskError, StoreError
 from casedesk.core.model import EventKind
 from casedesk.core.wording import format_when
 from casedesk.desk.desk import Desk
-from casedesk.desk.templates import load_templates, values_for
+from casedesk.desk.templates import load_templates
 from casedesk.mail.parse import auto_reply_reason
 from casedesk.mail.send import NotSent, compose, deliver, record_sent
 from casedesk.mail.settings import MAIL_ACTOR, MailSettings
@@ -126,7 +126,8 @@ def _acknowledgement(desk: Desk, case_id: int, settings: MailSettings) -> tuple[
     row = desk.case_row(case_id)
     now = desk.now()
     next_update = format_when(row.due.at, now) if row.due is not None else "soon"
-    values = values_for(row, desk.events(case_id), desk.actor, next_update)
+    # Not when the next periodic update would be: when the case is due (its first response).
+    values = {**desk.template_values(case_id), "next_update": next_update}
     text = load_templates()[TEMPLATE].render(values)
     message = compose(
         desk, MailStore(desk.store), row.case, row.customer.name, row.customer.email, text, settings

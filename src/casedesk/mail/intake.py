@@ -13,9 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from casedesk.core.errors import CasedeskError, InvalidInput
-from casedesk.core.model import Channel, Event, EventKind, Priority, Status, Urgency
-from casedesk.core.projection import apply
-from casedesk.core.rules import next_update_due
+from casedesk.core.model import Channel, EventKind, Urgency
 from casedesk.desk.desk import Desk
 from casedesk.mail import acknowledge
 from casedesk.mail.parse import ParsedMail, Unreadable, parse
@@ -160,17 +158,14 @@ def _record(
             if thread.case_id is not None:
                 # Worth knowing (the customer is away, our mail bounced), but not the customer
                 # writing: a note, so no reply becomes due.
-                note = _event(
+                event_id = desk.add_note(
                     thread.case_id,
-                    now,
-                    EventKind.NOTE,
                     f"automatic mail from {parsed.from_address} ({parsed.auto_reply}): "
                     f"{parsed.subject}",
                     Channel.EMAIL,
-                    message_id=parsed.message_id,
-                    auto_reply=parsed.auto_reply,
-                )
-                event_id = _append(desk, thread.case_id, [note])[-1]
+                    actor=MAIL_ACTOR,
+                    details={"message_id": parsed.message_id, "auto_reply": parsed.auto_reply},
+                ).id_of(EventKind.NOTE)
             remember(Outcome.AUTO_REPLY, thread.case_id, event_id)
             return Taken(
                 Outcome.AUTO_REPLY,
@@ -182,27 +177,23 @@ def _record(
 
         data = _mail_data(parsed, thread.via.value)
         if thread.case_id is None:
-            customer = store.find_or_create_customer(parsed.from_name, parsed.from_address, now)
-            case_id = store.next_case_id()
-            created = _event(
-                case_id,
-                now,
-                EventKind.CREATED,
+            opened = desk.open_case(
+                parsed.from_name,
+                parsed.from_address,
+                clean_title(parsed.subject, settings.tag_prefix),
                 parsed.text,
-                Channel.EMAIL,
-                title=clean_title(parsed.subject, settings.tag_prefix),
-                customer_id=customer.id,
-                priority=Priority.NORMAL.value,
-                urgency=(Urgency(parsed.urgency) if parsed.urgency else Urgency.NORMAL).value,
-                **data,
+                urgency=Urgency(parsed.urgency) if parsed.urgency else Urgency.NORMAL,
+                actor=MAIL_ACTOR,
+                details=data,
             )
-            state = apply(None, created)
-            store.insert_case(state, next_update_due(state, desk.policy))
-            event_id = store.append_event(created)
+            case_id, event_id = opened.state.id, opened.id_of(EventKind.CREATED)
             outcome = Outcome.NEW_CASE
         else:
             case_id = thread.case_id
-            event_id = _append(desk, case_id, _heard_events(desk, case_id, now, parsed, data))[-1]
+            text = parsed.text if parsed.text.strip() else f"(mail without text: {parsed.subject})"
+            event_id = desk.hear(
+                case_id, text, Channel.EMAIL, actor=MAIL_ACTOR, details=data
+            ).id_of(EventKind.INBOUND)
             outcome = Outcome.THREADED
         row = remember(outcome, case_id, event_id)
         for attachment in parsed.attachments:
@@ -230,62 +221,6 @@ def _mail_data(parsed: ParsedMail, via: str) -> dict[str, Any]:
             {"name": a.filename, "type": a.content_type, "size": a.size} for a in parsed.attachments
         ]
     return data
-
-
-def _event(
-    case_id: int,
-    at: Any,
-    kind: EventKind,
-    text: str,
-    channel: Channel | None,
-    **data: Any,
-) -> Event:
-    return Event(
-        case_id=case_id,
-        at=at,
-        actor=MAIL_ACTOR,
-        kind=kind,
-        channel=channel,
-        text=text,
-        data={k: v for k, v in data.items() if v is not None},
-    )
-
-
-def _heard_events(
-    desk: Desk, case_id: int, now: Any, parsed: ParsedMail, data: dict[str, Any]
-) -> list[Event]:
-    """What Desk.heard records, with the mail's details on the inbound event."""
-    state = desk.store.case(case_id)
-    events = []
-    if state.status is Status.CLOSED:
-        events.append(_event(case_id, now, EventKind.REOPENED, "customer got in touch", None))
-    text = parsed.text if parsed.text.strip() else f"(mail without text: {parsed.subject})"
-    events.append(_event(case_id, now, EventKind.INBOUND, text, Channel.EMAIL, **data))
-    if state.status is Status.WAITING_CUSTOMER:
-        events.append(
-            _event(
-                case_id,
-                now,
-                EventKind.STATUS,
-                "customer replied",
-                None,
-                to=Status.OPEN.value,
-                **{"from": state.status.value},
-            )
-        )
-    return events
-
-
-def _append(desk: Desk, case_id: int, events: list[Event]) -> list[int]:
-    """Append events and keep the projection and due time in step (as Desk._change does)."""
-    store = desk.store
-    state = store.case(case_id)
-    ids = []
-    for event in events:
-        state = apply(state, event)
-        ids.append(store.append_event(event))
-    store.update_case(state, next_update_due(state, desk.policy))
-    return ids
 
 
 def take_all(

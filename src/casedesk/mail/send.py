@@ -17,9 +17,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from casedesk.config import ConfigError
-from casedesk.core import clock, lifecycle
+from casedesk.core import clock
 from casedesk.core.errors import CasedeskError, InvalidInput, StoreError
-from casedesk.core.model import TELL_CHANNELS, CaseState, Channel, Event, EventKind
+from casedesk.core.model import CaseState, Channel, Event, EventKind
 from casedesk.core.safetext import printable
 from casedesk.desk.desk import Desk
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
@@ -74,12 +74,7 @@ def deliver_and_tell(
     notify = notify or _to_stderr
     if channel is not Channel.EMAIL:
         return desk.tell(case_id, text, channel, promise, expected_version)
-    if not text or not text.strip():
-        raise InvalidInput("what the customer was told cannot be empty")
-    if channel not in TELL_CHANNELS:
-        raise InvalidInput(f"cannot tell a customer by {channel}")
-    if promise is not None:
-        lifecycle.check_promise(promise, desk.now())
+    desk.check_tell(text, channel, promise)
     settings = settings or load_mail_settings()
     if not settings.can_send:
         state = desk.tell(case_id, text, channel, promise, expected_version)
@@ -113,7 +108,6 @@ def deliver_and_tell(
         with desk.store.transaction():
             record_sent(desk, case_id, message, where, text, promise=promise_text)
             mail.draft_sent(draft_id, desk.now())
-            desk.store.remember_agent(desk.actor, desk.now())
 
     # The mail is out: recording it must not fail quietly, or the agent would send it again.
     for attempt in range(3):
@@ -161,14 +155,13 @@ def record_sent(
         text=text,
         data={k: v for k, v in data.items() if v is not None},
     )
-    desk.append(case_id, [event])
-    recorded = desk.store.last_event(case_id)
+    recorded = desk.append(case_id, [event])
     MailStore(desk.store).record_message(
         message_id=str(message["Message-ID"]),
         direction="out",
         outcome="sent",
         case_id=case_id,
-        event_id=recorded.id if recorded is not None else None,
+        event_id=recorded.id_of(kind),
         from_address=parseaddr(str(message["From"]))[1],
         subject=str(message["Subject"]),
         refs=str(message.get("References", "")).split(),

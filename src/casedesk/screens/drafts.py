@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from casedesk.core.errors import CasedeskError
 from casedesk.core.model import TELL_CHANNELS, CaseState, Channel
 from casedesk.desk import templates
 
@@ -31,20 +30,7 @@ def starting_draft(desk: Desk, case_id: int, kind: str | None = None) -> tuple[s
 
 def render(desk: Desk, case_id: int, kind: str) -> str:
     """The named template filled in for this case now."""
-    row = desk.case_row(case_id)
-    events = desk.events(case_id)
-    now = desk.now()
-    values = templates.values_for(
-        row,
-        events,
-        desk.actor,
-        templates.next_update_words(row, desk, now),
-        templates.problem_summary_words(row, desk),
-    )
-    found = templates.load_templates()
-    if kind not in found:
-        raise CasedeskError(f"no update template {kind!r}")
-    return found[kind].render(values)
+    return desk.render_template(case_id, kind)
 
 
 def next_kind(kind: str) -> str:

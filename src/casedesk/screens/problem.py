@@ -204,8 +204,6 @@ def bulk_text(desk: Any, problem: Any) -> str:
 
 def tell_everyone(screen: ProblemScreen, text: str, channel: Channel) -> list[Any]:
     """Tell each open linked case: by mail (when set up) through the mail module's hook."""
-    from casedesk.desk.problems import tell_problem
-
     notices: list[str] = []
     try:
         from casedesk.mail.send import deliver_and_tell
@@ -217,7 +215,7 @@ def tell_everyone(screen: ProblemScreen, text: str, channel: Channel) -> list[An
             return desk.tell(case_id, words, how, promise)
         return deliver_and_tell(desk, case_id, words, how, promise, notify=notices.append)
 
-    outcomes = tell_problem(screen.desk, screen.problem_id, text, channel, send)
+    outcomes = screen.desk.tell_problem(screen.problem_id, text, channel, send)
     for notice in dict.fromkeys(notices):
         screen.notify(notice.strip(), severity="warning", timeout=8)
     return outcomes
