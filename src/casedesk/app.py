@@ -64,7 +64,7 @@ class CasedeskApp(App[None]):
         self._searching = False
         self.watcher = ChangeWatcher(db)
         if settings is None:
-            from casedesk.tui import tui_settings
+            from casedesk.config import tui_settings
 
             settings = tui_settings()
         self.settings = settings

@@ -1,7 +1,8 @@
 """casedesk's settings file, config.toml in the config dir (or $CASEDESK_CONFIG).
 
-Each area reads its own table from it: `[mail]`, `[smtp]`, `[imap]`, `[tui]`... This module only
-finds and parses the file; the areas validate their own tables and raise ConfigError.
+Each area reads its own table from it: `[mail]`, `[smtp]`, `[imap]`, `[tui]`... This module
+finds and parses the file (and checks [tui]); the other areas validate their own tables and
+raise ConfigError.
 """
 
 from __future__ import annotations
@@ -43,3 +44,21 @@ def section(name: str, path: Path | None = None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{path or config_file()}: [{name}] must be a table")
     return value
+
+
+# [tui] settings in config.toml, with their defaults. Checked here rather than in tui.py so
+# the console (app.py) and its launcher (tui.py) need not import each other.
+DEFAULTS: dict[str, Any] = {"bell": False}
+
+
+def tui_settings(path: Path | None = None) -> dict[str, Any]:
+    """The [tui] table, checked: unknown keys and wrong types are a ConfigError."""
+    found = section("tui", path)
+    for key, value in found.items():
+        if key not in DEFAULTS:
+            known = ", ".join(sorted(DEFAULTS))
+            raise ConfigError(f"{path or config_file()}: [tui] has no setting {key!r} ({known})")
+        if not isinstance(value, type(DEFAULTS[key])):
+            kind = type(DEFAULTS[key]).__name__
+            raise ConfigError(f"{path or config_file()}: [tui] {key} must be a {kind}")
+    return {**DEFAULTS, **found}

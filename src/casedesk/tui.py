@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
-from casedesk.config import ConfigError, config_file, section
-
-# [tui] settings in config.toml, with their defaults.
-DEFAULTS: dict[str, Any] = {"bell": False}
-
-
-def tui_settings(path: Path | None = None) -> dict[str, Any]:
-    """The [tui] table, checked: unknown keys and wrong types are a ConfigError."""
-    found = section("tui", path)
-    for key, value in found.items():
-        if key not in DEFAULTS:
-            known = ", ".join(sorted(DEFAULTS))
-            raise ConfigError(f"{path or config_file()}: [tui] has no setting {key!r} ({known})")
-        if not isinstance(value, type(DEFAULTS[key])):
-            kind = type(DEFAULTS[key]).__name__
-            raise ConfigError(f"{path or config_file()}: [tui] {key} must be a {kind}")
-    return {**DEFAULTS, **found}
+from casedesk.config import tui_settings
 
 
 def run_console(db: Path, agent: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import grp
 import os
 import shlex
-import stat
 from pathlib import Path
 
 from casedesk.core.errors import InvalidInput, StoreError
@@ -49,33 +48,3 @@ def _own(path: Path, gid: int, mode: int) -> None:
     if path.stat().st_gid != gid:
         os.chown(path, -1, gid)
     os.chmod(path, mode)
-
-
-def describe_access_problem(path: Path) -> str | None:
-    """Why this user cannot use the store at `path`, or None when they can."""
-    folder = path.parent
-    if folder.is_dir() and not os.access(folder, os.X_OK):  # not even the names inside
-        return f"you cannot open {folder}, where the store {path.name} is{_group_hint(folder)}"
-    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        return f"you cannot write to {path}{_group_hint(path)}"
-    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
-        return (
-            f"you cannot write in {folder} (casedesk keeps -wal and -shm files there)"
-            f"{_group_hint(folder)}"
-        )
-    return None
-
-
-def _group_hint(path: Path) -> str:
-    try:
-        info = path.stat()
-    except OSError:
-        return ""
-    if info.st_mode & stat.S_IWGRP:
-        try:
-            name = grp.getgrgid(info.st_gid).gr_name
-        except KeyError:
-            return ""
-        added = f"sudo usermod -aG {shlex.quote(name)} $USER"
-        return f": it belongs to group {name}; ask to be added ({added})"
-    return ""

@@ -38,7 +38,7 @@ from casedesk.core.model import (
 from casedesk.core.search import INDEXED_CHARS, SNIPPET_CHARS, parse_query, snippet
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
-from casedesk.store.connection import connect, describe_sqlite_error
+from casedesk.store.connection import connect, describe_access_problem, describe_sqlite_error
 
 _STATE_FIELDS = [f.name for f in fields(CaseState)]
 _ENUMS: dict[str, type] = {
@@ -209,8 +209,6 @@ class Store:
 
             return PostgresStore.open_server(location)
         path = location
-        from casedesk.store.shared import describe_access_problem
-
         problem = describe_access_problem(path)
         if problem:
             raise StoreError(problem)
