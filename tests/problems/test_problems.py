@@ -124,6 +124,7 @@ def test_tell_problem_by_email_records_told_per_case_when_mail_is_not_set_up(des
 
 def test_tell_problem_also_works_through_the_domain_with_a_failing_case(desk):
     from casedesk.core.errors import Refused as Refusal
+
     problem = desk.new_problem("Printer fault")
     cases = [_report(desk, n) for n in range(3)]
     for case in cases:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
-from casedesk.core.model import Channel, Status
+from casedesk.core.model import Channel, DueReason, Status
 from casedesk.desk.desk import Desk
 from casedesk.store.views import (
     ChangeWatcher,
@@ -102,3 +103,23 @@ def test_the_default_view_is_what_nag_reports(desk, seeded, clock, cli):
     mine = {seeded[n] for n in ("printer", "laptop", "hostile")}
     assert set(ids(page(desk.store, default, clock.now, 0, 50))) == mine | {seeded["nobody"]}
     assert count(desk.store, Query(View.MINE, Sort.DUE, "ann"), clock.now) == 3
+
+
+def test_view_4_and_the_header_agree_on_a_closed_case_with_a_check_in_due(desk, clock):
+    desk.policy = replace(desk.policy, check_in=timedelta(days=3))
+    case = desk.new_case("Ann Lee <ann@example.com>", "Laptop", owner="ann")
+    desk.tell(case.id, "on it", Channel.PHONE)
+    desk.resolve(case.id, "new battery")
+    desk.tell(case.id, "fixed: new battery", Channel.PHONE)
+    desk.close_case(case.id)
+    later = clock.now + timedelta(days=4)
+    assert desk.case_row(case.id).due.reason is DueReason.CHECK_IN
+
+    overdue_view = Query(View.OVERDUE, Sort.DUE, "ann")
+    assert ids(page(desk.store, overdue_view, later, 0, 50)) == [case.id]
+    assert count(desk.store, overdue_view, later) == 1
+    assert header_counts(desk.store, "ann", later).overdue == 1
+    assert [c.id for c in overdue_for(desk.store, "ann", later)] == [case.id]
+    # The default view (what the nag reports) and the catch-up round count it too.
+    assert overdue_count(desk.store, Query(agent="ann"), later) == 1
+    assert [i for i, _ in overdue_in(desk.store, Query(agent="ann"), later)] == [case.id]

@@ -64,6 +64,15 @@ class Query:
     ids: tuple[int, ...] | None = None
 
 
+# What "overdue" means for view 4, the header's count, the catch-up round and the console's bell
+# (`casedesk nag` asks the same): the customer's next update is past due. A closed case can be:
+# its check-in, once the resolution was told, is an update the customer is owed. So every view
+# but "closed" shows the cases still being worked on and closed ones with something due, as
+# `casedesk list` does.
+OVERDUE = "cases.due_at <= ?"
+_LIVE = "(cases.status != 'closed' OR cases.due_at IS NOT NULL)"
+
+
 def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -71,7 +80,7 @@ def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
     if view is View.CLOSED:
         clauses.append("cases.status = 'closed'")
     else:
-        clauses.append("cases.status != 'closed'")
+        clauses.append(_LIVE)
     if view is View.MINE:
         clauses.append("cases.owner = ?")
         params.append(query.agent)
@@ -81,7 +90,7 @@ def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
     elif view is View.UNASSIGNED:
         clauses.append("cases.owner IS NULL")
     elif view is View.OVERDUE:
-        clauses.append("cases.due_at <= ?")
+        clauses.append(OVERDUE)
         params.append(to_text(now))
     elif view is View.WAITING:
         clauses.append("cases.status IN ('waiting-customer', 'waiting-third-party')")
@@ -114,7 +123,7 @@ def overdue_in(
     """(case id, version) of the query's overdue cases, most overdue first (the catch-up round)."""
     where, params = _where(query, now)
     sql = (
-        f"SELECT cases.id, cases.version FROM cases{where} AND cases.due_at <= ? "
+        f"SELECT cases.id, cases.version FROM cases{where} AND {OVERDUE} "
         "ORDER BY cases.due_at, cases.id LIMIT ?"
     )
     return [(r[0], r[1]) for r in store.conn.execute(sql, [*params, to_text(now), limit])]
@@ -123,7 +132,7 @@ def overdue_in(
 def overdue_count(store: Store, query: Query, now: datetime) -> int:
     """How many of the query's cases are overdue now."""
     where, params = _where(query, now)
-    return _count(store, where + " AND cases.due_at <= ?", [*params, to_text(now)])
+    return _count(store, f"{where} AND {OVERDUE}", [*params, to_text(now)])
 
 
 def _due_page(
@@ -185,10 +194,11 @@ def header_counts(store: Store, agent: str, now: datetime) -> HeaderCounts:
     local = now.astimezone()
     end_of_day = (local.replace(hour=0, minute=0, second=0, microsecond=0)) + timedelta(days=1)
     mine = "(cases.owner = :agent OR cases.owner IS NULL)"
+    overdue = OVERDUE.replace("?", ":now")
     row = store.conn.execute(
         f"""
         SELECT
-          (SELECT count(*) FROM cases WHERE due_at <= :now AND {mine}),
+          (SELECT count(*) FROM cases WHERE {overdue} AND {mine}),
           (SELECT count(*) FROM cases WHERE due_at > :now AND due_at < :eod AND {mine}),
           (SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'closed')),
           (SELECT count(*) FROM cases WHERE owner IS NULL AND status != 'closed')
@@ -215,7 +225,7 @@ class OverdueCase:
 def overdue_for(store: Store, agent: str, now: datetime, limit: int = 500) -> list[OverdueCase]:
     """This agent's and unassigned cases whose customer is overdue for an update, worst first."""
     rows = store.conn.execute(
-        "SELECT id, title, due_at, priority, due_reason FROM cases WHERE due_at <= ? "
+        f"SELECT id, title, due_at, priority, due_reason FROM cases WHERE {OVERDUE} "
         "AND (owner = ? OR owner IS NULL) ORDER BY due_at LIMIT ?",
         (to_text(now), agent, limit),
     ).fetchall()
@@ -232,7 +242,7 @@ def became_overdue(store: Store, agent: str, after: datetime, now: datetime) -> 
     """Cases (this agent's or unassigned) whose due time fell in (after, now]."""
     rows = store.conn.execute(
         "SELECT id, title, due_at, priority, due_reason FROM cases WHERE due_at > ? "
-        "AND due_at <= ? AND (owner = ? OR owner IS NULL) ORDER BY due_at",
+        f"AND {OVERDUE} AND (owner = ? OR owner IS NULL) ORDER BY due_at",
         (to_text(after), to_text(now), agent),
     ).fetchall()
     return [_overdue_case(r) for r in rows]
