@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import mailbox
+import sqlite3
 from email.policy import default
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from mail_helpers import Capture, SmtpServer, free_port, make_mail
 from casedesk.core.model import Channel, EventKind, Status
 from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, take_in
-from casedesk.mail.send import NotSent, deliver_and_tell
+from casedesk.mail.send import NotSent, SentNotRecorded, deliver_and_tell
 from casedesk.store.mail import MailStore
 
 pytestmark = pytest.mark.both_engines
@@ -242,3 +243,49 @@ def test_a_bounce_of_our_update_lands_on_the_case_as_a_note(desk: Desk, config, 
     note = desk.events(case_id)[-1]
     assert note.kind is EventKind.NOTE and "delivery status notification" in note.text
     assert desk.case_row(case_id).due == before.due
+
+
+class LockingCapture(Capture):
+    """Accepts the mail, then has another connection take the store's write lock and keep it:
+    the mail is out, but the store is too busy to record it."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__()
+        self.db = db
+        self.holder: sqlite3.Connection | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        self.holder = sqlite3.connect(self.db, isolation_level=None, check_same_thread=False)
+        self.holder.execute("BEGIN IMMEDIATE")
+        return answer
+
+
+def test_sent_but_not_recorded_says_so_and_keeps_the_draft(desk: Desk, config, db_path):
+    capture = LockingCapture(db_path)
+    with SmtpServer(capture) as server:
+        settings = config(smtp_config(server.port))
+        case_id = take_in(desk, make_mail(), "t", settings).case_id
+        before = desk.store.event_count(case_id)
+        # The store's own busy timeout, shortened so three tries take a moment, not 45 s.
+        desk.store.conn.execute("PRAGMA busy_timeout = 50")
+        try:
+            with pytest.raises(SentNotRecorded) as failed:
+                deliver_and_tell(desk, case_id, "Your printer ships today.", settings=settings)
+        finally:
+            assert capture.holder is not None
+            capture.holder.execute("ROLLBACK")
+            capture.holder.close()
+    line = str(failed.value)
+    assert "\n" not in line
+    assert "WAS sent to Bob Stone <bob@example.com>" in line
+    assert "Do not send it again" in line and "draft 1" in line
+    [(_, rcpts, content)] = capture.received
+    assert rcpts == ["bob@example.com"] and b"Your printer ships today." in content
+    # Nothing half-recorded: no told event, no sent-mail row, the draft still holds the words.
+    assert desk.store.event_count(case_id) == before
+    assert desk.case_row(case_id).case.told_at is None
+    mail = MailStore(desk.store)
+    assert [m.direction for m in mail.messages(case_id)] == ["in"]
+    [draft] = mail.drafts(case_id)
+    assert draft.text == "Your printer ships today." and draft.sent_at is None
