@@ -100,9 +100,10 @@ def main(argv: list[str]) -> int:
         if isinstance(path, paths.ServerStore):
             from casedesk.store.postgres_nag import overdue
 
-            rows, total = overdue(path, now, None if options["all"] else agent, limit)
+            agent_or_all = None if options["all"] else agent
+            rows, total = overdue(path, now, agent_or_all, limit, _refresh_due_times)
         elif not os.access(path.parent, os.X_OK) and os.path.isdir(path.parent):
-            from casedesk.store.shared import describe_access_problem
+            from casedesk.store.connection import describe_access_problem
 
             raise CasedeskError(describe_access_problem(path) or f"you cannot open {path}")
         elif not path.exists():
@@ -158,12 +159,16 @@ def _overdue(
         conn.close()
 
 
-def _refresh_due_times(path: os.PathLike[str]) -> None:
+def _refresh_due_times(location: object) -> None:
+    """Store the due times under the current policy (the Desk does it as it opens). `location`:
+    a file path or a paths.ServerStore (not annotated so: `typing` would import `re`)."""
     from pathlib import Path
 
+    from casedesk import paths
     from casedesk.desk.desk import Desk
 
-    Desk.open(Path(path), actor="casedesk").close()
+    where = location if isinstance(location, paths.ServerStore) else Path(str(location))
+    Desk.open(where, actor="casedesk").close()
 
 
 def _print(rows: list[sqlite3.Row], total: int, now: datetime, as_json: bool) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from casedesk.store.connection import SERVER_OPENER
+
 if TYPE_CHECKING:
+    from casedesk.paths import ServerStore
     from casedesk.store.store import CaseRow, Store
 
 __all__ = ["CaseRow", "Store"]
@@ -17,3 +20,12 @@ def __getattr__(name: str) -> Any:
 
         return getattr(store, name)
     raise AttributeError(name)
+
+
+def _open_server(location: ServerStore) -> Store:
+    from casedesk.store.postgres import PostgresStore
+
+    return PostgresStore.open_server(location)
+
+
+SERVER_OPENER.append(_open_server)

@@ -7,11 +7,20 @@ import os
 import shlex
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from casedesk.core.errors import StoreError
 
+if TYPE_CHECKING:
+    from casedesk.paths import ServerStore
+
 BUSY_TIMEOUT_MS = 15_000
+
+# How `Store.open` opens a server store: PostgresStore.open_server, set by casedesk/store/
+# __init__.py, so that store.py need not import postgres.py, which imports store.py.
+SERVER_OPENER: list[Callable[[ServerStore], Any]] = []
 
 
 def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:

@@ -4,10 +4,13 @@ connection. Imports psycopg and casedesk's pure rules only, never the Store."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casedesk.core.errors import StoreError
 from casedesk.paths import ServerStore, file_signature, policy_file
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _SELECT = """
     SELECT cases.id, cases.title, cases.owner, cases.due_at, cases.due_reason, cases.due_since,
@@ -19,9 +22,16 @@ _COUNT = "SELECT count(*) FROM cases WHERE {owner} AND due_at <= %s"
 
 
 def overdue(
-    location: ServerStore, now: datetime, agent: str | None, limit: int
+    location: ServerStore,
+    now: datetime,
+    agent: str | None,
+    limit: int,
+    refresh: Callable[[ServerStore], None],
 ) -> tuple[list[Any], int]:
-    """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total."""
+    """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total.
+
+    `refresh` stores the due times anew when the policy changed (the nag passes the Desk's way:
+    the store layer does not import the Desk)."""
     try:
         import psycopg
         from psycopg.rows import dict_row
@@ -34,7 +44,7 @@ def overdue(
     try:
         with psycopg.connect(location.url, autocommit=True, connect_timeout=10) as conn:
             if _needs_full_path(conn):
-                _refresh_due_times(location)
+                refresh(location)
             cutoff = to_text(now)
             groups: list[tuple[str, list[object]]] = (
                 [("cases.due_at IS NOT NULL", [])]
@@ -64,9 +74,3 @@ def _needs_full_path(conn: Any) -> bool:
         return True
     row = conn.execute("SELECT value FROM meta WHERE key = 'policy_signature'").fetchone()
     return row is None or row[0] != file_signature(policy_file(None))
-
-
-def _refresh_due_times(location: ServerStore) -> None:
-    from casedesk.desk.desk import Desk
-
-    Desk.open(location, actor="casedesk").close()

@@ -38,7 +38,12 @@ from casedesk.core.model import (
 from casedesk.core.search import INDEXED_CHARS, SNIPPET_CHARS, parse_query, snippet
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
-from casedesk.store.connection import connect, describe_access_problem, describe_sqlite_error
+from casedesk.store.connection import (
+    SERVER_OPENER,
+    connect,
+    describe_access_problem,
+    describe_sqlite_error,
+)
 
 _STATE_FIELDS = [f.name for f in fields(CaseState)]
 _ENUMS: dict[str, type] = {
@@ -205,9 +210,7 @@ class Store:
     def open(cls, location: StoreLocation) -> Store:
         """Open (creating if needed) and migrate the store at `location` (a file or a server)."""
         if isinstance(location, ServerStore):
-            from casedesk.store.postgres import PostgresStore
-
-            return PostgresStore.open_server(location)
+            return SERVER_OPENER[0](location)  # PostgresStore.open_server
         path = location
         problem = describe_access_problem(path)
         if problem:
