@@ -57,3 +57,47 @@ def test_compose_screen(snap_compare, make_app, seeded):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=compose)
+
+
+LONG_TITLE = "Outlook keeps asking for the password after every update"
+
+
+def test_queue_at_80_by_24_keeps_titles_readable(snap_compare, make_app, seeded, desk, clock):
+    desk.new_case("Femi Adeyemi-Johnson <femi@example.com>", LONG_TITLE, owner="ann")
+    clock.advance(hours=2, minutes=30)
+    app = make_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=quiet, press=["1"])
+
+
+def test_queue_at_120_by_40(snap_compare, make_app, seeded, desk, clock):
+    desk.new_case("Femi Adeyemi-Johnson <femi@example.com>", LONG_TITLE, owner="ann")
+    clock.advance(hours=2, minutes=30)
+    app = make_app()
+    assert snap_compare(app, terminal_size=(120, 40), run_before=quiet)
+
+
+def test_an_empty_store_says_how_to_begin(snap_compare, make_app, monkeypatch):
+    monkeypatch.setenv("CASEDESK_CONFIG", "/home/ann/.config/casedesk/config.toml")
+    app = make_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=quiet)
+
+
+def catch_up_round(size: tuple[int, int]):
+    async def start(pilot) -> None:
+        await quiet(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+
+    return start
+
+
+def test_catch_up_round_at_80_by_24(snap_compare, make_app, seeded, clock):
+    clock.advance(hours=2, minutes=30)
+    app = make_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=catch_up_round((80, 24)))
+
+
+def test_catch_up_round_at_120_by_40(snap_compare, make_app, seeded, clock):
+    clock.advance(hours=2, minutes=30)
+    app = make_app()
+    assert snap_compare(app, terminal_size=(120, 40), run_before=catch_up_round((120, 40)))

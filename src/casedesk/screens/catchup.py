@@ -224,9 +224,9 @@ class CatchUpScreen(Screen[str]):
         self.query_one("#round-timeline-title", Static).update(title)
         options = Text("Tell by ")
         options.append(self.channel.value, style="bold")
-        options.append(" (c: channel) · draft: ")
+        options.append(" (c) · template: ")
         options.append(self.kind, style="bold")
-        options.append(" (ctrl+t: another) · e: edit, esc: stop editing", style="")
+        options.append(" (ctrl+t) · e edits the draft")
         self.query_one("#round-options", Static).update(options)
 
     def _start_timing(self) -> None:

@@ -11,12 +11,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from casedesk import keys
+from casedesk.config import config_file
 from casedesk.core.errors import CasedeskError
 from casedesk.screens.actions import CaseActions
 from casedesk.store import CaseRow, views
 from casedesk.store.views import HeaderCounts, Query, Sort, View
 from casedesk.widgets.case_list import PAGE, CaseList
-from casedesk.widgets.render import Columns, counts_line, header_row
+from casedesk.widgets.render import Columns, counts_line, first_steps, header_row
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp
@@ -41,11 +42,13 @@ class QueueScreen(CaseActions, Screen[None]):
             placeholder="search titles, customers, messages (enter; esc clears)", id="search"
         )
         yield Static(id="columns")
+        yield Static(id="welcome")
         yield CaseList(self.app.desk.now, self.app.desk.policy, id="cases")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
+        self.query_one("#welcome", Static).display = False
 
     def on_screen_resume(self) -> None:
         """First show, or back from a case: (re)count and page in, keeping the cursor."""
@@ -53,8 +56,10 @@ class QueueScreen(CaseActions, Screen[None]):
         self._loaded = True
 
     def on_resize(self) -> None:
-        width = self.query_one(CaseList).scrollable_content_region.width or self.size.width
-        self.query_one("#columns", Static).update(header_row(Columns.fit(width)))
+        cases = self.query_one(CaseList)
+        cases.mine_only = self.query_spec.view is View.MINE
+        width = cases.scrollable_content_region.width or self.size.width
+        self.query_one("#columns", Static).update(header_row(Columns.fit(width, cases.mine_only)))
 
     # -- loading --------------------------------------------------------------------------
 
@@ -83,7 +88,8 @@ class QueueScreen(CaseActions, Screen[None]):
                 first = app.read(lambda store: views.page(store, query, now, 0, PAGE))
         rows = first or []
         affected = app.read(lambda store: views.affected_counts(store, rows)) if rows else {}
-        app.call_from_thread(self._counted, query, total, first, affected, keep)
+        empty = total == 0 and app.read(views.is_empty)
+        app.call_from_thread(self._counted, query, total, first, affected, keep, empty)
         counts = app.read(lambda store: views.header_counts(store, query.agent, now))
         app.call_from_thread(self._header, query, counts)
 
@@ -94,6 +100,7 @@ class QueueScreen(CaseActions, Screen[None]):
         first: list[CaseRow] | None,
         affected: dict[int, int],
         keep: bool,
+        empty: bool = False,
     ) -> None:
         if query != self.query_spec:
             return  # the agent switched views meanwhile; that count is on its way
@@ -102,6 +109,11 @@ class QueueScreen(CaseActions, Screen[None]):
         app = self.app
 
         cases = self.query_one(CaseList)
+        welcome = self.query_one("#welcome", Static)
+        if empty and not welcome.display:
+            welcome.update(first_steps(config_file()))
+        welcome.display = empty
+        cases.display = self.query_one("#columns").display = not empty
 
         def load(offset: int, limit: int) -> list[CaseRow]:
             now = app.desk.now()

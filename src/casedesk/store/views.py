@@ -135,6 +135,11 @@ def overdue_count(store: Store, query: Query, now: datetime) -> int:
     return _count(store, f"{where} AND {OVERDUE}", [*params, to_text(now)])
 
 
+def is_empty(store: Store) -> bool:
+    """No case at all yet (the console then says how to begin)."""
+    return store.conn.execute("SELECT id FROM cases LIMIT 1").fetchone() is None
+
+
 def _due_page(
     store: Store, where: str, params: list[Any], offset: int, limit: int
 ) -> list[CaseRow]:

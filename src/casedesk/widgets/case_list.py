@@ -73,6 +73,7 @@ class CaseList(ScrollView, can_focus=True):
         self.total = 0
         self._follow_id: int | None = None
         self._painted = False
+        self.mine_only = False  # view "mine": the owner column is the first to give way
         self.affected: dict[int, int] = {}  # problem id → its cases, for rows' `P3×5` tags
 
     # -- data -----------------------------------------------------------------------------
@@ -230,7 +231,8 @@ class CaseList(ScrollView, can_focus=True):
         if not self._painted:
             self._painted = True
             _note_first_rows()
-        text: Text = queue_row(row, self._now(), Columns.fit(width), self.affected, self._policy)
+        cols = Columns.fit(width, self.mine_only)
+        text: Text = queue_row(row, self._now(), cols, self.affected, self._policy)
         if index == self.cursor:
             text.pad_right(max(width - text.cell_len, 0))
             text.stylize(self.get_component_rich_style("case-list--cursor"))

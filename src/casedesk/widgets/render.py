@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -44,9 +45,15 @@ STATUS_SHORT = {
 }
 
 
+MIN_TITLE = 21  # a title always shows its first 20 characters (and "…" when it is longer)
+TOLD_TINY = 5  # "last heard" at its narrowest: "2d", "never"
+
+
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """Column widths of the queue at one terminal width (the title takes what is left)."""
+    """Column widths of the queue at one terminal width (the title takes what is left).
+
+    A width of 0 leaves the column out."""
 
     due: int
     id: int
@@ -57,15 +64,30 @@ class Columns:
     told: int
 
     @classmethod
-    def fit(cls, width: int) -> Columns:
+    def fit(cls, width: int, mine_only: bool = False) -> Columns:
+        """The widths for `width` cells. When the title would keep fewer than MIN_TITLE, columns
+        give way in order: the owner (in view "mine", where it is always you), the status,
+        "last heard" down to "2d", and last the customer's name narrows."""
         if width >= 118:
             due, ident, customer, status, owner, told = 16, 7, 20, 9, 8, 16
         elif width >= 96:
             due, ident, customer, status, owner, told = 15, 6, 16, 9, 7, 15
         else:
             due, ident, customer, status, owner, told = 14, 6, 12, 9, 6, 11
-        fixed = 2 + due + ident + customer + status + owner + told + 6
-        return cls(due, ident, customer, max(width - fixed, 8), status, owner, told)
+
+        def title() -> int:
+            shown = [w for w in (due, ident, customer, status, owner, told) if w]
+            return width - 2 - sum(shown) - len(shown)  # the mark, the cells, a space before each
+
+        if title() < MIN_TITLE and mine_only:
+            owner = 0
+        if title() < MIN_TITLE:
+            status = 0
+        if title() < MIN_TITLE:
+            told = TOLD_TINY
+        if title() < MIN_TITLE:
+            customer = max(customer - (MIN_TITLE - title()), 8)
+        return cls(due, ident, customer, max(title(), 8), status, owner, told)
 
 
 def _cell(text: str, width: int, right: bool = False) -> str:
@@ -81,25 +103,33 @@ def due_text(row: CaseRow, now: datetime, policy: Policy | None = None) -> str:
     return due_cell_words(row.due.at, now, working_left(row.due, row.case.priority, policy, now))
 
 
-def told_text(row: CaseRow, now: datetime, short: bool = False) -> str:
+def told_text(row: CaseRow, now: datetime, width: int = 16) -> str:
+    """When the customer last heard from us, in as many words as `width` has room for."""
     if row.case.told_at is None:
-        return "never told"
+        return "never told" if width >= 10 else "never"
     ago = humanize(now - row.case.told_at)
-    return f"{ago} ago" if short else f"told {ago} ago"
+    if width >= 15:
+        return f"told {ago} ago"
+    return f"{ago} ago" if width >= 10 else ago.split(" ")[0]
+
+
+def _joined(cells: list[tuple[str, int, bool]]) -> str:
+    """(text, width, right-aligned) cells side by side; a width of 0 leaves a cell out."""
+    return " ".join(_cell(text, width, right) for text, width, right in cells if width)
 
 
 def header_row(cols: Columns) -> Text:
-    parts = [
-        "  ",
-        _cell("due", cols.due),
-        _cell("id", cols.id, right=True),
-        _cell("customer", cols.customer),
-        _cell("title", cols.title),
-        _cell("status", cols.status),
-        _cell("owner", cols.owner),
-        _cell("last heard", cols.told),
+    last_heard = "last heard" if cols.told >= 10 else "heard"
+    cells = [
+        ("due", cols.due, False),
+        ("id", cols.id, True),
+        ("customer", cols.customer, False),
+        ("title", cols.title, False),
+        ("status", cols.status, False),
+        ("owner", cols.owner, False),
+        (last_heard, cols.told, False),
     ]
-    return Text(parts[0] + " ".join(parts[1:]), style="bold")
+    return Text("  " + _joined(cells), style="bold")
 
 
 def queue_row(
@@ -129,17 +159,34 @@ def queue_row(
         line.append(_cell(one_line(row.case.title), max(cols.title - len(tag), 0)))
     else:
         line.append(_cell(one_line(row.case.title), cols.title))
-    line.append(" ")
-    line.append(_cell(STATUS_SHORT.get(row.case.status, str(row.case.status)), cols.status))
-    line.append(" ")
-    line.append(
-        _cell(one_line(row.case.owner or "—"), cols.owner), style="" if row.case.owner else "dim"
-    )
+    if cols.status:
+        line.append(" ")
+        line.append(_cell(STATUS_SHORT.get(row.case.status, str(row.case.status)), cols.status))
+    if cols.owner:
+        line.append(" ")
+        owner = _cell(one_line(row.case.owner or "—"), cols.owner)
+        line.append(owner, style="" if row.case.owner else "dim")
     line.append(" ")
     never = row.case.told_at is None
-    told = told_text(row, now, short=cols.told < 15)
-    line.append(_cell(told, cols.told), style="yellow" if never else "")
+    line.append(_cell(told_text(row, now, cols.told), cols.told), style="yellow" if never else "")
     return line
+
+
+def first_steps(config: Path) -> Text:
+    """What an empty store shows instead of an empty queue: the ways to a first case."""
+    text = Text().append("No cases yet. To begin:\n\n", style="bold")
+    steps = [
+        ("N", "open a case by hand (a call, a walk-in)"),
+        ("casedesk import PATH", "take in mail: .eml files, an mbox, a Maildir"),
+        ("casedesk fetch", "take in new mail from an IMAP inbox, set up"),
+        ("", "as [imap] (and [smtp] to send) in config.toml:"),
+        ("", str(config)),
+        ("casedesk demo", "try it all on sample data (a store of its own)"),
+    ]
+    for key, what in steps:
+        text.append(f"  {key:<22}", style="bold").append(f"{what}\n")
+    text.append("\n? lists every key · q quits", style="dim")
+    return text
 
 
 def intake_words(counts: HeaderCounts, now: datetime | None) -> Text:
