@@ -218,3 +218,59 @@ def test_db_and_as_before_nothing_open_the_console_on_that_store_as_that_agent(
     finally:
         term.kill()
     assert not default.exists()
+
+
+def test_three_overdue_customers_told_with_three_ctrl_s(require_tool, tmp_path: Path):
+    """The catch-up round through the real binary: T, three ctrl+s, the summary, the store."""
+    tmux = require_tool("tmux")
+    db = tmp_path / "round.db"
+    env = console_env(db)
+    customers = [
+        ("Ada Moss <ada@example.com>", "Printer jams on every page"),
+        ("Ben Kerr <ben@example.com>", "VPN drops after lunch"),
+        ("Cy Lund <cy@example.com>", "Shared calendar is empty"),
+    ]
+    for customer, title in customers:
+        subprocess.run(
+            [CASEDESK, "new", "--customer", customer, "--title", title, "--owner", "ann"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+    later = {**env, "CASEDESK_NOW": "2026-11-24T09:00:00+00:00"}  # a day on: all three overdue
+    timings = tmp_path / "timings.txt"
+    later["CASEDESK_ROUND_TIMINGS_FILE"] = str(timings)
+    term = Terminal(tmux, later)
+    try:
+        term.start([CASEDESK, "--db", str(db)])
+        term.wait_for("view: mine+unassigned")
+        term.keys("T")
+        for number in (1, 2, 3):
+            screen = term.wait_for(f"Catch-up round · {number} of 3")
+            assert "Thank you for getting in touch" in screen
+            term.keys("C-s")
+        screen = term.wait_for("told 3 · snoozed 0 · skipped 0 · 0 still overdue")
+        assert "view: mine+unassigned" in screen  # back on the queue
+        term.keys("q")
+        term.wait_for("(the console exited)")
+    finally:
+        term.kill()
+
+    for case_id, (customer, title) in enumerate(customers, start=1):
+        shown = subprocess.run(
+            [CASEDESK, "show", str(case_id), "--json", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            env=later,
+            timeout=30,
+            check=True,
+        )
+        case = json.loads(shown.stdout)
+        [told] = [e for e in case["events"] if e["kind"] == "told"]
+        first = customer.split()[0]
+        assert told["text"].startswith(f"Hello {first},")
+        assert f'"{title}" (case #{case_id})' in told["text"]
+        assert told["actor"] == "ann"
+        assert case["overdue"] is False
+    assert len(timings.read_text().split()) == 2  # moving on to cases 2 and 3 was timed
