@@ -87,6 +87,7 @@ CASE: list[BindingType] = [
     Binding("e", "expand_all", "Unfold all", show=False),
     Binding("plus", "add_subtask", "Add a sub-task", key_display="+", show=False),
     Binding("minus", "finish_subtask", "Sub-task done", key_display="-", show=False),
+    Binding("d", "save_attachment", "Save an attachment", show=False),
 ]
 
 COMPOSE: list[BindingType] = [

@@ -82,6 +82,13 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
+def downloads_dir() -> Path:
+    """Where the console offers to save attachments (the user's download folder)."""
+    import platformdirs
+
+    return Path(platformdirs.user_downloads_dir())
+
+
 def config_dir() -> Path:
     import platformdirs
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -392,14 +391,11 @@ def attachments(
         mail = MailStore(desk.store)
         rows = mail.attachments(case_id)
         if save is not None:
-            if save.exists() and not save.is_dir():
-                raise InvalidInput(f"{save} is a file; --save writes into a folder")
-            try:
-                save.mkdir(mode=0o700, parents=True, exist_ok=True)
-            except OSError as exc:
-                raise InvalidInput(f"cannot make the folder {save}: {exc.strerror}") from None
+            from casedesk.mail.attachments import save_new, saving_folder
+
+            saving_folder(save)
             for row in rows:
-                target = _save_new(save, row.filename, mail.attachment_content(row.id) or b"")
+                target = save_new(save, row.filename, mail.attachment_content(row.id) or b"")
                 say(f"saved {printable(str(target))}")
     if json_:
         print_json(
@@ -417,49 +413,6 @@ def attachments(
             console().print(
                 Text(f"{r.id:>5}  {r.size:>10,}  {r.content_type:<28} {one_line(r.filename)}")
             )
-
-
-_NAME_BYTES = 150  # well under NAME_MAX (255 bytes), leaving room for " (2)"
-_EXTENSION_BYTES = 16
-
-
-def _safe_name(name: str) -> tuple[str, str]:
-    """(stem, extension) of a file name from a customer's mail, made safe: no folders, no
-    dot-files, at most _NAME_BYTES bytes of UTF-8 (a CJK character takes 3), cut in the stem
-    so the extension stays."""
-    safe = "".join(ch if ch.isprintable() and ch not in "/\\:" else "_" for ch in name).strip(". ")
-    safe = safe or "attachment"
-    stem, dot, extension = safe.rpartition(".")
-    if (
-        not (dot and stem)
-        or len(extension.encode("utf-8", "replace")) > _EXTENSION_BYTES
-        or " " in extension
-    ):
-        stem, extension = safe, ""
-    else:
-        extension = "." + extension
-    room = _NAME_BYTES - len(extension.encode("utf-8", "replace"))
-    encoded = stem.encode("utf-8", "replace")
-    if len(encoded) > room:
-        stem = encoded[:room].decode("utf-8", "ignore").rstrip(". ") or "attachment"
-    return stem, extension
-
-
-def _save_new(folder: Path, name: str, content: bytes) -> Path:
-    """Write `content` to a new file in `folder` under the first free name (`report (2).pdf`):
-    never over an existing file, never through a symlink planted there, readable by its owner
-    only, never half-written (safe_files.written)."""
-    from casedesk.safe_files import written
-
-    stem, extension = _safe_name(name)
-    for n in range(1, 10_000):
-        target = folder / (f"{stem}{extension}" if n == 1 else f"{stem} ({n}){extension}")
-        if os.path.lexists(target):  # a file, a folder or a (dangling) symlink: the next name
-            continue
-        with written(target) as out:  # refuses a name taken meanwhile, never writes through it
-            out.write(content)
-        return target
-    raise InvalidInput(f"{folder}: no free name left for {printable(stem + extension)!r}")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,16 +13,19 @@ from textual.widgets import Footer, Static
 from casedesk import keys
 from casedesk.core.errors import CasedeskError
 from casedesk.core.model import Event
-from casedesk.core.safetext import printable
+from casedesk.core.safetext import one_line, printable
+from casedesk.paths import downloads_dir
 from casedesk.screens.actions import CaseActions
+from casedesk.screens.dialogs import Field, FormDialog, PickerDialog
 from casedesk.store import CaseRow
 from casedesk.widgets.presence import PresenceBeacon
-from casedesk.widgets.render import case_header
+from casedesk.widgets.render import attachment_words, case_header
 from casedesk.widgets.subtasks import SubtaskPanel, ask_add_subtask, ask_finish_subtask
 from casedesk.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp
+    from casedesk.store.mail import AttachmentRow, MailStore
 
 
 class CaseScreen(CaseActions, Screen[None]):
@@ -114,6 +118,57 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def action_finish_subtask(self) -> None:
         ask_finish_subtask(self, self.app.desk, self.case_id, then=self.app.store_changed)
+
+    # -- attachments ----------------------------------------------------------------------
+
+    def action_save_attachment(self) -> None:
+        """d: save an attachment of the mail under the cursor (which one, then where)."""
+        from casedesk.store.mail import MailStore
+
+        timeline = self.query_one(Timeline)
+        if not timeline.events:
+            return
+        event = timeline.events[timeline.cursor]
+        mail = MailStore(self.app.desk.store)
+        rows = mail.attachments_of_event(event.id) if event.id is not None else []
+        if not rows:
+            total = len(mail.attachments(self.case_id))
+            where = f"; the case has {total}: move to the mail that lists them" if total else ""
+            self.notify(f"this entry has no attachments{where}")
+            return
+        if len(rows) == 1:
+            self._ask_folder(mail, rows[0])
+            return
+        choices = [
+            (r, attachment_words({"name": r.filename, "type": r.content_type, "size": r.size}))
+            for r in rows
+        ]
+        self.app.push_screen(
+            PickerDialog("Save which attachment?", choices),
+            lambda row: self._ask_folder(mail, row) if row is not None else None,
+        )
+
+    def _ask_folder(self, mail: MailStore, row: AttachmentRow) -> None:
+        from casedesk.mail.attachments import save_new, saving_folder
+
+        def submit(values: dict[str, str]) -> Path:
+            folder = Path(values["folder"].strip() or downloads_dir()).expanduser()
+            saving_folder(folder)
+            return save_new(folder, row.filename, mail.attachment_content(row.id) or b"")
+
+        def saved(target: Path | None) -> None:
+            if target is not None:
+                self.notify(f"saved {printable(str(target))}")
+
+        self.app.push_screen(
+            FormDialog(
+                f"Save {one_line(row.filename, 50)}",
+                [Field("folder", "Into the folder", value=str(downloads_dir()))],
+                submit,
+                note="A file of that name is never overwritten: a new name is picked.",
+            ),
+            saved,
+        )
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -234,6 +234,16 @@ class MailStore:
         ).fetchall()
         return [AttachmentRow(*row) for row in rows]
 
+    def attachments_of_event(self, event_id: int) -> list[AttachmentRow]:
+        """The attachments of the mail a timeline entry was made from."""
+        rows = self._execute(
+            "SELECT a.id, a.message, a.filename, a.content_type, a.size, a.sha256 "
+            "FROM mail_attachments a JOIN mail_messages m ON m.id = a.message "
+            "WHERE m.event_id = ? ORDER BY a.id",
+            (event_id,),
+        ).fetchall()
+        return [AttachmentRow(*row) for row in rows]
+
     def attachment_content(self, attachment_id: int) -> bytes | None:
         row = self._execute(
             "SELECT b.content FROM mail_attachments a JOIN mail_blobs b ON b.sha256 = a.sha256 "

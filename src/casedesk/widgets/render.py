@@ -318,7 +318,26 @@ def event_body(event: Event) -> str:
         body = f"closed without telling: {printable(str(data['override_reason']))}"
     elif event.kind is EventKind.CREATED:
         body = f"“{printable(str(data.get('title', '')))}”"
+    attached = data.get("attachments")
+    if isinstance(attached, list) and attached:
+        body += "".join(f"\n{attachment_words(a)}" for a in attached if isinstance(a, dict))
+        body += "\n(d saves an attachment)"
     return body
+
+
+def attachment_words(attachment: dict[str, object]) -> str:
+    """`attached: report.pdf (12 KB, application/pdf)`; the name is the sender's: shown safe."""
+    name = one_line(str(attachment.get("name") or "attachment"), 80)
+    kind = one_line(str(attachment.get("type") or "?"), 40)
+    size = attachment.get("size")
+    return f"attached: {name} ({size_words(size if isinstance(size, int) else 0)}, {kind})"
+
+
+def size_words(size: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
 
 
 def is_long(event: Event) -> bool:
