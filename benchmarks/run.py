@@ -4,6 +4,9 @@
     python benchmarks/run.py --cases 10000        # a smaller store
     python benchmarks/run.py --growth             # the interactive figures at 1k, 10k and 100k
     python benchmarks/run.py --markdown out.md    # also write the table as Markdown
+    python benchmarks/run.py --engine postgres    # the CLI figures on SQLite and PostgreSQL,
+                                                  # side by side (--pg-url, else a temporary
+                                                  # server started here, as the tests do)
 
 Stores are built once with `casedesk demo` (fixed CASEDESK_NOW, so due times are the same every
 run) and cached in benchmarks/.cache/. Each figure is the median of several whole-process runs.
@@ -60,7 +63,7 @@ class Figure:
         )
 
 
-def env(db: Path) -> dict[str, str]:
+def env(db: Path | str) -> dict[str, str]:
     return {
         **os.environ,
         "CASEDESK_DB": str(db),
@@ -99,7 +102,7 @@ def store_for(cases: int, events: int, rebuild: bool = False) -> Path:
     return path
 
 
-def median_ms(command: list[str], db: Path, runs: int, warmup: int = 2) -> float:
+def median_ms(command: list[str], db: Path | str, runs: int, warmup: int = 2) -> float:
     """Median wall time of a whole process, in milliseconds."""
     times = []
     for index in range(warmup + runs):
@@ -153,6 +156,136 @@ def cli_figures(db: Path, runs: int) -> list[Figure]:
             f"raw FTS5 query, whole process: {raw_fts:.0f} ms",
         ),
     ]
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------
+
+
+def pg_server_url(given: str | None) -> tuple[str, object | None]:
+    """The server to measure on: --pg-url, else a temporary one (initdb/pg_ctl, as the tests)."""
+    if given:
+        return given, None
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from pgserver import PgServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL server binaries (initdb, pg_ctl): give --pg-url")
+    server = PgServer(bindir)
+    return server.url(None), server
+
+
+def pg_store_for(sqlite_db: Path, server_url: str, cases: int) -> str:
+    """The cached SQLite store copied into its own schema on the server (COPY, table by table):
+    the same rows, so both engines answer the same questions on the same data."""
+    import psycopg
+
+    schema_name = f"bench_{cases}_{sqlite_db.stat().st_mtime_ns}"
+    sep = "&" if "?" in server_url else "?"
+    url = f"{server_url}{sep}options=-csearch_path%3D{schema_name}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name,)
+        ).fetchone()
+        if found:
+            return url
+        admin.execute(f"CREATE SCHEMA {schema_name}")
+    print(f"copying {sqlite_db.name} to PostgreSQL ({schema_name})…", file=sys.stderr)
+    started = time.perf_counter()
+    import sqlite3
+
+    from casedesk.paths import ServerStore
+    from casedesk.store import Store
+    from casedesk.store.postgres import PgTables
+
+    source = sqlite3.connect(sqlite_db)
+    with Store.open(ServerStore(url)) as target:
+        tables = PgTables(target)
+        names = set(tables.names())
+        order = ["meta", "customers", "cases", "events", "agents"]
+        order += [t for t in _fk_order(tables, names) if t not in order and t != "cases_fts"]
+        raw = target.conn.raw
+        with raw.transaction():
+            for table in order:
+                theirs = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
+                columns = [c for c in theirs if c in tables.columns(table)]
+                if not columns:
+                    continue
+                listed = ", ".join(columns)
+                with raw.cursor().copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {listed} FROM {table}"):
+                        copy.write_row(row)
+        target.sync_ids()
+        raw.execute("ANALYZE")
+    source.close()
+    print(f"copied in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return url
+
+
+def _fk_order(tables: object, names: set[str]) -> list[str]:
+    remaining, ordered = sorted(names), []
+    while remaining:
+        ready = (
+            [
+                t
+                for t in remaining
+                if all(o == t or o not in remaining for o in tables.refers_to(t))  # type: ignore[attr-defined]
+            ]
+            or remaining[:1]
+        )
+        ordered += ready
+        remaining = [t for t in remaining if t not in ready]
+    return ordered
+
+
+def pg_cli_figures(url: str, runs: int) -> list[Figure]:
+    psycopg_ms = median_ms(python("import psycopg"), url, runs)
+    base = f"python -c 'import psycopg': {psycopg_ms:.0f} ms"
+    raw_query = (
+        "import psycopg, sys; c = psycopg.connect(sys.argv[1]); "
+        'c.execute("SELECT id FROM events WHERE casedesk_words(left(text, 65536)) @@ '
+        "plainto_tsquery('simple', %s) LIMIT 50\", (sys.argv[2],)).fetchall()"
+    )
+    raw_fts = median_ms([*python(raw_query), url, SEARCH], url, runs)
+    return [
+        Figure("casedesk nag", median_ms([CASEDESK, "nag"], url, runs), "ms", "< 150", base),
+        Figure(
+            "casedesk list --overdue --json (first 100)",
+            median_ms([CASEDESK, "list", "--overdue", "--json"], url, runs),
+            "ms",
+            "< 300",
+            base,
+        ),
+        Figure(
+            f"casedesk show {LONG_CASE} --json (500 events)",
+            median_ms([CASEDESK, "show", str(LONG_CASE), "--json"], url, runs),
+            "ms",
+            "< 300",
+            base,
+        ),
+        Figure(
+            f"casedesk search '{SEARCH}' (first page)",
+            median_ms([CASEDESK, "search", SEARCH, "--json"], url, runs),
+            "ms",
+            "< 300",
+            f"raw tsquery, whole process: {raw_fts:.0f} ms",
+        ),
+    ]
+
+
+def side_by_side(sqlite: list[Figure], postgres: list[Figure], title: str) -> str:
+    rows = [
+        f"### {title}: SQLite and PostgreSQL",
+        "",
+        "| figure | SQLite | PostgreSQL | target (SQLite / PostgreSQL) | PostgreSQL baseline |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
+    for lite, server in zip(sqlite, postgres, strict=True):
+        rows.append(
+            f"| {lite.name} | {lite.value:,.0f} {lite.unit} | {server.value:,.0f} {server.unit}"
+            f" | {lite.target} / {server.target} {lite.unit} | {server.baseline} |"
+        )
+    return "\n".join(rows) + "\n"
 
 
 def taskwarrior_baseline(runs: int) -> str:
@@ -434,7 +567,16 @@ def main() -> int:
     parser.add_argument("--no-mail", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: also measure the CLI on a PostgreSQL copy of each store, side by side",
+    )
+    parser.add_argument("--pg-url", help="the server for --engine postgres (default: start one)")
     args = parser.parse_args()
+    if args.engine == "postgres":
+        return compare_engines(args)
 
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     output = [f"casedesk benchmarks — {machine}\n"]
@@ -449,6 +591,29 @@ def main() -> int:
         text = table(figures, f"{cases:,} cases")
         print(text)
         output.append(text)
+    if args.markdown:
+        args.markdown.write_text("\n".join(output))
+    return 0
+
+
+def compare_engines(args: argparse.Namespace) -> int:
+    """The CLI figures on each store size, SQLite beside PostgreSQL."""
+    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    output = [f"casedesk benchmarks, SQLite and PostgreSQL — {machine}\n"]
+    server_url, server = pg_server_url(args.pg_url)
+    try:
+        sizes = [1_000, 10_000, args.cases] if args.growth else [args.cases]
+        for cases in sizes:
+            db = store_for(cases, args.events or cases * 20, args.rebuild)
+            url = pg_store_for(db, server_url, cases)
+            text = side_by_side(
+                cli_figures(db, args.runs), pg_cli_figures(url, args.runs), f"{cases:,} cases"
+            )
+            print(text)
+            output.append(text)
+    finally:
+        if server is not None:
+            server.close()  # type: ignore[attr-defined]
     if args.markdown:
         args.markdown.write_text("\n".join(output))
     return 0

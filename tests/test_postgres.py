@@ -310,3 +310,33 @@ def test_a_cli_loop_survives_a_server_restart(pg_server, pg_url: str, tmp_path: 
             assert f"loop-{i}" in texts
         else:
             assert err.startswith("casedesk: ") and len(err.splitlines()) == 1, err
+
+
+# -- live refresh -----------------------------------------------------------------------------
+
+
+def test_the_listener_hears_each_commit_and_nothing_else(pg_url: str, clock) -> None:
+    from casedesk.store.views import ChangeWatcher
+
+    location = paths.store_location(pg_url)
+    desk = Desk.open(location, "ann")
+    desk.now = clock
+    watcher = ChangeWatcher(location)
+    try:
+        assert not watcher.changed()  # nothing happened: no refresh, and no query was run
+        other = Desk.open(location, "bob")
+        other.now = clock
+        case = other.new_case("Acme <ops@acme.example>", "Printer on fire")
+        other.note(case.id, "one")
+        other.note(case.id, "two")
+        other.close()
+        watcher.wait(5)
+        time.sleep(0.5)  # let the other two arrive
+        assert watcher.changed()
+        assert not watcher.changed()  # the three commits are answered by one refresh
+        desk.note(case.id, "our own change is heard too")
+        watcher.wait(5)
+        assert watcher.changed()
+    finally:
+        watcher.close()
+        desk.close()

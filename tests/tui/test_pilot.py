@@ -574,6 +574,7 @@ def test_palette_runs_case_actions(make_app, seeded):
 # -- live refresh and the nag -------------------------------------------------------------
 
 
+@pytest.mark.both_engines  # on PostgreSQL: heard by LISTEN/NOTIFY
 def test_another_process_writing_shows_up_keeping_the_cursor(make_app, seeded, db_path, clock):
     app = make_app()
 
@@ -585,6 +586,7 @@ def test_another_process_writing_shows_up_keeping_the_cursor(make_app, seeded, d
         other.now = clock
         other.new_case("New Person <new@example.com>", "Mail bounce", owner="ann")
         other.close()
+        app.watcher.wait(5)  # PostgreSQL's NOTIFY arrives a moment after the commit
         app.poll()
         await settle(pilot)
         assert cases.total == 5
@@ -593,6 +595,7 @@ def test_another_process_writing_shows_up_keeping_the_cursor(make_app, seeded, d
     drive(app, scenario)
 
 
+@pytest.mark.both_engines  # on PostgreSQL: heard by LISTEN/NOTIFY
 def test_open_case_follows_changes_and_a_draft_survives(make_app, seeded, db_path, clock):
     app = make_app()
 
@@ -601,6 +604,7 @@ def test_open_case_follows_changes_and_a_draft_survives(make_app, seeded, db_pat
         other = Desk.open(db_path, "bob")
         other.now = clock
         other.note(seeded["printer"], "bob was here")
+        app.watcher.wait(5)
         app.poll()
         await settle(pilot)
         assert "bob was here" in case.query_one(Timeline).entry_text(-1)
@@ -609,6 +613,7 @@ def test_open_case_follows_changes_and_a_draft_survives(make_app, seeded, db_pat
         area.load_text("half-written")
         other.tell(seeded["printer"], "bob told them too", Channel.PHONE)
         other.close()
+        app.watcher.wait(5)
         app.poll()
         await settle(pilot)
         assert area.text == "half-written"

@@ -623,43 +623,55 @@ def _bad(query: str, why: str) -> None:
 
 
 class Listener:
-    """LISTENs on its own connection for the NOTIFY every change sends; `changed()` only looks
-    at what the server already pushed (no query). A lost connection is opened again, and counts
-    as a change (something may have happened meanwhile)."""
+    """LISTENs on its own connection, in a thread, for the NOTIFY every committed change sends;
+    `changed()` only looks at a flag (no query, no wait on the UI thread). A lost connection is
+    opened again, and counts as a change (something may have happened meanwhile)."""
 
     def __init__(self, location: ServerStore) -> None:
-        self.location = location
-        self._conn: Any = None
-        self._connect()
+        import threading
 
-    def _connect(self) -> None:
         require_driver()
-        try:
-            self._conn = psycopg.connect(
-                self.location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT
-            )
-            self._conn.execute(f"LISTEN {pg_schema.NOTIFY_CHANNEL}")
-        except psycopg.Error:
-            self._conn = None
+        self.location = location
+        self._heard = threading.Event()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True, name="casedesk-listen")
+        self._thread.start()
+        self._ready.wait(_CONNECT_TIMEOUT)
 
-    def changed(self, wait: float = 0.0) -> bool:
-        """True when anyone committed a change since the last call (waiting up to `wait` s)."""
-        if self._conn is None or self._conn.closed:
-            self._connect()
-            return self._conn is not None
-        try:
-            found = False
-            for _ in self._conn.notifies(timeout=wait):
-                found = True  # read them all: one refresh answers every change so far
-            return found
-        except psycopg.Error:
-            self._conn.close()
-            self._connect()
+    def _listen(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(
+                    self.location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT
+                ) as conn:
+                    conn.execute(f"LISTEN {pg_schema.NOTIFY_CHANNEL}")
+                    if not first:
+                        self._heard.set()  # missed while away: look again
+                    first = False
+                    self._ready.set()
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.5):
+                            self._heard.set()
+            except psycopg.Error:
+                self._ready.set()
+                self._stop.wait(1.0)  # the server is away: try again shortly
+
+    def changed(self) -> bool:
+        """True once after any commits anyone made since the last call."""
+        if self._heard.is_set():
+            self._heard.clear()
             return True
+        return False
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a change was heard (not consuming it); False after `timeout` seconds."""
+        return self._heard.wait(timeout)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        self._stop.set()
+        self._thread.join(timeout=2)
 
 
 # -- export and import ------------------------------------------------------------------------

@@ -287,6 +287,12 @@ class ChangeWatcher:
         self._seen = version
         return True
 
+    def wait(self, timeout: float) -> None:
+        """Until a change is there to be seen (PostgreSQL delivers NOTIFY a moment after the
+        commit; SQLite's data_version moves with it), at most `timeout` seconds. For tests."""
+        if self._listener is not None:
+            self._listener.wait(timeout)
+
     def close(self) -> None:
         if self._listener is not None:
             self._listener.close()
