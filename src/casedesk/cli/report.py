@@ -148,9 +148,22 @@ def _spread(spread: Spread) -> dict[str, Any]:
 def report_json(r: Report) -> dict[str, Any]:
     """The `--json` contract: seconds for durations, local ISO times, shares as 0..1."""
     u = r.window.until
+    calendar = r.calendar
     return {
         "window": {"since": to_local_text(r.window.since), "until": to_local_text(u)},
         "owner": r.owner,
+        "measured_in": r.measured_in,
+        # With [hours]: first_response, resolution and the overdue share above are working
+        # time; the same in calendar time.
+        "calendar_time": None
+        if calendar is None
+        else {
+            "first_response": _spread(calendar.first_response),
+            "resolution": _spread(calendar.resolution),
+            "open_seconds": calendar.open_seconds,
+            "overdue_seconds": calendar.overdue_seconds,
+            "overdue_share": calendar.overdue_share,
+        },
         "cases": {
             "existing": r.cases_existing,
             "open_in_window": r.cases_open_in_window,
@@ -249,8 +262,12 @@ def report_rows(r: Report) -> list[list[Any]]:
         ["window", "", "until", data["window"]["until"]],
         ["window", "", "owner", r.owner or ""],
     ]
+    rows.append(["window", "", "measured_in", r.measured_in])
     for section in ("cases", "first_response", "resolution", "updates_told"):
         rows += [[section, "", k, _cell(v)] for k, v in data[section].items()]
+    for key, value in (data["calendar_time"] or {}).items():
+        values = value.items() if isinstance(value, dict) else [("value", value)]
+        rows += [["calendar_time", key, k, _cell(v)] for k, v in values]
     overdue = {k: v for k, v in data["overdue"].items() if k != "worst_customers"}
     rows += [["overdue", "", k, _cell(v)] for k, v in overdue.items()]
     for c in data["overdue"]["worst_customers"]:
@@ -317,6 +334,8 @@ def report_renderable(r: Report) -> Group:
     head.append("all owners" if r.owner is None else "cases owned by ")
     if r.owner is not None:
         head.append(plain(r.owner))
+    if r.calendar is not None:
+        head.append("; first response, resolution and overdue share in working time")
 
     summary = Table(box=None, pad_edge=False, show_header=False)
     summary.add_column(style="bold", no_wrap=True)
@@ -326,14 +345,17 @@ def report_renderable(r: Report) -> Group:
         f"{r.cases_existing} existing, {r.cases_open_in_window} open during the window, "
         f"{r.cases_open_at_until} open at its end",
     )
+    calendar = r.calendar
     summary.add_row(
         "First response",
         f"{r.first_response.count} of the cases created answered: "
-        f"{_spread_text(r.first_response)}; {r.awaiting_first_response} not answered",
+        f"{_spread_text(r.first_response)}; {r.awaiting_first_response} not answered"
+        + ("" if calendar is None else f" (calendar: {_spread_text(calendar.first_response)})"),
     )
     summary.add_row(
         "Time to resolution",
-        f"{r.resolution.count} resolved: {_spread_text(r.resolution)}",
+        f"{r.resolution.count} resolved: {_spread_text(r.resolution)}"
+        + ("" if calendar is None else f" (calendar: {_spread_text(calendar.resolution)})"),
     )
     mean = "—" if r.told_per_case_mean is None else f"{r.told_per_case_mean:.1f}"
     median = "—" if r.told_per_case.median is None else f"{r.told_per_case.median:g}"
@@ -344,7 +366,9 @@ def report_renderable(r: Report) -> Group:
     )
     summary.add_row(
         "Overdue",
-        f"{_share(r.overdue_share)} of open time overdue for an update; "
+        f"{_share(r.overdue_share)} of open time overdue for an update"
+        + ("" if calendar is None else f" (calendar: {_share(calendar.overdue_share)})")
+        + "; "
         f"{r.customers_overdue} of {r.customers} customers kept waiting "
         f"(median customer {_share(r.customer_share.median)}, "
         f"p90 {_share(r.customer_share.p90)})",

@@ -56,6 +56,16 @@ SILENCE_BUCKETS: tuple[tuple[str, float], ...] = (
 
 NEVER = 2**62  # `Step.next_at` of a case's latest step: no next event yet
 
+# How long from a to b (epoch seconds): working seconds with `[hours]` in the policy. Reports are
+# measured with it; without one, `b - a` (calendar time) is used and no second figure is kept.
+Measure = Callable[[int, int], int]
+
+
+def measure_of(policy: Policy) -> Measure | None:
+    """The policy's working-time measure, or None when it has no `[hours]`."""
+    calendar = policy.calendar
+    return calendar.seconds_between if calendar is not None else None
+
 
 def epoch(moment: datetime) -> int:
     """Whole seconds since 1970 (UTC): how report steps keep time, so SQL can subtract."""
@@ -122,6 +132,8 @@ class Step:
     first_told_at: int | None  # the first told event so far
     next_at: int  # the case's next event (NEVER for its latest): the only field that changes
     problem_id: int | None = None  # the problem the case is linked to
+    wcum_open: int = 0  # cum_open and cum_overdue measured in working time (`[hours]`); the
+    wcum_overdue: int = 0  # same as those without it
 
 
 def case_steps(
@@ -138,12 +150,14 @@ def case_steps(
     steps (the caller moves `after.next_at` to the first new step's time). With `state` too
     (the case right after `after`), `events` need only be the newer ones. Resuming gives the
     very steps a fold of the whole history gives (the tests check)."""
+    measure = measure_of(policy)
     prev_at = prev_due = first_told_at = silent_since = None
-    longest = cum_open = cum_overdue = cum_told = 0
+    longest = cum_open = cum_overdue = cum_told = wcum_open = wcum_overdue = 0
     if after is not None:
         prev_at, prev_due, first_told_at = after.at, after.due, after.first_told_at
         silent_since, longest = after.silent_since, after.longest_silence
         cum_open, cum_overdue, cum_told = after.cum_open, after.cum_overdue, after.cum_told
+        wcum_open, wcum_overdue = after.wcum_open, after.wcum_overdue
     pending: tuple[Any, ...] | None = None
     for event in events:
         if after is not None and (event.id or 0) <= after.event_id:
@@ -161,6 +175,9 @@ def case_steps(
         if prev_at is not None and prev_due is not None:
             cum_open += at - prev_at
             cum_overdue += max(0, at - max(prev_at, prev_due))
+            if measure is not None:
+                wcum_open += measure(prev_at, at)
+                wcum_overdue += max(0, measure(max(prev_at, prev_due), at))
         first_told = kind is EventKind.TOLD and first_told_at is None
         if kind is EventKind.TOLD:
             cum_told += 1
@@ -173,8 +190,8 @@ def case_steps(
         elif silent_since is None:
             silent_since = at
         if pending is not None:
-            yield Step(*pending[:-1], at, pending[-1])  # next_at: this event's time
-        # The Step's fields in order, but for next_at (known at the next event) and problem_id.
+            yield Step(*pending[:20], at, *pending[20:])  # next_at: this event's time
+        # The Step's fields in order, but for next_at (known at the next event).
         pending = (
             event.case_id,
             event.id or 0,
@@ -197,13 +214,34 @@ def case_steps(
             cum_told,
             first_told_at,
             state.problem_id,
+            cum_open if measure is None else wcum_open,
+            cum_overdue if measure is None else wcum_overdue,
         )
         prev_at, prev_due = at, due
     if pending is not None:
-        yield Step(*pending[:-1], NEVER, pending[-1])
+        yield Step(*pending[:20], NEVER, *pending[20:])
 
 
 # -- per case: the figures of one case in a window ---------------------------------------------
+
+
+class Working(NamedTuple):
+    """A case's figures measured in working time (see `CaseFigures`)."""
+
+    open_seconds: int
+    overdue_seconds: int
+    first_response: int | None
+    resolution: int | None
+
+
+def carried(
+    measure: Measure, t: int, at: int, due: int | None, open_: int, over: int
+) -> tuple[int, int]:
+    """Working open and overdue time up to `t`, from a step at `at` (with the due time it left
+    and its running working totals): the stretch from the step to `t` added."""
+    if due is None:
+        return open_, over
+    return open_ + measure(at, t), over + max(0, measure(max(at, due), t))
 
 
 class CaseFigures(NamedTuple):
@@ -228,6 +266,7 @@ class CaseFigures(NamedTuple):
     current_silence: int | None  # open at until: how long the current silence has lasted
     created_in_window: bool
     problem_id: int | None = None  # as of until
+    work: Working | None = None  # the same in working time (`[hours]`), else None
 
 
 def close_case_figures(
@@ -248,10 +287,12 @@ def close_case_figures(
     silent_since: int | None,
     longest_silence: int,
     problem_id: int | None = None,
+    measure: Measure | None = None,
+    work_before: tuple[int, int] = (0, 0),
 ) -> CaseFigures:
     """A case's figures from its last step before `until` and the sums over its earlier stretches
-    inside the window (`open_before`, `overdue_before`); adds the stretch from the last step to
-    `until`. Shared by the Python and the SQL path so both close the window the same way."""
+    inside the window (`open_before`, `overdue_before`, and in working time `work_before`); adds
+    the stretch from the last step to `until`."""
     s, u = window.s, window.u
     start = max(last_at, s)
     open_seconds, overdue_seconds = open_before, overdue_before
@@ -265,6 +306,15 @@ def close_case_figures(
     if due is not None and silent_since is not None:
         current = u - silent_since
         longest = max(longest_silence, current)
+    work = None
+    if measure is not None:
+        work = Working(
+            *carried(measure, u, start, due, *work_before),
+            None
+            if first_told_at is None or first_response is None
+            else measure(created, first_told_at),
+            None if resolved_at is None or resolution is None else measure(created, resolved_at),
+        )
     return CaseFigures(
         case_id,
         customer_id,
@@ -282,16 +332,20 @@ def close_case_figures(
         current,
         created_in,
         problem_id,
+        work,
     )
 
 
-def summarize_case(steps: Sequence[Step], window: Window) -> CaseFigures | None:
-    """One case's figures for the window, from all its steps (None if created after `until`)."""
+def summarize_case(
+    steps: Sequence[Step], window: Window, measure: Measure | None = None
+) -> CaseFigures | None:
+    """One case's figures for the window, from all its steps (None if created after `until`);
+    with `measure`, also in working time."""
     s, u = window.s, window.u
     before = [step for step in steps if step.at < u]
     if not before:
         return None
-    open_before = overdue_before = told = 0
+    open_before = overdue_before = told = work_open = work_overdue = 0
     first_told_at = None
     for step in before:
         if step.at < s:
@@ -300,6 +354,9 @@ def summarize_case(steps: Sequence[Step], window: Window) -> CaseFigures | None:
             start = max(step.prev_at, s)
             open_before += step.at - start
             overdue_before += max(0, step.at - max(start, step.prev_due))
+            if measure is not None:
+                work_open += measure(start, step.at)
+                work_overdue += max(0, measure(max(start, step.prev_due), step.at))
         if step.kind == EventKind.TOLD.value:
             told += 1
         if step.first_told:
@@ -322,6 +379,8 @@ def summarize_case(steps: Sequence[Step], window: Window) -> CaseFigures | None:
         silent_since=last.silent_since,
         longest_silence=last.longest_silence,
         problem_id=last.problem_id,
+        measure=measure,
+        work_before=(work_open, work_overdue),
     )
 
 
@@ -431,6 +490,23 @@ class Problem:
     cases: int
 
 
+@dataclass(frozen=True, slots=True)
+class CalendarFigures:
+    """The figures a working-time report measures, in calendar time (kept beside them)."""
+
+    first_response: Spread
+    resolution: Spread
+    open_seconds: int
+    overdue_seconds: int
+
+    @property
+    def overdue_share(self) -> float | None:
+        return self.overdue_seconds / self.open_seconds if self.open_seconds else None
+
+
+WORKING_TIME, CALENDAR_TIME = "working time", "calendar time"
+
+
 @dataclass(frozen=True)
 class Report:
     """Every figure of `casedesk report`. See the module docstring for the terms."""
@@ -461,6 +537,11 @@ class Report:
     problems: list[Problem] | None  # None until the store has problems (issue 5)
     agents: list[AgentLoad]
     first_response_by_week: list[tuple[datetime, Spread]] = field(default_factory=list)
+    # With `[hours]`: first response, resolution, open and overdue time (and so the overdue
+    # share) are working time, and `calendar` has them in calendar time. Per-customer shares,
+    # silences and ages stay calendar time.
+    measured_in: str = CALENDAR_TIME
+    calendar: CalendarFigures | None = None
 
     @property
     def overdue_share(self) -> float | None:
@@ -502,6 +583,7 @@ def make_report(
     customer_names: Callable[[set[int]], Mapping[int, str]] | None = None,
     agent_events: Mapping[str, tuple[int, int]] | None = None,
     problems: list[Problem] | None = None,
+    calendar: CalendarFigures | None = None,
 ) -> Report:
     """The report from what both paths (Python and SQL) gather: counts, spreads, the values
     behind the others, the already ordered and limited lists (names are filled in here), and
@@ -550,7 +632,27 @@ def make_report(
         problems=problems,
         agents=[AgentLoad(a, *owned.get(a, (0, 0)), *acted.get(a, (0, 0))) for a in agents],
         first_response_by_week=first_response_by_week,
+        measured_in=CALENDAR_TIME if calendar is None else WORKING_TIME,
+        calendar=calendar,
     )
+
+
+class WorkingTotals:
+    """Gathers the working-time figures of the cases in a report (both paths use it)."""
+
+    def __init__(self) -> None:
+        self.first_responses: list[tuple[int, int]] = []  # (created, seconds)
+        self.resolutions: list[float] = []
+        self.open_seconds = self.overdue_seconds = 0
+
+    def add(self, created: int, work: Working, open_in_window: bool) -> None:
+        if work.first_response is not None:
+            self.first_responses.append((created, work.first_response))
+        if work.resolution is not None:
+            self.resolutions.append(work.resolution)
+        if open_in_window:
+            self.open_seconds += work.open_seconds
+            self.overdue_seconds += work.overdue_seconds
 
 
 def assemble(
@@ -559,9 +661,12 @@ def assemble(
     *,
     owner: str | None = None,
     top: int = 10,
+    working: bool = False,
     **sources: Any,
 ) -> Report:
     """The report from every case's figures, in Python (the reference the SQL path must match).
+    `working`: the figures carry working time (`CaseFigures.work`), which the report then gives
+    first, with calendar time beside it.
 
     `sources` are passed on to `make_report`: `customer_names`, `agent_events`; and
     `problem_titles`, every problem that existed at `until` (id → title; None: the store has no
@@ -579,10 +684,13 @@ def assemble(
     silent: list[CaseFigures] = []
     owned: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     linked: dict[int, tuple[set[int], list[int]]] = defaultdict(lambda: (set(), []))
+    work = WorkingTotals()
     for f in figures:
         if owner is not None and f.owner != owner:
             continue
         existing += 1
+        if f.work is not None:
+            work.add(f.created, f.work, f.open_seconds > 0)
         if f.problem_id is not None:
             linked[f.problem_id][0].add(f.customer_id)
             linked[f.problem_id][1].append(f.case_id)
@@ -631,6 +739,16 @@ def assemble(
         ]
         problems.sort(key=lambda p: (-p.affected_customers, -p.cases, p.problem_id))
         sources["problems"] = problems[:top] if top > 0 else problems
+    calendar = None
+    if working:
+        calendar = CalendarFigures(
+            Spread.of([seconds for _, seconds in first_responses]),
+            Spread.of(resolutions),
+            open_total,
+            overdue_total,
+        )
+        first_responses, resolutions = work.first_responses, work.resolutions
+        open_total, overdue_total = work.open_seconds, work.overdue_seconds
     return make_report(
         window,
         owner=owner,
@@ -663,6 +781,7 @@ def assemble(
             CaseLine(f.case_id, f.customer_id, f.owner, u - (f.resolved_at or u)) for f in untold
         ],
         owned={a: (n, o) for a, (n, o) in owned.items()},
+        calendar=calendar,
         **sources,
     )
 
@@ -678,9 +797,10 @@ def report_from_events(
     The reference computation: fine for small stores and tests; the store aggregates the same
     steps in SQL for large ones.
     """
+    measure = measure_of(policy)
     figures = []
     for events in histories:
-        found = summarize_case(list(case_steps(events, policy)), window)
+        found = summarize_case(list(case_steps(events, policy)), window, measure)
         if found is not None:
             figures.append(found)
-    return assemble(figures, window, **kwargs)
+    return assemble(figures, window, working=measure is not None, **kwargs)

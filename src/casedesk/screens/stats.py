@@ -204,4 +204,6 @@ def summary_text(report: Report, days: int) -> Text:
         f" · resolution median {duration(report.resolution.median)}"
         f" · {report.resolved_not_told} resolved but not told"
     )
+    if report.calendar is not None:
+        text.append("  (working time)", style="dim")
     return text

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from casedesk.core.clock import to_text
 from casedesk.core.model import CaseState, Event
@@ -27,18 +27,24 @@ from casedesk.core.projection import apply, replay
 from casedesk.core.reports import (
     NEVER,
     SILENCE_BUCKETS,
+    CalendarFigures,
     CaseFigures,
     CaseLine,
     CustomerOverdue,
+    Measure,
     Problem,
     Report,
     ReportCounts,
     Spread,
     Step,
     Window,
+    Working,
+    WorkingTotals,
+    carried,
     case_steps,
     epoch,
     make_report,
+    measure_of,
     percentile_ranks,
     weekly_spreads,
 )
@@ -47,12 +53,12 @@ from casedesk.store.store import Store, _event_from_row
 if TYPE_CHECKING:
     from casedesk.core.policy import Policy
 
-STEPS_VERSION = "3"  # bump when the meaning of a step column changes: the table is rebuilt
+STEPS_VERSION = "4"  # bump when the meaning of a step column changes: the table is rebuilt
 _POLICY_KEY = "report_steps_policy"
 _UPTO_KEY = "report_steps_upto"
 _CHUNK = 5000  # cases replayed per write transaction (keeps the write lock short)
 
-_CARRIED = "case_id, due, cum_open, cum_overdue, cum_told"
+_CARRIED = "case_id, due, cum_open, cum_overdue, cum_told, wcum_open, wcum_overdue"
 _OBJECTS = {"report_steps", "report_latest", "report_steps_from", "report_steps_to"}
 _OBJECTS |= {"report_steps_actor"}
 _CREATE = [
@@ -80,6 +86,8 @@ _CREATE = [
         first_told_at INTEGER,
         next_at INTEGER NOT NULL,
         problem_id INTEGER,
+        wcum_open INTEGER NOT NULL,
+        wcum_overdue INTEGER NOT NULL,
         PRIMARY KEY (case_id, event_id)
     ) WITHOUT ROWID
     """,
@@ -109,20 +117,24 @@ _CREATE = [
         cum_overdue INTEGER NOT NULL,
         cum_told INTEGER NOT NULL,
         first_told_at INTEGER,
-        problem_id INTEGER
+        problem_id INTEGER,
+        wcum_open INTEGER NOT NULL,
+        wcum_overdue INTEGER NOT NULL
     )
     """,
 ]
 _COLUMNS = (
     "case_id, event_id, customer_id, created, at, prev_at, prev_due, due, kind, actor, owner, "
     "res_untold, resolved_at, first_told, silent_since, longest_silence, cum_open, cum_overdue, "
-    "cum_told, first_told_at, next_at, problem_id"
+    "cum_told, first_told_at, next_at, problem_id, wcum_open, wcum_overdue"
 )
 _LATEST_COLUMNS = (
     "case_id, customer_id, owner, created, at, due, res_untold, resolved_at, silent_since, "
-    "longest_silence, cum_open, cum_overdue, cum_told, first_told_at, problem_id"
+    "longest_silence, cum_open, cum_overdue, cum_told, first_told_at, problem_id, wcum_open, "
+    "wcum_overdue"
 )
 _UNTIL_COLUMNS = _LATEST_COLUMNS
+_MARKS = ", ".join("?" for _ in _COLUMNS.split(","))
 _LATEST_INDEXES = [
     [c.strip() for c in _COLUMNS.split(",")].index(c.strip()) for c in _LATEST_COLUMNS.split(",")
 ]
@@ -152,6 +164,8 @@ def _step_values(step: Step) -> tuple[object, ...]:
         step.first_told_at,
         step.next_at,
         step.problem_id,
+        step.wcum_open,
+        step.wcum_overdue,
     )
 
 
@@ -323,7 +337,7 @@ def update_steps(
                 "UPDATE report_steps SET next_at = ? WHERE case_id = ? AND event_id = ?", moved
             )
             conn.executemany(
-                f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({', '.join('?' * 22)})",
+                f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})",
                 rows,
             )
             conn.executemany(
@@ -424,12 +438,15 @@ SELECT u.case_id AS case_id, u.customer_id AS customer_id, u.owner AS owner,
     CASE WHEN u.due IS NOT NULL AND u.silent_since IS NOT NULL
          THEN max(u.longest_silence, :u - u.silent_since) END AS longest_silence,
     CASE WHEN u.due IS NOT NULL AND u.silent_since IS NOT NULL
-         THEN :u - u.silent_since END AS current_silence
+         THEN :u - u.silent_since END AS current_silence,
+    u.first_told_at AS first_told_at, u.at AS u_at, u.wcum_open AS u_wopen,
+    u.wcum_overdue AS u_wover, s.at AS s_at, s.due AS s_due, s.wcum_open AS s_wopen,
+    s.wcum_overdue AS s_wover
 FROM u LEFT JOIN s ON s.case_id = u.case_id
 WHERE :owner IS NULL OR u.owner = :owner
 """
 
-_SINCE_COLUMNS = "case_id, at, due, cum_open, cum_overdue, cum_told"
+_SINCE_COLUMNS = "case_id, at, due, cum_open, cum_overdue, cum_told, wcum_open, wcum_overdue"
 
 _TOTALS = """
 SELECT count(*), total(open_s > 0), total(due IS NOT NULL),
@@ -495,19 +512,48 @@ _SILENCE_BUCKETS_SQL = (
 )
 
 
-def case_figures(store: Store, window: Window) -> Iterator[CaseFigures]:
-    """Every case created before `until`, with its figures for the window (as the SQL sees it)."""
+_WORKING = (
+    "SELECT case_id, created, open_s, first_response, resolution, first_told_at, resolved_at, "
+    "due, u_at, u_wopen, u_wover, s_at, s_due, s_wopen, s_wover FROM report_figures"
+)
+
+
+def _working(window: Window, measure: Measure, row: Any) -> Working:
+    """A case's working-time figures from its `report_figures` row: the running totals of its
+    last steps before `until` and `since`, each carried on to its moment."""
+    (_, created, _, first, resolution, first_told_at, resolved_at, due) = row[:8]
+    (u_at, u_wopen, u_wover, s_at, s_due, s_wopen, s_wover) = row[8:]
+    open_u, over_u = carried(measure, window.u, u_at, due, u_wopen, u_wover)
+    open_s = over_s = 0
+    if s_at is not None:
+        open_s, over_s = carried(measure, window.s, s_at, s_due, s_wopen, s_wover)
+    return Working(
+        open_u - open_s,
+        over_u - over_s,
+        None if first is None else measure(created, first_told_at),
+        None if resolution is None else measure(created, resolved_at),
+    )
+
+
+def case_figures(
+    store: Store, window: Window, measure: Measure | None = None
+) -> Iterator[CaseFigures]:
+    """Every case created before `until`, with its figures for the window (as the SQL sees it);
+    with `measure`, also in working time."""
     _figures_table(store, window, None)
     rows = store.conn.execute(
         "SELECT case_id, customer_id, owner, created, open_s, overdue_s, told, first_response, "
         "resolution, due, res_untold, resolved_at, longest_silence, current_silence, created_in, "
         "problem_id FROM report_figures ORDER BY case_id"
     ).fetchall()
+    work = {}
+    if measure is not None:
+        work = {r[0]: _working(window, measure, r) for r in store.conn.execute(_WORKING)}
     store.conn.execute("DROP TABLE IF EXISTS temp.report_figures")
     for row in rows:
         values = list(row)
         values[10], values[14] = bool(values[10]), bool(values[14])
-        yield CaseFigures(*values)
+        yield CaseFigures(*values, work.get(row[0]))
 
 
 def agent_events(store: Store, window: Window) -> dict[str, tuple[int, int]]:
@@ -578,6 +624,7 @@ def build_report(
     _fast_reads(store)
     conn = store.conn
     params = _figures_table(store, window, owner)
+    measure = measure_of(policy)
     try:
         limit = {"n": top if top > 0 else -1}
         (
@@ -659,6 +706,18 @@ def build_report(
                 params,
             )
         }
+        calendar = None
+        if measure is not None:  # working time first, calendar time beside it
+            work = WorkingTotals()
+            for r in conn.execute(_WORKING):
+                work.add(r[1], _working(window, measure, r), r[2] > 0)
+            calendar = CalendarFigures(
+                first_response, Spread.of(resolutions), open_total, overdue_total
+            )
+            first_response = Spread.of([seconds for _, seconds in work.first_responses])
+            by_week = weekly_spreads(window, work.first_responses) if weekly else []
+            resolutions = work.resolutions
+            open_total, overdue_total = work.open_seconds, work.overdue_seconds
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.report_figures")
         conn.execute("DROP TABLE IF EXISTS temp.report_customers")
@@ -692,6 +751,7 @@ def build_report(
         customer_names=lambda ids: customer_names(store, ids),
         agent_events=agent_events(store, window),
         problems=problems,
+        calendar=calendar,
     )
 
 
