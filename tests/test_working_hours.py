@@ -290,3 +290,11 @@ def test_the_nag_loads_no_calendar_and_no_holidays(cli, clock, shop, db_path):
     os.utime(shop, (time.time() + 5, time.time() + 5))
     result = _nag_modules({"CASEDESK_DB": str(db_path)})
     assert "#1" in result.stdout and "'holidays'" not in result.stdout, result.stdout
+
+
+def test_the_drafted_update_promises_the_next_one_in_working_time(desk, clock):
+    clock.set(london(2026, 11, 27, 16, 30))  # Friday; normal periodic update: 72 working hours
+    case = desk.new_case("a@example.com", "printer").id
+    text = desk.draft_update(case).text
+    # Fri 1h, then 8.5 h a day: Mon-Fri 42.5 h, Mon-Wed 25.5 h, Thu 3 h → Thu 10 Dec 12:00.
+    assert "You will hear from me again by 2026-12-10 12:00 at the latest." in text

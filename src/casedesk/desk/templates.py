@@ -235,5 +235,7 @@ def pick(row: CaseRow, events: list[Event]) -> tuple[str, str | None]:
 
 
 def next_update_words(case: CaseState, policy: Policy, now: datetime) -> str:
-    """After this update the periodic rule starts again from now."""
-    return format_when(now + policy.periodic_for(case.priority, case.urgency), now)
+    """After this update the periodic rule starts again from now (in working time with
+    `[hours]`: the customer is told the moment the queue will say)."""
+    interval = policy.periodic_for(case.priority, case.urgency)
+    return format_when(policy.after(now, interval, case.priority), now)
