@@ -67,6 +67,7 @@ class Reader:
         self.store = store
         self.actor = actor
         self._desk: Desk | None = None
+        self._working: bool | None = None  # whether the policy has [hours]
 
     def now(self) -> datetime:
         from casedesk.core import clock
@@ -90,9 +91,9 @@ class Reader:
         """The policy when its targets count working time (`[hours]`), for saying how much of it
         is left; None otherwise, without reading policy.toml (the store's fingerprint of the
         policy says whether it has hours)."""
-        if "hours=" not in (self.store.meta("policy_fingerprint") or ""):
-            return None
-        return self.desk.policy
+        if self._working is None:
+            self._working = "hours=" in (self.store.meta("policy_fingerprint") or "")
+        return self.desk.policy if self._working else None
 
 
 @contextmanager

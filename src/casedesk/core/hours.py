@@ -235,6 +235,7 @@ class Calendar:
         self._ends: list[int] = []
         self._before: list[int] = []  # working seconds before each interval
         self._upto: list[int] = []  # working seconds to the end of each interval
+        self._safe = (1, 0)  # see _reach
 
     # -- building ---------------------------------------------------------------------------
 
@@ -315,8 +316,16 @@ class Calendar:
         return datetime.fromtimestamp(seconds, self.zone).year
 
     def _reach(self, seconds: int) -> None:
+        """Make sure the years around `seconds` are built (cheap when they are)."""
+        if self._safe[0] <= seconds <= self._safe[1]:
+            return
         year = self._year_of(seconds)
         self._cover(year - 1, year + 1)
+        # Moments whose year and both neighbours are built, whatever the zone's offset:
+        self._safe = (
+            epoch(datetime(self._low + 1, 1, 2, tzinfo=UTC)),
+            epoch(datetime(self._high - 1, 12, 30, tzinfo=UTC)),
+        )
 
     # -- the arithmetic, in epoch seconds ------------------------------------------------------
 
