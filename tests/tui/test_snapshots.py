@@ -12,8 +12,13 @@ SIZE = (100, 30)
 
 
 async def quiet(pilot) -> None:
-    """Wait for the paged rows, then drop the start-up nag so it does not cover them."""
+    """Wait for the paged rows and the queue's footer (mounted once the rows are on screen),
+    then drop the start-up nag so it does not cover them."""
     await settle(pilot)
+    for _ in range(100):
+        if pilot.app.screen.query("Footer FooterKey"):
+            break
+        await pilot.pause(0.02)
     pilot.app.clear_notifications()
     await settle(pilot)
 

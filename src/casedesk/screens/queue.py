@@ -44,7 +44,6 @@ class QueueScreen(CaseActions, Screen[None]):
         yield Static(id="columns")
         yield Static(id="welcome")
         yield CaseList(self.app.desk.now, self.app.desk.policy, id="cases")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
@@ -127,6 +126,14 @@ class QueueScreen(CaseActions, Screen[None]):
         cases.reset(load, total, keep=keep, first_page=first)
         self.on_resize()
         app.queue_shown()
+        self.call_after_refresh(self._add_footer)
+
+    async def _add_footer(self) -> None:
+        """The footer's keys are each a widget to style: mounted once the first page is on
+        screen, they no longer hold it back (the keys work before it shows)."""
+        if self.is_attached and not self.app._exit and not self.query(Footer):
+            await self.mount(Footer())
+            self.refresh_bindings()  # a footer fills in its keys when they are published
 
     def _header(self, query: Query, counts: HeaderCounts) -> None:
         if query == self.query_spec:
