@@ -329,12 +329,6 @@ class Calendar:
 
     # -- the arithmetic, in epoch seconds ------------------------------------------------------
 
-    def clock(self, seconds: int) -> int:
-        """Working seconds from the start of the built years to `seconds`: only differences of
-        two readings mean anything (and only while no earlier year is built in between)."""
-        self._reach(seconds)
-        return self._reading(seconds)
-
     def _reading(self, seconds: int) -> int:
         i = bisect_right(self._starts, seconds) - 1
         if i < 0:
@@ -365,12 +359,6 @@ class Calendar:
         self._reach(seconds)
         i = bisect_right(self._starts, seconds) - 1
         return i >= 0 and seconds < self._ends[i]
-
-    def next_open(self, seconds: int) -> int:
-        """`seconds` if open then, else when the calendar next opens."""
-        if self.is_open_at(seconds):
-            return seconds
-        return self.add_seconds(seconds, 1) - 1
 
     # -- the same with datetimes ----------------------------------------------------------------
 
