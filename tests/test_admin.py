@@ -72,7 +72,7 @@ def test_check_finds_a_projection_that_differs_from_its_events_and_repair_fixes_
 
     repaired = cli("check", "--repair")
     assert repaired.exit_code == 0, repaired.stderr
-    assert "2 case(s) rebuilt" in repaired.stderr
+    assert "2 cases rebuilt" in repaired.stderr
     assert json.loads(cli("check", "--json").stdout)["clean"]
     assert json.loads(cli("show", "2", "--json").stdout)["owner"] is None
 

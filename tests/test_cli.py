@@ -41,7 +41,7 @@ def test_top_level_help_lists_the_verbs(cli):
         assert f"  {verb} " in result.stdout
 
 
-def test_unknown_case_is_exit_1_with_one_line(cli):
+def test_unknown_case_is_exit_1_with_one_line(cli, desk):
     result = cli("show", "123")
     assert result.exit_code == 1
     assert result.stderr == "casedesk: no case #123\n"
@@ -294,7 +294,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
-def test_python_dash_m_casedesk_works(db_path):
+def test_python_dash_m_casedesk_works(db_path, desk):
     result = _run(["-m", "casedesk", "list", "--json"], {"CASEDESK_DB": str(db_path)})
     assert result.returncode == 0 and result.stdout.strip() == "[]"
 
@@ -317,9 +317,10 @@ def test_nag_does_not_import_textual_typer_rich_or_sqlite_utils(cli, clock, db_p
     assert "HEAVY []" in result.stdout
 
 
-def test_nag_without_a_store_is_silent(tmp_path):
+def test_nag_on_a_store_named_but_missing_says_so_and_creates_nothing(tmp_path):
     result = _run(["-m", "casedesk", "nag"], {"CASEDESK_DB": str(tmp_path / "none.db")})
-    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"no store at {tmp_path / 'none.db'}" in result.stderr
     assert not (tmp_path / "none.db").exists()
 
 

@@ -44,6 +44,7 @@ def test_db_before_the_verb_reaches_groups_the_nag_and_reads(cli, db_path, tmp_p
 
 def test_the_same_option_before_and_after_the_verb_must_agree(cli, tmp_path):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
+    Store.open(one).close()
     clash = cli("--db", str(one), "list", "--db", str(two))
     assert clash.exit_code == 1 and "two stores given" in clash.stderr
     assert cli("--db", str(one), "list", "--db", str(one)).exit_code == 0

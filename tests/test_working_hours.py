@@ -241,7 +241,7 @@ def test_changing_the_policy_recomputes_stored_due_times(cli, clock, shop):
         (("[hours]", "[hours]\nsat_sun = 1"), "[hours]: unknown setting 'sat_sun'"),
     ],
 )
-def test_each_bad_setting_is_one_clear_error(cli, clock, shop, change, message):
+def test_each_bad_setting_is_one_clear_error(cli, clock, shop, desk, change, message):
     assert cli("list").exit_code == 0
     shop.write_text(SHOP.replace(*change))
     result = cli("list")
@@ -252,7 +252,7 @@ def test_each_bad_setting_is_one_clear_error(cli, clock, shop, change, message):
     assert cli("nag").exit_code == 1  # the nag's full path says the same
 
 
-def test_a_week_without_an_open_hour_is_an_error(cli, clock, shop):
+def test_a_week_without_an_open_hour_is_an_error(cli, clock, shop, desk):
     closed = "\n".join(line for line in SHOP.splitlines() if not line.startswith(DAYS))
     shop.write_text(closed)
     result = cli("list")

@@ -107,6 +107,11 @@ def main(argv: list[str]) -> int:
 
             raise CasedeskError(describe_access_problem(path) or f"you cannot open {path}")
         elif not path.exists():
+            # No store yet at the default place: a login script stays quiet. A store named by
+            # --db, CASEDESK_DB or a config that is not there is worth a line.
+            missing = None if path == paths.default_db() else paths.missing_store(path)
+            if missing:
+                raise CasedeskError(missing)
             if options["json"]:
                 sys.stdout.write("[]\n")
             return 0
@@ -133,9 +138,16 @@ def _overdue(
     """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total."""
     from casedesk.core.clock import to_text
 
-    conn = sqlite3.connect(path, timeout=15)
+    writable = os.access(path, os.W_OK)
+    if writable:
+        conn = sqlite3.connect(path, timeout=15)
+    else:
+        from casedesk.store.connection import connect_read_only
+
+        conn = connect_read_only(Path(path))
     try:
-        if _needs_full_path(conn, Path(path)):
+        # A store this user may only read is read as its last writer left its due times.
+        if writable and _needs_full_path(conn, Path(path)):
             conn.close()
             _refresh_due_times(path)
             conn = sqlite3.connect(path, timeout=15)

@@ -140,6 +140,24 @@ def db_path(explicit: str | os.PathLike[str] | ServerStore | None = None) -> Sto
     return default_db()
 
 
+def missing_store(location: StoreLocation) -> str | None:
+    """Why a verb that only reads cannot go on when nothing is at `location` (it must not
+    create a store, nor its folders, by looking); None when a file is there or cannot be seen
+    (then opening it says why)."""
+    if not isinstance(location, Path):
+        return None
+    try:
+        location.stat()
+    except FileNotFoundError:
+        return (
+            f"no store at {location} (nothing was created): `casedesk new` or `casedesk import` "
+            "starts one there, or give --db or CASEDESK_DB for an existing store"
+        )
+    except OSError:
+        return None
+    return None
+
+
 def _configured_store(config: Path) -> StoreLocation | None:
     if not config.exists():
         return None

@@ -268,7 +268,9 @@ def test_cli_imports_one_message_from_stdin(cli, monkeypatch):
     monkeypatch.setattr(sys, "stdin", fake)
     result = cli("import", "-")
     assert result.exit_code == 0, result.stderr
-    assert "1 new cases" in result.stderr
+    assert "1 message: 1 new case, 0 threaded, 0 duplicates, 0 auto-replies skipped" in (
+        result.stderr
+    )
     assert "Piped in" in cli("list").stdout
 
 

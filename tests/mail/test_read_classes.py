@@ -254,7 +254,7 @@ def test_mbox_detection_needs_a_real_from_line(tmp_path: Path):
 # -- 8 (continued): import formats that cannot read what they are given say so ---------------
 
 
-def test_format_mbox_on_a_single_message_says_there_is_no_separator(cli):
+def test_format_mbox_on_a_single_message_says_there_is_no_separator(cli, desk):
     result = cli("import", "--format", "mbox", CLASSES / "addresses" / "no-brackets.eml")
     assert result.exit_code == 1
     assert "no mbox separator" in result.stderr and "Traceback" not in result.stderr

@@ -18,6 +18,7 @@ from casedesk.cli.common import AsOption, DbOption, JsonOption, open_desk, print
 from casedesk.core.errors import InvalidInput, Refused, StoreError
 from casedesk.core.model import CaseState, Due
 from casedesk.core.rules import next_update_due
+from casedesk.core.wording import counted
 from casedesk.store import Store
 from casedesk.store.shared import init_shared
 
@@ -61,7 +62,7 @@ def check(
 ) -> None:
     """Verify the file (integrity check), the event log's append-only triggers, and that every
     case equals a replay of its events. Exits 1 when anything is wrong."""
-    with open_desk(db, as_) as desk:
+    with open_desk(db, as_, existing=True) as desk:
         report = desk.check(repair=repair)
     if json_:
         print_json(
@@ -83,13 +84,17 @@ def check(
         verdict = (
             "clean"
             if report.clean
-            else (f"{len(report.problems) + len(report.integrity)} problem(s)")
+            else counted(len(report.problems) + len(report.integrity), "problem")
         )
         if repair and report.repaired:
-            verdict += f", {report.repaired} case(s) rebuilt from their events"
+            verdict += f", {counted(report.repaired, 'case')} rebuilt from their events"
         if repair and report.repaired_triggers:
-            verdict += f", trigger(s) {', '.join(report.repaired_triggers)} put back"
-        say(f"casedesk: checked {report.cases} cases and {report.events} events: {verdict}")
+            kind = "trigger" if len(report.repaired_triggers) == 1 else "triggers"
+            verdict += f", {kind} {', '.join(report.repaired_triggers)} put back"
+        say(
+            f"casedesk: checked {counted(report.cases, 'case')} and "
+            f"{counted(report.events, 'event')}: {verdict}"
+        )
         if report.integrity:
             say(
                 "casedesk: the file is damaged"
@@ -122,7 +127,7 @@ def export(
         raise InvalidInput(f"{output} exists; use --force to replace it")
     from casedesk.store.portable import export_to  # sqlite-utils: only for this verb
 
-    with open_desk(db, as_) as desk, desk.store.snapshot():
+    with open_desk(db, as_, existing=True) as desk, desk.store.snapshot():
         try:
             if output is None:
                 count = export_to(desk.store, sys.stdout)

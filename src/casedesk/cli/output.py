@@ -47,12 +47,20 @@ def say(message: str) -> None:
 
 
 @contextmanager
-def open_desk(db: str | None, actor: str | None) -> Iterator[Desk]:
+def open_desk(db: str | None, actor: str | None, *, existing: bool = False) -> Iterator[Desk]:
+    """The desk on the store; `existing` for verbs that only read: no store there is an error,
+    not a new empty store."""
     from casedesk import paths
     from casedesk.core.identity import current_agent
     from casedesk.desk.desk import Desk
 
-    desk = Desk.open(paths.db_path(db), current_agent(actor))
+    location = paths.db_path(db)
+    missing = paths.missing_store(location) if existing else None
+    if missing:
+        from casedesk.core.errors import StoreError
+
+        raise StoreError(missing)
+    desk = Desk.open(location, current_agent(actor))
     try:
         yield desk
     finally:
@@ -106,9 +114,18 @@ def open_reader(db: str | None, actor: str | None) -> Iterator[Reader]:
 
     path = paths.db_path(db)
     agent = current_agent(actor)
-    store = Store.open(path)
+    missing = paths.missing_store(path)
+    if missing:
+        from casedesk.core.errors import StoreError
+
+        raise StoreError(missing)
+    store = Store.open(path, allow_read_only=True)
     try:
-        if store.meta("policy_signature") != paths.file_signature(paths.policy_file(path)):
+        # (A store this agent may only read is read as it is: its due times follow the policy
+        # as the last writer saw it.)
+        if not store.read_only and store.meta("policy_signature") != paths.file_signature(
+            paths.policy_file(path)
+        ):
             store.close()
             with open_desk(path, agent):
                 pass

@@ -93,7 +93,7 @@ def report(
         raise InvalidInput("choose one of --json and --csv")
     from casedesk.store.reports import build_report
 
-    with open_desk(db, as_) as desk:
+    with open_desk(db, as_, existing=True) as desk:
         window = report_window(since, until, desk.now())
         result = build_report(
             desk.store,

@@ -137,7 +137,7 @@ def backup(
     """A consistent copy of the store, taken online while others keep working."""
     if destination.exists() and not destination.is_symlink() and not force:
         raise InvalidInput(f"{destination} exists; use --force to replace it")
-    with open_desk(db, as_) as desk:
+    with open_desk(db, as_, existing=True) as desk:
         if destination.exists() and destination.resolve() == desk.store.path.resolve():
             raise InvalidInput("cannot back a store up onto itself")
         desk.store.backup(destination, replace=force)

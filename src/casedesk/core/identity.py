@@ -21,6 +21,12 @@ def current_agent(explicit: str | None = None) -> str:
             name = getpass.getuser()
         except (KeyError, OSError):
             name = "agent"
+    return agent_name(name)
+
+
+def agent_name(name: str) -> str:
+    """An agent's name as casedesk takes it anywhere (--as, an owner, an assignee): one
+    printable word, so it lines up in lists and can be typed back."""
     name = name.strip()
     if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
         raise InvalidInput(f"{name!r} is not a usable agent name (one word, printable)")

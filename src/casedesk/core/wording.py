@@ -20,6 +20,11 @@ _REASON_WORDS = {
 }
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 new case", "2 new cases", "0 auto-replies" (`plural` when adding "s" is wrong)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def describe_reason(reason: str) -> str:
     """The rule's name: 'periodic update', 'resolved — customer not told'."""
     return _REASON_WORDS[reason]

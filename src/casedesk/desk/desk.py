@@ -19,6 +19,7 @@ from casedesk import paths
 from casedesk.core import clock, lifecycle
 from casedesk.core.describe import describe_event
 from casedesk.core.errors import CasedeskError, Conflict, InvalidInput, Refused, StoreError
+from casedesk.core.identity import agent_name
 from casedesk.core.model import (
     INTAKE_CHANNELS,
     TELL_CHANNELS,
@@ -296,6 +297,7 @@ class Desk:
         title = title.strip()
         if not title:
             raise InvalidInput("a case needs a title")
+        owner = agent_name(owner) if owner is not None else None
         if channel not in INTAKE_CHANNELS:
             raise InvalidInput(f"a case cannot arrive by {channel}")
         now = self.now()
@@ -422,6 +424,8 @@ class Desk:
     def assign(
         self, case_id: int, owner: str | None, expected_version: int | None = None
     ) -> CaseState:
+        owner = agent_name(owner) if owner else owner
+
         def build(state: CaseState) -> list[Event]:
             lifecycle.check_assign(state, owner)
             if owner:

@@ -14,6 +14,7 @@ from typing import Any
 
 from casedesk.core.errors import CasedeskError, InvalidInput
 from casedesk.core.model import Channel, EventKind, Urgency
+from casedesk.core.wording import counted
 from casedesk.desk.desk import Desk
 from casedesk.mail import acknowledge
 from casedesk.mail.parse import ParsedMail, Unreadable, parse
@@ -62,10 +63,10 @@ class Summary:
 
     def line(self) -> str:
         c = self.counts
-        noun = "message" if self.total == 1 else "messages"
         return (
-            f"{self.total} {noun}: {c['new-case']} new cases, {c['threaded']} threaded, "
-            f"{c['duplicate']} duplicates, {c['auto-reply']} auto-replies skipped, "
+            f"{counted(self.total, 'message')}: {counted(c['new-case'], 'new case')}, "
+            f"{c['threaded']} threaded, {counted(c['duplicate'], 'duplicate')}, "
+            f"{counted(c['auto-reply'], 'auto-reply', 'auto-replies')} skipped, "
             f"{c['own']} own mail skipped, {c['quarantined']} quarantined"
         )
 

@@ -86,3 +86,36 @@ def _group_hint(path: Path) -> str:
         added = f"sudo usermod -aG {shlex.quote(name)} $USER"
         return f": it belongs to group {name}; ask to be added ({added})"
     return ""
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, for a store this user may only read (a 0444 file, a
+    folder they cannot write in). SQLite reads a WAL store read-only when its -shm can be
+    used; when it cannot, the file is read as immutable (no locks: fine for one look)."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    try:
+        conn = _read_only(uri)
+    except sqlite3.OperationalError:
+        try:
+            conn = _read_only(uri + "&immutable=1")
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+    except sqlite3.Error as exc:
+        raise StoreError(describe_sqlite_error(path, exc)) from None
+    return conn
+
+
+def _read_only(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
@@ -41,6 +42,7 @@ from casedesk.store import schema
 from casedesk.store.connection import (
     SERVER_OPENER,
     connect,
+    connect_read_only,
     describe_access_problem,
     describe_sqlite_error,
 )
@@ -189,6 +191,10 @@ _ROW_SELECT = """
 """
 
 
+def _readable(path: Path) -> bool:
+    return os.access(path.parent, os.X_OK) and os.access(path, os.R_OK) and path.is_file()
+
+
 class Store:
     """One casedesk store: a SQLite file, or a PostgreSQL database (`PostgresStore`, a subclass
     that writes the statements that differ). Open either with `Store.open(location)`."""
@@ -201,18 +207,24 @@ class Store:
         self.path = path
         self.conn = conn
         self._in_transaction = False
+        self.read_only = False
         self.os_user = os_login()  # recorded on every event this store writes
         # Run at the end of every write transaction, inside it (e.g. the report steps kept
         # up to date with the events just written), by name.
         self.before_commit: dict[str, Callable[[], None]] = {}
 
     @classmethod
-    def open(cls, location: StoreLocation) -> Store:
-        """Open (creating if needed) and migrate the store at `location` (a file or a server)."""
+    def open(cls, location: StoreLocation, *, allow_read_only: bool = False) -> Store:
+        """Open (creating if needed) and migrate the store at `location` (a file or a server).
+
+        `allow_read_only` (verbs that only read): a store file this user may read but not write
+        opens read-only instead of being refused (`read_only` is then True)."""
         if isinstance(location, ServerStore):
             return SERVER_OPENER[0](location)  # PostgresStore.open_server
         path = location
         problem = describe_access_problem(path)
+        if problem and allow_read_only and _readable(path):
+            return cls._open_read_only(path)
         if problem:
             raise StoreError(problem)
         files.refuse_planted_links(path)
@@ -230,6 +242,30 @@ class Store:
         except sqlite3.Error as exc:
             conn.close()
             raise StoreError(describe_sqlite_error(path, exc)) from None
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        files.refuse_planted_links(path)
+        conn = connect_read_only(path)
+        store = cls(path, conn)
+        store.read_only = True
+        try:
+            found = schema.version(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(describe_sqlite_error(path, exc)) from None
+        if found != schema.LATEST:
+            conn.close()
+            raise StoreError(
+                f"{path} is read-only for you and was written by "
+                + (
+                    f"an older casedesk (schema {found}, this one reads {schema.LATEST}): "
+                    "someone who may write to it must open it once to upgrade it"
+                    if found < schema.LATEST
+                    else f"a newer casedesk (schema {found}); upgrade casedesk"
+                )
+            )
         return store
 
     def close(self) -> None:
