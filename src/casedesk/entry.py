@@ -17,12 +17,21 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         sys.stderr.write(f"casedesk: {exc} (see `casedesk --help`)\n")
         raise SystemExit(2) from None
+    from casedesk.core.errors import CasedeskError
+
     with for_this_run(given):
         try:
             _dispatch(args)
+        except CasedeskError as exc:  # every path's user mistakes: one line, never a traceback
+            from casedesk.core.safetext import printable
+
+            sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
+            raise SystemExit(exc.exit_code) from None
         except OverflowError as exc:  # a number typed too large for SQLite (an id, a limit)
             sys.stderr.write(f"casedesk: a number given is too large ({exc})\n")
             raise SystemExit(1) from None
+        except KeyboardInterrupt:
+            raise SystemExit(130) from None
 
 
 def _dispatch(args: list[str]) -> None:

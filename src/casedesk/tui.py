@@ -27,15 +27,7 @@ def console_main() -> bool:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return False
     from casedesk import paths
-    from casedesk.core.errors import CasedeskError
     from casedesk.core.identity import current_agent
-    from casedesk.core.safetext import printable
 
-    try:
-        run_console(paths.db_path(), current_agent())
-    except CasedeskError as exc:
-        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
-        raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
+    run_console(paths.db_path(), current_agent())
     return True

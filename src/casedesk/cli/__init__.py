@@ -10,7 +10,6 @@ Importing this package loads no typer: the read verbs' fast path (`cli/fast.py`)
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -97,14 +96,5 @@ def _name(command: typer.models.CommandInfo) -> str:
 
 
 def run(args: list[str]) -> None:
-    """Run the CLI; a user's mistake is one line on stderr and exit 1, never a traceback."""
-    from casedesk.core.errors import CasedeskError
-    from casedesk.core.safetext import printable
-
-    try:
-        _app_for(args)(args=args, prog_name="casedesk")
-    except CasedeskError as exc:
-        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
-        raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
+    """Run the CLI (a user's mistake becomes one line in the entry point, `casedesk.entry`)."""
+    _app_for(args)(args=args, prog_name="casedesk")

@@ -9,8 +9,6 @@ ones, so the two ways cannot disagree.
 
 from __future__ import annotations
 
-import sys
-
 from casedesk.cli.options import VERBS, NotForUs, parse
 
 
@@ -24,15 +22,6 @@ def main(args: list[str]) -> bool:
     except NotForUs:
         return False
     from casedesk.cli import reads
-    from casedesk.core.errors import CasedeskError
 
-    try:
-        getattr(reads, verb.run)(**values)
-    except CasedeskError as exc:
-        from casedesk.core.safetext import printable
-
-        sys.stderr.write(f"casedesk: {printable(str(exc))}\n")
-        raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise SystemExit(130) from None
+    getattr(reads, verb.run)(**values)  # a user's mistake: one line, by the entry point
     return True
