@@ -52,17 +52,22 @@ def parse_query(query: str) -> ParsedQuery:
     everything: list[Term] = []  # with the NOTed ones: they cost as much to look up
     i, n = 0, len(query)
     negated = False
+
+    def add(text: str, prefix: bool) -> None:
+        nonlocal negated
+        words = tuple(fold(w) for w in _WORD.findall(text))
+        if words:
+            everything.append(Term(words, prefix))
+            if not negated:
+                terms.append(everything[-1])
+        negated = False
+
     while i < n:
         char = query[i]
         if char == '"':
             end, text = _quoted(query, i)
             prefix = end < n and query[end] == "*"
-            words = tuple(fold(w) for w in _WORD.findall(text))
-            if words:
-                everything.append(Term(words, prefix))
-                if not negated:
-                    terms.append(everything[-1])
-            negated = False
+            add(text, prefix)
             i = end + (1 if prefix else 0)
         elif _bareword_char(char):
             start = i
@@ -76,12 +81,7 @@ def parse_query(query: str) -> ParsedQuery:
                 negated = word == "NOT"
                 continue
             prefix = i < n and query[i] == "*"
-            words = tuple(fold(w) for w in _WORD.findall(word))
-            if words:
-                everything.append(Term(words, prefix))
-                if not negated:
-                    terms.append(everything[-1])
-            negated = False
+            add(word, prefix)
             i += 1 if prefix else 0
         elif char == "{":
             end = query.find("}", i)

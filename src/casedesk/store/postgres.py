@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
-from casedesk.core.search import INDEXED_CHARS, parse_query, snippet
+from casedesk.core.search import INDEXED_CHARS, parse_query
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
 from casedesk.store.store import Store
@@ -405,16 +405,7 @@ class PostgresStore(Store):
             raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
         except psycopg.errors.QueryCanceled:
             raise Interrupted(f"the search for {query!r} was stopped") from None
-        if not snippets:
-            return [(row["case_id"], "") for row in rows]
-        texts = self._matched_texts(
-            [row["ref"] for row in rows if row["source"] == "case"],
-            [row["ref"] for row in rows if row["source"] == "event"],
-        )
-        return [
-            (row["case_id"], snippet(texts.get((row["source"], row["ref"]), ""), parsed))
-            for row in rows
-        ]
+        return self._with_snippets(rows, parsed, snippets)
 
     def integrity_problems(self) -> list[str]:
         """PostgreSQL keeps its own files whole (WAL, checksums if enabled); what casedesk can

@@ -36,7 +36,13 @@ from casedesk.core.model import (
     Status,
     Urgency,
 )
-from casedesk.core.search import INDEXED_CHARS, SNIPPET_CHARS, parse_query, snippet
+from casedesk.core.search import (
+    INDEXED_CHARS,
+    SNIPPET_CHARS,
+    ParsedQuery,
+    parse_query,
+    snippet,
+)
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import schema
 from casedesk.store.connection import (
@@ -645,7 +651,13 @@ class Store:
             ) GROUP BY case_id ORDER BY best LIMIT :limit
         """
         params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
-        rows = self._searching(query, sql, params)
+        return self._with_snippets(self._searching(query, sql, params), parsed, snippets)
+
+    def _with_snippets(
+        self, rows: Sequence[Any], parsed: ParsedQuery, snippets: bool
+    ) -> list[tuple[int, str]]:
+        """(case id, snippet) for search hits that say which case or event matched best
+        (`source`, `ref`); the snippet comes from a bounded piece of that text."""
         if not snippets:
             return [(row["case_id"], "") for row in rows]
         texts = self._matched_texts(
