@@ -1,5 +1,5 @@
 """The console shows invisible and control characters of customer text as escapes (issue 11):
-the queue, the case header, the customer's words and the timeline."""
+the queue, the case header, the customer's words, the timeline and the compose screen."""
 
 from __future__ import annotations
 
@@ -32,9 +32,13 @@ def test_console_shows_bidi_zero_width_and_c1_characters_as_escapes(make_app, de
         app.open_case(case.id)
         await settle(pilot)
         screens.append(app.export_screenshot())
+        await pilot.press("t")  # compose an update: the header names customer and title
+        await settle(pilot)
+        screens.append(app.export_screenshot())
 
     drive(app, scenario, size=(140, 40))
-    queue, case_screen = screens
-    assert _raw(queue) == [] and _raw(case_screen) == []
+    queue, case_screen, compose = screens
+    assert "Tell the customer of #1" in compose.replace("&#160;", " ")
+    assert _raw(queue) == [] and _raw(case_screen) == [] and _raw(compose) == []
     assert "invoice\\u202efdp.exe" in queue.replace("&#160;", " ")
     assert "Eve\\u202elive" in case_screen.replace("&#160;", " ")

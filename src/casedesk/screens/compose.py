@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 from casedesk import keys
 from casedesk.core.errors import CasedeskError
 from casedesk.core.model import TELL_CHANNELS, Channel
+from casedesk.core.safetext import one_line
 from casedesk.core.when import parse_when
 from casedesk.desk.desk import Desk
 from casedesk.mail.send import deliver_and_tell
@@ -105,9 +106,9 @@ class ComposeScreen(Screen[bool]):
     def _summary(self) -> Text:
         row = self.row
         text = Text(f"Tell the customer of #{row.case.id}: ", style="bold")
-        text.append(Text(row.customer.name)).append(f" — {row.case.title}")
+        text.append(one_line(row.customer.name)).append(f" — {one_line(row.case.title)}")
         if row.customer.email:
-            text.append(f"\nTo: {row.customer.email}")
+            text.append(f"\nTo: {one_line(row.customer.email)}")
         now = self.app.desk.now()
         text.append("\n").append_text(last_heard_line(row, now))
         text.append("\n").append_text(next_due_line(row, now, self.app.desk.policy))
