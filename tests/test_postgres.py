@@ -340,3 +340,13 @@ def test_the_listener_hears_each_commit_and_nothing_else(pg_url: str, clock) -> 
     finally:
         watcher.close()
         desk.close()
+
+
+def test_a_report_on_a_server_store_is_one_clear_line(pg_url: str, cli) -> None:
+    cli("new", "--customer", "a@example.com", "--title", "t", "--db", pg_url)
+    result = cli("report", "--db", pg_url)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "casedesk: reports are not available on a PostgreSQL store yet; "
+        "`casedesk export` to a SQLite file and report there"
+    ]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from casedesk.core.clock import to_text
+from casedesk.core.errors import StoreError
 from casedesk.core.model import CaseState, Event
 from casedesk.core.projection import apply, replay
 from casedesk.core.reports import (
@@ -138,6 +139,16 @@ _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))
 _LATEST_INDEXES = [
     [c.strip() for c in _COLUMNS.split(",")].index(c.strip()) for c in _LATEST_COLUMNS.split(",")
 ]
+
+
+def _sqlite_only(store: Store) -> None:
+    """The report's SQL is SQLite's (temporary tables, total(), json_each); on a PostgreSQL
+    store it says so in one line instead of failing halfway."""
+    if store.engine != "sqlite":
+        raise StoreError(
+            "reports are not available on a PostgreSQL store yet; "
+            "`casedesk export` to a SQLite file and report there"
+        )
 
 
 def _step_values(step: Step) -> tuple[object, ...]:
@@ -272,6 +283,7 @@ def update_steps(
     steps. The first run on a store without steps (or after a policy change) folds every case
     (tens of seconds on 100,000 cases); `progress(done, total)` is told how it goes.
     """
+    _sqlite_only(store)
     conn = store.conn
     fingerprint = f"{STEPS_VERSION}:{policy.fingerprint}"
     exists = conn.execute(
@@ -540,6 +552,7 @@ def case_figures(
 ) -> Iterator[CaseFigures]:
     """Every case created before `until`, with its figures for the window (as the SQL sees it);
     with `measure`, also in working time."""
+    _sqlite_only(store)
     _figures_table(store, window, None)
     rows = store.conn.execute(
         "SELECT case_id, customer_id, owner, created, open_s, overdue_s, told, first_response, "
@@ -620,6 +633,7 @@ def build_report(
     Gives the same Report as `reports.report_from_events` on the same events (the tests check).
     `weekly=False` leaves out the first response per week (only the charts show it).
     """
+    _sqlite_only(store)
     update_steps(store, policy, progress)
     _fast_reads(store)
     conn = store.conn
@@ -766,6 +780,7 @@ def overdue_series(
     in whichever index holds fewer candidates (split at the median step time), from the index
     alone.
     """
+    _sqlite_only(store)
     update_steps(store, policy)
     _fast_reads(store)
     conn = store.conn
