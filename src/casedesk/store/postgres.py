@@ -52,12 +52,8 @@ def require_driver() -> None:
 _INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _COLUMNS = re.compile(r"INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
-_KEYS = {
-    "cases": "id",
-    "report_steps": "case_id, step",
-    "report_latest": "case_id",
-    "mail_watchers": "name",
-}
+# The conflict target of each table the Store writes with INSERT OR REPLACE.
+_KEYS = {"cases": "id", "mail_watchers": "name"}
 
 
 @lru_cache(maxsize=512)
@@ -436,23 +432,6 @@ class PostgresStore(Store):
             f"{self.path} is a PostgreSQL store: back it up with pg_dump (or `casedesk export`); "
             "see docs/postgres.md"
         )
-
-    def replace_projection(self, state: Any, due: Any) -> None:
-        values = _state_values(state, due)
-        columns = ", ".join(values)
-        marks = ", ".join(f":{name}" for name in values)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in values if name != "id")
-        self._execute(
-            f"INSERT INTO cases ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates}",
-            values,
-        )
-
-
-def _state_values(state: Any, due: Any) -> dict[str, Any]:
-    from casedesk.store.store import _state_to_values
-
-    return _state_to_values(state, due)
 
 
 # -- similar reports (English stemming, the title weighted up as bm25(3, 1) does on SQLite) ---
