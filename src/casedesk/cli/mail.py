@@ -105,7 +105,7 @@ def import_(
     settings = load_mail_settings()
     work, skipped = sources.plan(paths, format_)
     with open_desk(db, as_) as desk:
-        messages = (message for fmt, path in work for message in fmt.read(path))
+        messages = sources.oldest_first(work)
         if sys.stderr.isatty() and not json_:
             summary = _with_progress(desk, messages, sources.count(work), settings)
         else:

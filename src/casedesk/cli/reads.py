@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from casedesk.cli.output import Reader, console, open_reader, print_json, say
 from casedesk.cli.serialize import case_json, customer_json
+from casedesk.core.merge import timeline
 from casedesk.core.model import Status
 
 if TYPE_CHECKING:
@@ -69,13 +70,15 @@ def show_case(case_id: int, full: bool, db: Path | None, as_: str | None, json_:
     with open_reader(db, as_) as reader:
         reader.store.case(case_id)  # unknown id → CaseNotFound, not an empty history
         events = reader.store.events(case_id)
+        # With the events of cases merged into it: one conversation, one timeline.
+        shown = timeline(events, reader.store.events)
         row = reader.store.case_row(case_id)
         if json_:
-            print_json(case_json(row, reader.now(), events, reader.policy))
+            print_json(case_json(row, reader.now(), shown, reader.policy))
         else:
             from casedesk.cli.render import case_detail
 
-            console().print(case_detail(row, events, reader.now(), full, reader.policy))
+            console().print(case_detail(row, shown, reader.now(), full, reader.policy))
             _show_work(reader, row, events)
 
 

@@ -83,6 +83,7 @@ def case_json(
         "created_at": _time(case.created_at),
         "updated_at": _time(case.updated_at),
         "version": case.version,
+        "merged_into": case.merged_into,
         "last_told": None
         if case.told_at is None
         else {

@@ -46,6 +46,14 @@ def describe_event(event: Event, width: int = 60) -> str:
         return f"unlinked from problem P{d.get('previous', '?')}"
     if kind is EventKind.CUSTOMER_MOVED:
         return f"customer #{d.get('previous', '?')} merged into #{d.get('customer_id', '?')}"
+    if kind is EventKind.MERGED_INTO:
+        return f"merged into #{d.get('into', '?')}" + (
+            f": {one_line(event.text, width)}" if event.text else ""
+        )
+    if kind is EventKind.MERGED_FROM:
+        return f"merged from #{d.get('from', '?')}: its mail and history show here" + (
+            f" ({one_line(event.text, width)})" if event.text else ""
+        )
     if kind is EventKind.CHECK_IN_DISMISSED:
         return "check-in dismissed" + (f": {one_line(event.text, width)}" if event.text else "")
     return kind.value

@@ -48,6 +48,14 @@ def check_reopen(case: CaseState) -> None:
         raise Refused(f"case #{case.id} is {case.status}, not resolved or closed")
 
 
+def check_merge(keep: CaseState, duplicate: CaseState) -> None:
+    if keep.id == duplicate.id:
+        raise Refused(f"case #{keep.id} cannot be merged into itself")
+    for case in (keep, duplicate):
+        if case.merged_into is not None:
+            raise Refused(f"case #{case.id} was already merged into #{case.merged_into}")
+
+
 def check_snooze(case: CaseState, until: datetime, now: datetime) -> None:
     if case.status is Status.CLOSED:
         raise Refused(f"case #{case.id} is closed; there is nothing to snooze")

@@ -72,6 +72,10 @@ class EventKind(StrEnum):
     UNLINKED = "unlinked"
     CUSTOMER_MOVED = "customer-moved"  # duplicate customers merged (data: customer_id, previous)
     CHECK_IN_DISMISSED = "check-in-dismissed"  # no "is it still working?" needed
+    # One conversation in two cases, joined: the later case is closed as merged into the other
+    # (data: into); the case that stays records it (data: from, and what it takes over).
+    MERGED_INTO = "merged-into"
+    MERGED_FROM = "merged-from"
 
     @property
     def direction(self) -> str:
@@ -169,6 +173,7 @@ class CaseState:
     subtasks_done: int = 0
     check_in_ended_at: datetime | None = None  # told again after the resolution, or dismissed
     responded_at: datetime | None = None  # a person first told the customer (not an auto-ack)
+    merged_into: int | None = None  # closed as a part of that case's conversation
 
     @property
     def resolution_told(self) -> bool:

@@ -136,7 +136,43 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
         return replace(state, customer_id=int(d["customer_id"]))
     if kind is EventKind.CHECK_IN_DISMISSED:
         return replace(state, check_in_ended_at=state.check_in_ended_at or event.at)
+    if kind is EventKind.MERGED_INTO:
+        return replace(
+            state,
+            status=Status.CLOSED,
+            merged_into=int(d["into"]),
+            promise_at=None,
+            waiting_since=None,
+            snooze_until=None,
+            snooze_reason=None,
+            check_in_ended_at=state.check_in_ended_at or event.at,  # its customer is told here
+        )
+    if kind is EventKind.MERGED_FROM:
+        return _take_over(state, d)
     return state  # notes change nothing but the version
+
+
+def _take_over(state: CaseState, d: dict) -> CaseState:
+    """What the case that stays takes from the merged one: its later word from the customer and
+    its later update to them, so the due time follows the whole conversation."""
+    inbound_at = _opt_time(d.get("inbound_at"))
+    if inbound_at is not None and (state.inbound_at is None or inbound_at > state.inbound_at):
+        state = replace(
+            state,
+            inbound_at=inbound_at,
+            inbound_channel=Channel(d["inbound_channel"]) if d.get("inbound_channel") else None,
+            inbound_text=d.get("inbound_text"),
+        )
+    told_at = _opt_time(d.get("told_at"))
+    if told_at is not None and (state.told_at is None or told_at > state.told_at):
+        state = replace(
+            state,
+            told_at=told_at,
+            told_channel=Channel(d["told_channel"]) if d.get("told_channel") else None,
+            told_by=d.get("told_by"),
+            told_text=d.get("told_text"),
+        )
+    return state
 
 
 def replay(events: Iterable[Event]) -> CaseState:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from casedesk import paths
-from casedesk.core import clock, lifecycle
+from casedesk.core import clock, lifecycle, merge
 from casedesk.core.describe import describe_event
 from casedesk.core.errors import CasedeskError, Conflict, InvalidInput, Refused, StoreError
 from casedesk.core.identity import agent_name
@@ -232,6 +232,11 @@ class Desk:
             state = self.store.case(case_id)
             if expected_version is not None and state.version != expected_version:
                 raise self._conflict(state)
+            if state.merged_into is not None:
+                raise Refused(
+                    f"case #{case_id} was merged into #{state.merged_into}; "
+                    f"work on #{state.merged_into}"
+                )
             return self._fold(state, build(state), remember)
 
     def _change(
@@ -778,6 +783,58 @@ class Desk:
                 moved.append(case_id)
         return moved
 
+    def merge_cases(
+        self, keep: int, duplicate: int, reason: str = "", *, actor: str | None = None
+    ) -> Recorded:
+        """One conversation in two cases becomes one: `duplicate` is closed as merged into
+        `keep` (an event on each, so both timelines say so); `keep` takes over its mail, its
+        unsent drafts, and its later word from the customer or to them. The log stays
+        append-only: the duplicate's events remain its own and show on `keep`'s timeline."""
+        from casedesk.store.mail import MailStore
+
+        reason = reason.strip()
+        with self.store.transaction():
+            kept, dup = self.store.case(keep), self.store.case(duplicate)
+            lifecycle.check_merge(kept, dup)
+            self._fold(
+                dup,
+                [self._event(dup.id, EventKind.MERGED_INTO, reason, actor=actor, into=kept.id)],
+                remember=actor is None,
+            )
+            events = []
+            if dup.status.is_active and not kept.status.is_active:
+                events.append(
+                    self._event(
+                        kept.id, EventKind.REOPENED, f"#{dup.id} is still open", actor=actor
+                    )
+                )
+            if kept.owner is None and dup.owner is not None:
+                events.append(
+                    self._event(kept.id, EventKind.ASSIGNED, actor=actor, owner=dup.owner)
+                )
+            events.append(
+                self._event(
+                    kept.id,
+                    EventKind.MERGED_FROM,
+                    reason,
+                    actor=actor,
+                    **{"from": dup.id},
+                    **_conversation(dup),
+                )
+            )
+            recorded = self._fold(kept, events, remember=actor is None)
+            MailStore(self.store).move_messages(dup.id, kept.id)
+        return recorded
+
+    def survivor(self, case_id: int) -> int:
+        """The case a merged case's conversation now lives on (itself if not merged)."""
+        into = self.store.case(case_id).merged_into
+        return case_id if into is None else self.survivor(into)
+
+    def timeline(self, case_id: int) -> list[Event]:
+        """What the case's screen shows: its events and those of the cases merged into it."""
+        return merge.timeline(self.events(case_id), self.store.events)
+
     @property
     def _problems(self) -> ProblemStore:
         from casedesk.store.problems import ProblemStore
@@ -933,6 +990,19 @@ class CheckReport:
     @property
     def clean(self) -> bool:
         return not self.integrity and not self.problems
+
+
+def _conversation(case: CaseState) -> dict[str, object]:
+    """Where a merged case's conversation stood, for the case that takes it over."""
+    return {
+        "inbound_at": clock.to_text(case.inbound_at) if case.inbound_at else None,
+        "inbound_channel": case.inbound_channel.value if case.inbound_channel else None,
+        "inbound_text": case.inbound_text,
+        "told_at": clock.to_text(case.told_at) if case.told_at else None,
+        "told_channel": case.told_channel.value if case.told_channel else None,
+        "told_by": case.told_by,
+        "told_text": case.told_text,
+    }
 
 
 def _required(text: str, what: str) -> str:

@@ -130,9 +130,14 @@ def _record(
             return Taken(outcome, origin, seen.case_id, parsed.message_id)
 
         known = mail.cases_of(parsed.thread_ids)
+        replied = mail.cases_naming(parsed.message_id)
         tag = subject_tag(parsed.subject, settings.tag_prefix)
-        existing = {tag} if tag is not None and mail.case_exists(tag) else set()
-        thread = choose_thread(parsed.thread_ids, known, tag, existing)
+        if tag is not None and mail.case_exists(tag):
+            tag = desk.survivor(tag)  # a tag of a merged case means the case it joined
+            existing = {tag}
+        else:
+            existing = set()
+        thread = choose_thread(parsed.thread_ids, known, tag, existing, replied)
 
         def remember(outcome: Outcome, case_id: int | None, event_id: int | None) -> int:
             return mail.record_message(
@@ -176,6 +181,13 @@ def _record(
                 reason=parsed.auto_reply,
             )
 
+        for other in thread.merge:  # this message links them: one conversation, one case
+            desk.merge_cases(
+                thread.case_id,
+                other,
+                f"one mail thread: {parsed.message_id} links them",
+                actor=MAIL_ACTOR,
+            )
         data = _mail_data(parsed, thread.via.value)
         if thread.case_id is None:
             opened = desk.open_case(

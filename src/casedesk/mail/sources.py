@@ -13,7 +13,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from casedesk.core.errors import InvalidInput
 
@@ -228,3 +233,124 @@ def _walk(folder: Path, work: list[tuple[Format, Path]], skipped: list[Path]) ->
 
 def count(work: list[tuple[Format, Path]]) -> int:
     return sum(fmt.count(path) for fmt, path in work)
+
+
+# -- oldest first ---------------------------------------------------------------------------
+# An import takes a folder's mail in the order it was written, not the order the files sort
+# in, so a thread opens its case with its first message. Only the headers are read to sort;
+# each message is read whole when its turn comes.
+
+_HEAD_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    when: datetime | None
+    seq: int
+    load: Callable[[], RawMail | None]
+
+
+def oldest_first(work: list[tuple[Format, Path]]) -> Iterator[RawMail]:
+    """Every message of `work`, oldest first: by its Date header, else the earliest Received
+    header, else the mbox From_ line or the Maildir delivery time or the file's time; mail
+    with no time at all comes last, in the order it was found."""
+    pending: list[_Pending] = []
+    closers: list[Callable[[], None]] = []
+    try:
+        for fmt, path in work:
+            for when, load in _scan(fmt, path, closers):
+                pending.append(_Pending(when, len(pending), load))
+        pending.sort(key=lambda p: (p.when is None, p.when or _EPOCH, p.seq))
+        for item in pending:
+            message = item.load()
+            if message is not None:
+                yield message
+    finally:
+        for close in closers:
+            close()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_Scanned = Iterator[tuple["datetime | None", Callable[[], "RawMail | None"]]]
+
+
+def _scan(fmt: Format, path: Path, closers: list[Callable[[], None]]) -> _Scanned:
+    if str(path) != "-" and fmt.name == "maildir":
+        yield from _scan_maildir(path)
+    elif str(path) != "-" and fmt.name == "mbox":
+        box = mailbox.mbox(path, create=False)
+        closers.append(box.close)
+        for index, key in enumerate(box.iterkeys(), start=1):
+            with box.get_file(key, from_=True) as handle:
+                head = _head(handle)
+            from_line, _, headers = head.partition(b"\n")
+            when = mail_time(headers) or _from_line_time(from_line)
+            yield when, lambda key=key, index=index: RawMail(box.get_bytes(key), f"{path}#{index}")
+    elif str(path) != "-" and fmt.name == "eml":
+        with path.open("rb") as handle:
+            head = _head(handle)
+        when = mail_time(head) or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        yield when, lambda: next(_read_eml(path), None)
+    else:  # stdin, read once already
+        for message in fmt.read(path):
+            yield mail_time(message.raw), lambda message=message: message
+
+
+def _scan_maildir(path: Path) -> _Scanned:
+    box = mailbox.Maildir(path, factory=None, create=False)
+    for key in sorted(box.iterkeys()):
+        try:
+            with box.get_file(key) as handle:
+                head = _head(handle)
+        except (KeyError, OSError):  # taken away meanwhile by another mail client
+            continue
+        when = mail_time(head) or _delivery_time(key)
+
+        def load(key: str = key) -> RawMail | None:
+            try:
+                return RawMail(box.get_bytes(key), f"{path}:{key}")
+            except (KeyError, OSError):
+                return None
+
+        yield when, load
+
+
+def _head(handle: Any) -> bytes:
+    """The header block of a message (up to the blank line), at most _HEAD_LIMIT bytes."""
+    lines: list[bytes] = []
+    size = 0
+    for line in handle:
+        if not line.strip(b"\r\n") or size > _HEAD_LIMIT:
+            break
+        lines.append(line)
+        size += len(line)
+    return b"".join(lines)
+
+
+def mail_time(head: bytes) -> datetime | None:
+    """When a message was written: its Date header, else its earliest Received header."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+    received = [str(value).rpartition(";")[2] for value in headers.get_all("Received") or []]
+    for value in [str(headers.get("Date") or ""), *reversed(received)]:
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return None
+
+
+def _from_line_time(line: bytes) -> datetime | None:
+    """The date of an mbox From_ line: 'From sender Sat Jan  3 01:05:34 1996'."""
+    words = line.decode("ascii", "replace").split()
+    try:
+        return datetime.strptime(" ".join(words[-5:]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _delivery_time(key: str) -> datetime | None:
+    """A Maildir file name starts with the time it was delivered ('1700000000.M1P2.host')."""
+    seconds = key.split(".", 1)[0]
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds.isdigit() else None

@@ -19,6 +19,7 @@ _REPLY_PREFIX = re.compile(
 
 class Via(StrEnum):
     REFERENCE = "reference"  # In-Reply-To/References named a message we know
+    REPLIED = "replied"  # a stored reply names this message: its parent came after it
     TAG = "tag"  # the subject carried [#123]
     NEW = "new"  # nothing matched: a new case
 
@@ -28,6 +29,7 @@ class Thread:
     case_id: int | None  # None: open a new case
     via: Via
     matched: str | None = None  # the Message-ID or tag that decided it
+    merge: tuple[int, ...] = ()  # other cases holding the same conversation: join them
 
 
 @lru_cache(maxsize=16)
@@ -58,15 +60,23 @@ def choose_thread(
     known: Mapping[str, int],
     tag: int | None,
     existing_cases: Collection[int],
+    replied: Collection[int] = (),
 ) -> Thread:
     """References first (most specific first), then the subject tag, else a new case.
 
-    `known` maps the Message-IDs casedesk has (received or sent) to their cases; a tag joins
-    only a case that exists (a stranger's `[#999]` must not land on nothing).
+    `known` maps the Message-IDs casedesk has (received or sent) to their cases; `replied` are
+    the cases of stored mail that names this message (replies that came first). A message
+    linking several cases is one conversation: the oldest case takes it and the others are
+    merged into it, whatever order the mail arrived in. A tag joins only a case that exists
+    (a stranger's `[#999]` must not land on nothing).
     """
-    for message_id in thread_ids:
-        if message_id in known:
-            return Thread(known[message_id], Via.REFERENCE, message_id)
+    cases = [known[m] for m in thread_ids if m in known]
+    matched = next((m for m in thread_ids if m in known), None)
+    linked = sorted({*cases, *replied})
+    if linked:
+        keep = linked[0]
+        via = Via.REFERENCE if matched is not None else Via.REPLIED
+        return Thread(keep, via, matched, tuple(c for c in linked if c != keep))
     if tag is not None and tag in existing_cases:
         return Thread(tag, Via.TAG, f"#{tag}")
     return Thread(None, Via.NEW)

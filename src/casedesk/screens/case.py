@@ -37,7 +37,7 @@ class CaseScreen(CaseActions, Screen[None]):
         super().__init__()
         self.case_id = case_id
         self.row: CaseRow = self.app.desk.case_row(case_id)
-        self.events: list[Event] = self.app.desk.store.events(case_id)
+        self.events: list[Event] = self.app.desk.timeline(case_id)
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-header")
@@ -70,7 +70,7 @@ class CaseScreen(CaseActions, Screen[None]):
         changed = row.case.version != self.row.case.version
         self.row = row
         if changed:
-            self.events = self.app.desk.store.events(self.case_id)
+            self.events = self.app.desk.timeline(self.case_id)
         self._show(follow=False, events_changed=changed)
 
     def tick(self) -> None:

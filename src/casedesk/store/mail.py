@@ -182,7 +182,32 @@ class MailStore:
                 raw,
             ),
         )
-        return int(cursor.lastrowid or 0)
+        row = int(cursor.lastrowid or 0)
+        for ref in dict.fromkeys(refs):
+            self._execute("INSERT INTO mail_refs(message, ref) VALUES (?, ?)", (row, ref))
+        return row
+
+    def cases_naming(self, message_id: str) -> set[int]:
+        """The cases of stored mail whose References/In-Reply-To name `message_id`: replies
+        (or our answers) that arrived before the message they answer."""
+        rows = self._execute(
+            "SELECT DISTINCT mail_messages.case_id FROM mail_refs "
+            "JOIN mail_messages ON mail_messages.id = mail_refs.message "
+            "WHERE mail_refs.ref = ? AND mail_messages.case_id IS NOT NULL",
+            (message_id,),
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def move_messages(self, from_case: int, to_case: int) -> None:
+        """A merged case's mail (and its unsent drafts) now belong to the case it joined; its
+        events stay its own."""
+        self._execute(
+            "UPDATE mail_messages SET case_id = ? WHERE case_id = ?", (to_case, from_case)
+        )
+        self._execute(
+            "UPDATE mail_drafts SET case_id = ? WHERE case_id = ? AND sent_at IS NULL",
+            (to_case, from_case),
+        )
 
     def raw(self, message_id: str) -> bytes | None:
         row = self._execute(

@@ -277,6 +277,19 @@ MIGRATIONS: list[str] = [
     f"""
     ALTER TABLE events ADD COLUMN os_user {_TEXT};
     """,
+    # 9: threading in any order: which stored mail names which Message-ID, and merged cases.
+    f"""
+    ALTER TABLE cases ADD COLUMN merged_into BIGINT;
+    CREATE TABLE mail_refs (
+        message BIGINT NOT NULL REFERENCES mail_messages(id),
+        ref {_TEXT} NOT NULL,
+        PRIMARY KEY (message, ref)
+    );
+    CREATE INDEX mail_refs_ref ON mail_refs(ref);
+    INSERT INTO mail_refs(message, ref)
+        SELECT DISTINCT id, r FROM mail_messages, unnest(string_to_array(refs, ' ')) AS r
+        WHERE r <> '';
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

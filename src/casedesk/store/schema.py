@@ -253,6 +253,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE events ADD COLUMN os_user TEXT;
     """,
+    # 9: threading in any order: which stored mail names which Message-ID (the reverse link), and
+    # cases merged into another (one conversation, one case).
+    """
+    ALTER TABLE cases ADD COLUMN merged_into INTEGER;
+    CREATE TABLE mail_refs (
+        message INTEGER NOT NULL REFERENCES mail_messages(id),
+        ref TEXT NOT NULL,
+        PRIMARY KEY (message, ref)
+    );
+    CREATE INDEX mail_refs_ref ON mail_refs(ref);
+    INSERT OR IGNORE INTO mail_refs(message, ref)
+        WITH RECURSIVE split(message, ref, rest) AS (
+            SELECT id, '', refs || ' ' FROM mail_messages WHERE refs != ''
+            UNION ALL
+            SELECT message, substr(rest, 1, instr(rest, ' ') - 1),
+                   substr(rest, instr(rest, ' ') + 1)
+            FROM split WHERE rest != ''
+        )
+        SELECT message, ref FROM split WHERE ref != '';
+    """,
 ]
 
 LATEST = len(MIGRATIONS)

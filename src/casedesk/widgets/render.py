@@ -318,6 +318,12 @@ def event_body(event: Event) -> str:
         body = f"closed without telling: {printable(str(data['override_reason']))}"
     elif event.kind is EventKind.CREATED:
         body = f"“{printable(str(data.get('title', '')))}”"
+    elif event.kind is EventKind.MERGED_INTO:
+        body = f"this case is now part of #{data.get('into')}" + (f" ({body})" if body else "")
+    elif event.kind is EventKind.MERGED_FROM:
+        body = f"#{data.get('from')} joined this case; its mail and history show here" + (
+            f" ({body})" if body else ""
+        )
     attached = data.get("attachments")
     if isinstance(attached, list) and attached:
         body += "".join(f"\n{attachment_words(a)}" for a in attached if isinstance(a, dict))
