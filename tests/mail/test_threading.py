@@ -14,7 +14,7 @@ from itertools import permutations
 import pytest
 
 from casedesk.core.errors import Refused
-from casedesk.core.model import Channel, EventKind, Status
+from casedesk.core.model import Channel, DueReason, EventKind, Status
 from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, take_in
 from casedesk.mail.settings import MailSettings, load_mail_settings
@@ -163,6 +163,32 @@ def test_an_agent_merges_two_cases_and_the_kept_one_takes_the_later_word(desk: D
     ]
     assert desk.replayed(old.id) == kept
     assert desk.check().clean
+
+
+def test_a_merge_into_a_case_waiting_on_the_customer_takes_their_answer(desk: Desk, clock):
+    waiting = desk.new_case("Ann Lee <ann@example.com>", "VPN", owner="ann")
+    desk.tell(waiting.id, "Which client version?", Channel.EMAIL)
+    desk.set_status(waiting.id, Status.WAITING_CUSTOMER)
+    clock.advance(hours=1)
+    answer = desk.new_case("Ann Lee <ann@example.com>", "Re: VPN", body="Version 5.2")
+    desk.tell(answer.id, "Thanks, looking.", Channel.EMAIL)  # a person answered there
+    desk.merge_cases(waiting.id, answer.id)
+    kept = desk.store.case(waiting.id)
+    assert kept.status is Status.OPEN and kept.inbound_text == "Version 5.2"
+    assert kept.told_text == "Thanks, looking."
+    assert desk.replayed(waiting.id) == kept
+
+
+def test_a_first_response_on_the_merged_case_counts_for_the_one_that_stays(desk: Desk, clock):
+    unanswered = desk.new_case("Ann Lee <ann@example.com>", "VPN")
+    clock.advance(minutes=5)
+    answered = desk.new_case("Ann Lee <ann@example.com>", "VPN again")
+    desk.tell(answered.id, "We are on it.", Channel.EMAIL)
+    assert desk.case_row(unanswered.id).due.reason is DueReason.FIRST_RESPONSE
+    desk.merge_cases(unanswered.id, answered.id)
+    kept = desk.store.case(unanswered.id)
+    assert kept.responded_at == desk.store.case(answered.id).responded_at is not None
+    assert desk.case_row(unanswered.id).due.reason is not DueReason.FIRST_RESPONSE
 
 
 def test_a_maildir_holding_a_thread_in_reverse_order_imports_as_one_case(cli, db_path, tmp_path):

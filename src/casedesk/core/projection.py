@@ -153,8 +153,9 @@ def apply(state: CaseState | None, event: Event) -> CaseState:
 
 
 def _take_over(state: CaseState, d: dict) -> CaseState:
-    """What the case that stays takes from the merged one: its later word from the customer and
-    its later update to them, so the due time follows the whole conversation."""
+    """What the case that stays takes from the merged one: its later word from the customer,
+    its later update to them and its first response, so the due time follows the whole
+    conversation."""
     inbound_at = _opt_time(d.get("inbound_at"))
     if inbound_at is not None and (state.inbound_at is None or inbound_at > state.inbound_at):
         state = replace(
@@ -172,6 +173,9 @@ def _take_over(state: CaseState, d: dict) -> CaseState:
             told_by=d.get("told_by"),
             told_text=d.get("told_text"),
         )
+    responded = _opt_time(d.get("responded_at"))  # a person answered on either: the earlier
+    if responded is not None and (state.responded_at is None or responded < state.responded_at):
+        state = replace(state, responded_at=responded)
     return state
 
 

@@ -808,6 +808,22 @@ class Desk:
                         kept.id, EventKind.REOPENED, f"#{dup.id} is still open", actor=actor
                     )
                 )
+            elif (
+                kept.status is Status.WAITING_CUSTOMER
+                and dup.inbound_at is not None
+                and kept.waiting_since is not None
+                and dup.inbound_at > kept.waiting_since
+            ):
+                events.append(
+                    self._event(
+                        kept.id,
+                        EventKind.STATUS,
+                        f"customer replied (on #{dup.id})",
+                        actor=actor,
+                        to=Status.OPEN.value,
+                        **{"from": kept.status.value},
+                    )
+                )
             if kept.owner is None and dup.owner is not None:
                 events.append(
                     self._event(kept.id, EventKind.ASSIGNED, actor=actor, owner=dup.owner)
@@ -1002,6 +1018,7 @@ def _conversation(case: CaseState) -> dict[str, object]:
         "told_channel": case.told_channel.value if case.told_channel else None,
         "told_by": case.told_by,
         "told_text": case.told_text,
+        "responded_at": clock.to_text(case.responded_at) if case.responded_at else None,
     }
 
 
