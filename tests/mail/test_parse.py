@@ -196,9 +196,12 @@ def test_a_known_reference_wins_over_the_tag():
     assert (thread.case_id, thread.via, thread.matched) == (3, Via.REFERENCE, "<a@x>")
 
 
-def test_the_most_specific_reference_wins():
+def test_references_to_two_cases_join_them_into_the_older():
     thread = choose_thread(("<b@x>", "<a@x>"), {"<a@x>": 3, "<b@x>": 4}, None, set())
-    assert thread.case_id == 4
+    assert (thread.case_id, thread.merge, thread.matched) == (3, (4,), "<b@x>")
+    assert choose_thread(("<b@x>", "<a@x>"), {"<a@x>": 3}, None, set()).case_id == 3
+    replied = choose_thread(("<a@x>",), {}, None, set(), replied={7, 5})
+    assert (replied.case_id, replied.merge, replied.via) == (5, (7,), Via.REPLIED)
 
 
 def test_tag_joins_only_an_existing_case():

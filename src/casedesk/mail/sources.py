@@ -278,7 +278,7 @@ def _scan(fmt: Format, path: Path, closers: list[Callable[[], None]]) -> _Scanne
     if str(path) != "-" and fmt.name == "maildir":
         yield from _scan_maildir(path)
     elif str(path) != "-" and fmt.name == "mbox":
-        box = mailbox.mbox(path, create=False)
+        box = _Mbox(path, create=False)
         closers.append(box.close)
         for index, key in enumerate(box.iterkeys(), start=1):
             with box.get_file(key, from_=True) as handle:
