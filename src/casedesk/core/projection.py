@@ -156,27 +156,18 @@ def _take_over(state: CaseState, d: dict) -> CaseState:
     """What the case that stays takes from the merged one: its later word from the customer,
     its later update to them and its first response, so the due time follows the whole
     conversation."""
-    inbound_at = _opt_time(d.get("inbound_at"))
-    if inbound_at is not None and (state.inbound_at is None or inbound_at > state.inbound_at):
-        state = replace(
-            state,
-            inbound_at=inbound_at,
-            inbound_channel=Channel(d["inbound_channel"]) if d.get("inbound_channel") else None,
-            inbound_text=d.get("inbound_text"),
-        )
-    told_at = _opt_time(d.get("told_at"))
-    if told_at is not None and (state.told_at is None or told_at > state.told_at):
-        state = replace(
-            state,
-            told_at=told_at,
-            told_channel=Channel(d["told_channel"]) if d.get("told_channel") else None,
-            told_by=d.get("told_by"),
-            told_text=d.get("told_text"),
-        )
+    changes: dict[str, object] = {}
+    for what, details in (("inbound", ("channel", "text")), ("told", ("channel", "by", "text"))):
+        at, mine = _opt_time(d.get(f"{what}_at")), getattr(state, f"{what}_at")
+        if at is not None and (mine is None or at > mine):
+            changes[f"{what}_at"] = at
+            for name in details:
+                value = d.get(f"{what}_{name}")
+                changes[f"{what}_{name}"] = Channel(value) if name == "channel" and value else value
     responded = _opt_time(d.get("responded_at"))  # a person answered on either: the earlier
     if responded is not None and (state.responded_at is None or responded < state.responded_at):
-        state = replace(state, responded_at=responded)
-    return state
+        changes["responded_at"] = responded
+    return replace(state, **changes)  # type: ignore[arg-type]
 
 
 def replay(events: Iterable[Event]) -> CaseState:

@@ -62,7 +62,7 @@ def choose_thread(
     existing_cases: Collection[int],
     replied: Collection[int] = (),
 ) -> Thread:
-    """References first (most specific first), then the subject tag, else a new case.
+    """References (both ways) first, then the subject tag, else a new case.
 
     `known` maps the Message-IDs casedesk has (received or sent) to their cases; `replied` are
     the cases of stored mail that names this message (replies that came first). A message
