@@ -98,6 +98,10 @@ def test_off_by_default(desk: Desk, config, smtp):
         ("Shop <noreply@shop.example.com>", {}, True),
         ("Shop <no-reply@shop.example.com>", {}, True),
         ("Shop <do-not-reply@shop.example.com>", {}, True),
+        ("Shop <No_Reply@shop.example.com>", {}, True),
+        ("Shop <do_not_reply@shop.example.com>", {}, True),
+        ("Shop <notifications-noreply@shop.example.com>", {}, True),
+        ("Shop <billing.no-reply@shop.example.com>", {}, True),
         ("Bob <bob@example.com>", {"Return-Path": "<>"}, True),
         ("Help Desk <help@example.com>", {}, False),  # our own [mail] from
     ],

@@ -36,7 +36,12 @@ BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 PAUSE_AFTER_FAILURE = timedelta(minutes=1)  # this process leaves a failing server alone
 
-_NO_REPLY = re.compile(r"^(no-?reply|do-?not-?reply|mailer-daemon|postmaster)([+.\-_].*)?$", re.I)
+# "no_reply", "do_not_reply" and "billing-noreply" are as common as "noreply" itself.
+_NO_REPLY = re.compile(
+    r"(^|[+.\-_])(no[-_]?reply|do[-_]?not[-_]?reply)([+.\-_]|$)"
+    r"|^(mailer-daemon|postmaster)([+.\-_].*)?$",
+    re.I,
+)
 _pause_until: datetime | None = None  # a server that just failed is not tried for every message
 
 
@@ -52,7 +57,7 @@ def reason_not_to(headers: Message, settings: MailSettings) -> str | None:
         return "mailing-list mail"
     if return_path == "<>" or not sender or "@" not in sender:
         return "no sender to answer"
-    if _NO_REPLY.match(sender.split("@", 1)[0]):
+    if _NO_REPLY.search(sender.split("@", 1)[0]):
         return f"{sender} takes no replies"
     ours = settings.sender_address
     if ours and sender.lower() == ours.lower():
