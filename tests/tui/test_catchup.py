@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TextArea
-from tui_helpers import drive, messages, settle
+from tui_helpers import drive, messages, settle, smtp_config
 
 from casedesk.core.model import Channel, EventKind, Status
 from casedesk.core.rules import is_overdue
@@ -279,15 +279,6 @@ def test_the_case_on_screen_told_by_another_agent_is_not_told_again(
     drive(app, scenario)
     assert told(desk, overdue[0])[-1] == "Bob called her."
     assert "Ann's edited words." not in told(desk, overdue[0])
-
-
-def smtp_config(tmp_path: Path, monkeypatch, port: int) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        '[mail]\nfrom = "Help Desk <help@example.com>"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
-    )
-    monkeypatch.setenv("CASEDESK_CONFIG", str(path))
 
 
 def test_ctrl_s_sends_by_mail_through_a_real_smtp_server(

@@ -8,7 +8,7 @@ from email.policy import default
 from pathlib import Path
 
 from textual.widgets import TextArea
-from tui_helpers import drive, messages, settle
+from tui_helpers import drive, messages, settle, smtp_config
 
 from casedesk.core.model import Channel, EventKind
 from casedesk.desk.desk import Desk
@@ -18,15 +18,6 @@ from casedesk.widgets.presence import PresenceBeacon
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "mail"))
 from mail_helpers import Capture, SmtpServer, free_port
-
-
-def smtp_config(tmp_path: Path, monkeypatch, port: int) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        '[mail]\nfrom = "Help Desk <help@example.com>"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
-    )
-    monkeypatch.setenv("CASEDESK_CONFIG", str(path))
 
 
 async def compose_and_send(pilot, case_id: int) -> None:

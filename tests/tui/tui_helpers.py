@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from casedesk.app import CasedeskApp
@@ -32,3 +33,13 @@ def drive(app: CasedeskApp, scenario: Scenario, size: tuple[int, int] = (100, 30
 
 def messages(app: CasedeskApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+def smtp_config(tmp_path: Path, monkeypatch: Any, port: int) -> None:
+    """A config.toml (named by CASEDESK_CONFIG) that sends through the SMTP server on `port`."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[mail]\nfrom = "Help Desk <help@example.com>"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
+    )
+    monkeypatch.setenv("CASEDESK_CONFIG", str(path))
