@@ -1,14 +1,31 @@
 """The console shows invisible and control characters of customer text as escapes (issue 11):
-the queue, the case header, the customer's words, the timeline and the compose screen."""
+the queue, the case header, the customer's words, the timeline with its attachment names, and
+the compose screen."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from tui_helpers import drive, settle
 
 from casedesk.core.model import Channel
+from casedesk.mail.intake import take_in
+from casedesk.mail.settings import MailSettings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mail"))
+from mail_helpers import make_mail
 
 RLO = "\u202e"
 HIDDEN = ["\u202e", "\u200b", "\u2066", "\u2069", "\u200e", "\u200f", "\ufeff", "\x85", "\x9b"]
+SETTINGS = MailSettings(
+    from_address="Help <help@example.com>",
+    tag_prefix="#",
+    outbox=None,
+    smtp=None,
+    imap=None,
+    imap_folder="INBOX",
+)
 
 
 def _raw(text: str) -> list[str]:
@@ -16,29 +33,32 @@ def _raw(text: str) -> list[str]:
 
 
 def test_console_shows_bidi_zero_width_and_c1_characters_as_escapes(make_app, desk, clock):
-    case = desk.new_case(
-        f"Eve{RLO}live <eve@example.org>",
-        f"Pay invoice{RLO}fdp.exe\u200b now",
-        f"Open \u2066invoice{RLO}fdp.exe\u2069 \x85next\x9b31m",
-        owner="ann",
+    raw = make_mail(
+        subject=f"Pay invoice{RLO}fdp.exe\u200b now",
+        body=f"Open \u2066invoice{RLO}fdp.exe\u2069 \x85next\x9b31m",
+        sender=f"Eve{RLO}live <eve@example.org>",
+        attachments=[(f"invoice{RLO}fdp.exe", "application/octet-stream", b"MZ")],
     )
-    desk.heard(case.id, f"sent\u200e \u200fthe \ufefffile{RLO}", Channel.EMAIL)
+    case_id = take_in(desk, raw, "test", SETTINGS).case_id
+    desk.assign(case_id, "ann")
+    desk.heard(case_id, f"sent\u200e \u200fthe \ufefffile{RLO}", Channel.EMAIL)
     clock.advance(hours=1)
     app = make_app()
     screens: list[str] = []
 
     async def scenario(pilot):
         screens.append(app.export_screenshot())
-        app.open_case(case.id)
+        app.open_case(case_id)
         await settle(pilot)
         screens.append(app.export_screenshot())
         await pilot.press("t")  # compose an update: the header names customer and title
         await settle(pilot)
         screens.append(app.export_screenshot())
 
-    drive(app, scenario, size=(140, 40))
-    queue, case_screen, compose = screens
-    assert "Tell the customer of #1" in compose.replace("&#160;", " ")
+    drive(app, scenario, size=(140, 50))
+    queue, case_screen, compose = (s.replace("&#160;", " ") for s in screens)
     assert _raw(queue) == [] and _raw(case_screen) == [] and _raw(compose) == []
-    assert "invoice\\u202efdp.exe" in queue.replace("&#160;", " ")
-    assert "Eve\\u202elive" in case_screen.replace("&#160;", " ")
+    assert "invoice\\u202efdp.exe" in queue
+    assert "Eve\\u202elive" in case_screen
+    assert "attached: invoice\\u202efdp.exe" in case_screen
+    assert "Tell the customer of #1" in compose
