@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.widgets import Static
-from tui_helpers import drive
+from tui_helpers import drive, settle
 
 from casedesk.desk.desk import Desk
 from casedesk.store.mail import WatchStore
@@ -44,6 +44,23 @@ def test_a_stale_heartbeat_shows_that_intake_stopped(make_app, seeded, desk, clo
     app = make_app()
 
     async def scenario(pilot):
+        assert "intake stopped" in header(app)
+
+    drive(app, scenario)
+
+
+def test_the_header_notices_a_watcher_that_died_while_the_console_was_open(
+    make_app, seeded, desk, clock
+):
+    # A watcher killed with -9 writes nothing more, so only time passing can show it.
+    beat(desk, clock.now - timedelta(seconds=30))
+    app = make_app()
+
+    async def scenario(pilot):
+        assert "watching" in header(app)
+        clock.advance(minutes=10)
+        app.tick()
+        await settle(pilot)
         assert "intake stopped" in header(app)
 
     drive(app, scenario)

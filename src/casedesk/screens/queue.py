@@ -156,8 +156,10 @@ class QueueScreen(CaseActions, Screen[None]):
         )
 
     def tick(self) -> None:
-        """Time moved on: repaint relative times ("in 2h") without querying."""
+        """Time moved on: repaint relative times ("in 2h"); count again, as a dead mail watcher
+        writes nothing that would tell the header that intake stopped."""
         self.query_one(CaseList).refresh()
+        self.reload()
 
     # -- the case in hand -----------------------------------------------------------------
 
