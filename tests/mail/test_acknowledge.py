@@ -162,3 +162,21 @@ def test_a_waiting_acknowledgement_is_dropped_once_a_person_answered(
     assert smtp.capture.received == []
     kinds = [e.kind for e in desk.events(taken.case_id)]
     assert EventKind.ACKNOWLEDGED not in kinds
+
+
+def test_control_characters_in_the_customers_subject_and_name_are_not_sent_raw(
+    desk: Desk, config, smtp
+):
+    settings = config(ack_config(smtp.port))
+    raw = (
+        b'From: "Eve \x1b[31mRed" <eve@example.com>\r\n'
+        b"Subject: help \x1b]0;pwned\x07 now \xe2\x80\xaetxt.exe\r\n"
+        b"Message-ID: <esc@cust>\r\n\r\nhello\r\n"
+    )
+    taken = take_in(desk, raw, "t", settings)
+    assert taken.acknowledgement == "acknowledged"
+    [ack] = sent_mail(smtp)
+    for header in ("Subject", "To"):
+        shown = str(ack[header])
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in shown)
+    assert "help \\x1b]0;pwned\\x07 now" in ack["Subject"]

@@ -20,7 +20,7 @@ from casedesk.config import ConfigError
 from casedesk.core import clock
 from casedesk.core.errors import CasedeskError, InvalidInput, StoreError
 from casedesk.core.model import CaseState, Channel, Event, EventKind
-from casedesk.core.safetext import printable
+from casedesk.core.safetext import one_line, printable
 from casedesk.desk.desk import Desk
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
@@ -188,8 +188,9 @@ def compose(
     sender_domain = settings.sender_address.rsplit("@", 1)[-1] if settings.sender_address else None
     message = EmailMessage()
     message["From"] = settings.from_address
-    message["To"] = formataddr((name, address))
-    message["Subject"] = f"Re: {case.title} {format_tag(case.id, settings.tag_prefix)}"
+    # The customer wrote these: an ESC or U+202E goes out as a visible escape, never raw.
+    message["To"] = formataddr((one_line(name), address))
+    message["Subject"] = f"Re: {one_line(case.title)} {format_tag(case.id, settings.tag_prefix)}"
     message["Date"] = format_datetime(desk.now())
     message["Message-ID"] = make_msgid(domain=sender_domain)
     last = mail.last_inbound(case.id) or _last_sent(mail, case.id)
