@@ -270,3 +270,19 @@ def test_migration_9_indexes_the_references_of_mail_already_stored(db_path):
     with Store.open(db_path) as store:
         rows = store.conn.execute("SELECT ref FROM mail_refs ORDER BY ref").fetchall()
         assert [r[0] for r in rows] == ["<m1@x>", "<m2@x>"]
+
+
+def test_an_agent_merges_two_cases_from_the_command_line(cli, desk: Desk, clock):
+    first = desk.new_case("Ann Lee <ann@example.com>", "Laptop", body="It will not start")
+    clock.advance(minutes=5)
+    second = desk.new_case("Ann Lee <ann@example.com>", "Laptop (again)", body="Still dead")
+    done = cli("merge", str(first.id), str(second.id), "--reason", "same laptop")
+    assert done.exit_code == 0, done.stderr
+    assert f"#{second.id}: merged into #{first.id}" in done.stderr + done.stdout
+    again = cli("merge", str(first.id), str(second.id))
+    assert again.exit_code == 1 and again.stderr.count("\n") == 1
+    assert "already merged" in again.stderr and "Traceback" not in again.stderr
+    shown = json.loads(cli("show", str(first.id), "--json").stdout)
+    assert {e["text"] for e in shown["events"]} >= {"It will not start", "Still dead"}
+    assert json.loads(cli("show", str(second.id), "--json").stdout)["merged_into"] == first.id
+    assert "merged into #" in cli("show", str(second.id)).stdout

@@ -41,7 +41,8 @@ VERB_MODULES = {
     "report": "report",
     **dict.fromkeys(["nag", "search", "demo", "backup", "customer"], "stores"),
     **dict.fromkeys(
-        ["link", "unlink", "subtask", "draft", "problem", "template", "checkin"], "work"
+        ["link", "unlink", "merge", "subtask", "draft", "problem", "template", "checkin"],
+        "work",
     ),
 }
 

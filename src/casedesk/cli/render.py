@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casedesk.core.clock import from_text
-from casedesk.core.describe import signed
+from casedesk.core.describe import describe_event, signed
 from casedesk.core.model import Event
 from casedesk.core.rules import due_cell_words, humanize, working_left
 from casedesk.core.safetext import one_line, printable
@@ -95,6 +95,8 @@ def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
         body = f"until {_local(event.data.get('until'))}: {body}"
     elif event.kind.value == "told" and event.data.get("promise"):
         body += f"\n(promised next update by {_local(event.data['promise'])})"
+    elif event.kind.value in ("merged-into", "merged-from"):
+        body = printable(describe_event(event))
     if body:
         head.append("\n")
         head.append(Text("    " + body.replace("\n", "\n    ")))

@@ -375,6 +375,21 @@ def link(
 
 
 @app.command()
+def merge(
+    keep: Annotated[int, typer.Argument(help="The case that stays.")],
+    duplicate: Annotated[int, typer.Argument(help="The case merged into it (closed).")],
+    reason: Annotated[str, typer.Option(help="Why they are one conversation.")] = "",
+    db: DbOption = None,
+    as_: AsOption = None,
+) -> None:
+    """Merge two cases of one conversation: DUPLICATE is closed as "merged into #KEEP"; KEEP
+    takes over its mail and shows its history in its timeline."""
+    with open_desk(db, as_) as desk:
+        state = desk.merge_cases(keep, duplicate, reason).state
+        say(f"#{duplicate}: merged into #{keep}, which is {state.status}")
+
+
+@app.command()
 def unlink(case_id: CaseId, db: DbOption = None, as_: AsOption = None) -> None:
     """Take a case off its problem."""
     with open_desk(db, as_) as desk:

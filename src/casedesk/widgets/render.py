@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from casedesk.core.describe import signed
+from casedesk.core.describe import describe_event, signed
 from casedesk.core.model import Event, EventKind, Status
 from casedesk.core.rules import (
     describe_reason,
@@ -318,12 +318,8 @@ def event_body(event: Event) -> str:
         body = f"closed without telling: {printable(str(data['override_reason']))}"
     elif event.kind is EventKind.CREATED:
         body = f"“{printable(str(data.get('title', '')))}”"
-    elif event.kind is EventKind.MERGED_INTO:
-        body = f"this case is now part of #{data.get('into')}" + (f" ({body})" if body else "")
-    elif event.kind is EventKind.MERGED_FROM:
-        body = f"#{data.get('from')} joined this case; its mail and history show here" + (
-            f" ({body})" if body else ""
-        )
+    elif event.kind in (EventKind.MERGED_INTO, EventKind.MERGED_FROM):
+        body = printable(describe_event(event))
     attached = data.get("attachments")
     if isinstance(attached, list) and attached:
         body += "".join(f"\n{attachment_words(a)}" for a in attached if isinstance(a, dict))
