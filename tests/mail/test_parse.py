@@ -254,3 +254,20 @@ def test_mangled_mail_parses_to_storable_text_or_says_why(base, cut, noise, at):
         text.encode("utf-8")
     for attachment in mail.attachments:
         attachment.filename.encode("utf-8")
+
+
+def test_a_huge_body_is_cut_at_a_line_with_a_note_and_the_raw_stays_whole(desk):
+    from casedesk.mail.intake import take_in
+    from casedesk.mail.parse import TEXT_MAX
+    from casedesk.mail.settings import load_mail_settings
+    from casedesk.store.mail import MailStore
+
+    raw = make_mail(body="A" * 99 + "\n" + ("log line " * 11 + "\n") * 200_000)  # ~20 MB
+    parsed = parse(raw)
+    kept, note = parsed.text.rsplit("\n\n", 1)
+    assert len(kept) <= TEXT_MAX and kept.endswith("log line ")
+    assert note.startswith("[… ") and "more characters not shown" in note
+    taken = take_in(desk, raw, "t", load_mail_settings())
+    [event] = desk.events(taken.case_id)
+    assert len(event.text) < TEXT_MAX + 100
+    assert MailStore(desk.store).raw(parsed.message_id) == raw

@@ -263,6 +263,20 @@ def _no_surrogates(value: str) -> str:
 
 
 SUBJECT_MAX = 500  # characters a subject keeps (the raw message keeps all of it)
+# Characters of text an event keeps: about a hundred pages. A 20 MB log pasted into a mail
+# made `show` and the timeline take minutes; the raw message keeps all of it.
+TEXT_MAX = 200_000
+
+
+def _capped(text: str) -> str:
+    if len(text) <= TEXT_MAX:
+        return text
+    cut = text.rfind("\n", 0, TEXT_MAX)
+    cut = cut if cut > TEXT_MAX // 2 else TEXT_MAX
+    rest = len(text) - cut
+    return f"{text[:cut]}\n\n[… {rest:,} more characters not shown; the message is kept whole]"
+
+
 _SUBJECT_SCAN = 16_384  # raw characters read for it: far more than SUBJECT_MAX decodes to
 
 
@@ -453,7 +467,7 @@ def _parse(raw: bytes) -> ParsedMail:
         from_html = True
     else:
         text = ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    text = _capped(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd"))
 
     headers = {
         k.lower(): decode_header(str(v)) for k, v in msg.raw_items() if k.lower() in _READ_HEADERS
