@@ -180,3 +180,18 @@ def test_control_characters_in_the_customers_subject_and_name_are_not_sent_raw(
         shown = str(ack[header])
         assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in shown)
     assert "help \\x1b]0;pwned\\x07 now" in ack["Subject"]
+
+
+def test_old_mail_imported_from_an_archive_gets_no_acknowledgement(desk: Desk, config, smtp):
+    settings = config(ack_config(smtp.port))
+    old = make_mail(message_id="<old@cust>").replace(
+        b"Date: ", b"Date: Mon, 05 Jan 2015 10:00:00 +0000\nX-Was-Date: ", 1
+    )
+    taken = take_in(desk, old, "t", settings)
+    assert taken.outcome is Outcome.NEW_CASE
+    assert taken.acknowledgement == "no acknowledgement: old mail (written 2015-01-05)"
+    recent = take_in(
+        desk, make_mail(message_id="<new@cust>", sender="Al <al@x.example>"), "t", settings
+    )
+    assert recent.acknowledgement == "acknowledged"
+    assert len(sent_mail(smtp)) == 1

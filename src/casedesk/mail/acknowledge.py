@@ -12,11 +12,11 @@ undoes intake. It updates what the customer last heard, but is not the first res
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import parseaddr
+from email.utils import parseaddr, parsedate_to_datetime
 
 from casedesk.config import ConfigError
 from casedesk.core.errors import CasedeskError, StoreError
@@ -35,6 +35,7 @@ MAX_PER_HOUR = 3
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 PAUSE_AFTER_FAILURE = timedelta(minutes=1)  # this process leaves a failing server alone
+MAX_AGE = timedelta(days=2)  # older mail is history being imported, not someone waiting now
 
 # "no_reply", "do_not_reply" and "billing-noreply" are as common as "noreply" itself.
 _NO_REPLY = re.compile(
@@ -65,6 +66,14 @@ def reason_not_to(headers: Message, settings: MailSettings) -> str | None:
     return None
 
 
+def _written_at(headers: Message) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(str(headers.get("Date", "")))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def on_new_case(desk: Desk, case_id: int, message_id: str | None, settings: MailSettings) -> str:
     """Queue the acknowledgement of a case that mail just opened, then try to send it.
 
@@ -80,6 +89,10 @@ def on_new_case(desk: Desk, case_id: int, message_id: str | None, settings: Mail
     if not address:
         return "no acknowledgement: the customer has no address"
     now = desk.now()
+    written = _written_at(headers)
+    if written is not None and written < now - MAX_AGE:
+        # An archive imported today must not tell 2015's customers they will hear from us.
+        return f"no acknowledgement: old mail (written {written:%Y-%m-%d})"
     outbox = WatchStore(desk.store)
     with desk.store.transaction():
         if outbox.sent_to_since(address, PURPOSE, now - timedelta(hours=1)) >= MAX_PER_HOUR:
