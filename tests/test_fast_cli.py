@@ -12,6 +12,8 @@ from casedesk.cli import options, reads, run
 from casedesk.cli.options import VERBS, NotForUs, parse
 from casedesk.core.model import Status
 
+pytestmark = pytest.mark.both_engines
+
 HEAVY = ("typer", "rich", "textual", "sqlite_utils", "click")
 READS = [
     ["list", "--overdue", "--json"],

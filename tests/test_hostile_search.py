@@ -12,6 +12,8 @@ from casedesk.core.errors import SearchSyntaxError
 from casedesk.core.model import Channel
 from casedesk.store import schema
 
+pytestmark = pytest.mark.both_engines
+
 
 def _search_with_deadline(desk, query: str, seconds: float) -> tuple[float, list]:
     """Run a search; a search still running after `seconds` is interrupted (and fails the test

@@ -21,6 +21,8 @@ from casedesk.store import Store, schema
 from casedesk.store.shared import init_shared
 from casedesk.widgets.render import event_head
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def shared(two_users):
@@ -86,6 +88,7 @@ def test_the_console_timeline_shows_the_login_only_when_it_differs():
     )
 
 
+@pytest.mark.sqlite_only(reason="builds an old SQLite file by hand")
 def test_a_store_from_before_keeps_its_events_with_no_login(db_path):
     db_path.parent.mkdir(parents=True)
     conn = sqlite3.connect(db_path, isolation_level=None)

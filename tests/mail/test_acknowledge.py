@@ -16,6 +16,8 @@ from casedesk.mail import acknowledge
 from casedesk.mail.intake import Outcome, take_in
 from casedesk.store.mail import WatchStore
 
+pytestmark = pytest.mark.both_engines
+
 ON = "acknowledge = true\n"
 
 

@@ -6,9 +6,12 @@ import email
 import json
 from email.policy import default
 
+import pytest
 from test_send import smtp_config
 
 from casedesk.desk.desk import Desk
+
+pytestmark = pytest.mark.both_engines
 
 
 def agents_config(port: int, agents: str, mail: str = "") -> str:

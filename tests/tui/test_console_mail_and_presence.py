@@ -7,6 +7,7 @@ import sys
 from email.policy import default
 from pathlib import Path
 
+import pytest
 from textual.widgets import TextArea
 from tui_helpers import drive, messages, settle, smtp_config
 
@@ -18,6 +19,8 @@ from casedesk.widgets.presence import PresenceBeacon
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "mail"))
 from mail_helpers import Capture, SmtpServer, free_port
+
+pytestmark = pytest.mark.both_engines
 
 
 async def compose_and_send(pilot, case_id: int) -> None:

@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from casedesk.core.model import Channel, DueReason, Status
 from casedesk.desk.desk import Desk
 from casedesk.store.views import (
@@ -21,6 +23,8 @@ from casedesk.store.views import (
     overdue_in,
     page,
 )
+
+pytestmark = pytest.mark.both_engines
 
 
 def ids(rows) -> list[int]:
@@ -83,9 +87,11 @@ def test_change_watcher_sees_every_writer_once(desk, seeded, db_path, clock):
         other.now = clock
         other.note(seeded["printer"], "from another process")
         other.close()
+        watcher.wait(5)  # PostgreSQL's NOTIFY arrives a moment after the commit
         assert watcher.changed()
         assert not watcher.changed()
         desk.note(seeded["printer"], "from our own desk")
+        watcher.wait(5)
         assert watcher.changed()
     finally:
         watcher.close()
