@@ -48,10 +48,16 @@ class Figure:
     target: str
     baseline: str = "—"
     note: str = ""
+    base_ms: float | None = None  # for targets relative to the baseline ("≤ 3×")
 
     def met(self) -> str:
         if self.value is None:
             return "n/a"
+        ratio = re.match(r"≤\s*([\d.]+)×", self.target)
+        if ratio:
+            if not self.base_ms:
+                return ""
+            return "yes" if self.value <= float(ratio.group(1)) * self.base_ms else "NO"
         match = re.match(r"([<≥])\s*([\d.]+)", self.target)
         if not match:
             return ""
@@ -122,6 +128,17 @@ def python(code: str) -> list[str]:
 # -- CLI figures ---------------------------------------------------------------------------
 
 
+# The read verbs (issue 17): with --json at most 3× a bare `python -c "import sqlite3"` of the
+# same run, their human output at most 4×.
+READS = [
+    ("list --overdue", ["list", "--overdue"]),
+    (f"show {LONG_CASE} (500 events)", ["show", str(LONG_CASE)]),
+    (f"search '{SEARCH}'", ["search", SEARCH]),
+    ("customer show 1", ["customer", "show", "1"]),
+    ("nag", ["nag"]),
+]
+
+
 def cli_figures(db: Path, runs: int) -> list[Figure]:
     sqlite_ms = median_ms(python("import sqlite3"), db, runs)
     task = taskwarrior_baseline(runs)
@@ -132,30 +149,69 @@ def cli_figures(db: Path, runs: int) -> list[Figure]:
         'LIMIT 50", (sys.argv[2],)).fetchall()'
     )
     raw_fts = median_ms([*python(raw_query), str(db), SEARCH], db, runs)
+    figures = []
+    for json_, limit in ((True, "≤ 3×"), (False, "≤ 4×")):
+        for name, words in READS:
+            command = [CASEDESK, *words, *(["--json"] if json_ else [])]
+            value = median_ms(command, db, runs)
+            raw = f"; raw FTS5 query, whole process: {raw_fts:.0f} ms" if "search" in name else ""
+            figures.append(
+                Figure(
+                    f"casedesk {name}{' --json' if json_ else ''}",
+                    value,
+                    "ms",
+                    limit,
+                    base,
+                    f"{value / sqlite_ms:.1f}× the baseline{raw}",
+                    base_ms=sqlite_ms,
+                )
+            )
+    return figures
+
+
+def report_figures(db: Path, runs: int) -> list[Figure]:
+    """`casedesk report` (last 30 days): the first on a copy of the store never reported on, then
+    later ones; each beside the same run's bare `import sqlite3`."""
+    sqlite_ms = median_ms(python("import sqlite3"), db, runs)
+    base = f"python -c 'import sqlite3': {sqlite_ms:.0f} ms"
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / db.name
+        shutil.copyfile(db, fresh)
+        note = "steps kept since the store was built (casedesk demo)"
+        if not _has_steps(fresh):
+            note = "steps missing or of an older casedesk: this first report folds every case"
+        started = time.perf_counter()
+        subprocess.run(
+            [CASEDESK, "report"],
+            env=env(fresh),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        first = (time.perf_counter() - started) * 1000
+        later = median_ms([CASEDESK, "report"], fresh, max(3, runs // 2), warmup=0)
     return [
-        Figure("casedesk nag", median_ms([CASEDESK, "nag"], db, runs), "ms", "< 60", base),
-        Figure(
-            "casedesk list --overdue --json (first 100)",
-            median_ms([CASEDESK, "list", "--overdue", "--json"], db, runs),
-            "ms",
-            "< 300",
-            base,
-        ),
-        Figure(
-            f"casedesk show {LONG_CASE} --json (500 events)",
-            median_ms([CASEDESK, "show", str(LONG_CASE), "--json"], db, runs),
-            "ms",
-            "< 300",
-            base,
-        ),
-        Figure(
-            f"casedesk search '{SEARCH}' (first page)",
-            median_ms([CASEDESK, "search", SEARCH, "--json"], db, runs),
-            "ms",
-            "< 300",
-            f"raw FTS5 query, whole process: {raw_fts:.0f} ms",
-        ),
+        Figure("casedesk report, first on the store", first, "ms", "< 5000", base, note),
+        Figure("casedesk report, later ones", later, "ms", "< 1000", base),
     ]
+
+
+def _has_steps(db: Path) -> bool:
+    """Whether the store's report steps are current (this casedesk's kind, up to date)."""
+    import sqlite3
+
+    from casedesk.store.reports import STEPS_VERSION
+
+    conn = sqlite3.connect(db)
+    try:
+        kept = dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'report_steps_%'"))
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    finally:
+        conn.close()
+    return (
+        str(kept.get("report_steps_policy", "")).startswith(f"{STEPS_VERSION}:")
+        and int(kept.get("report_steps_upto") or 0) >= newest
+    )
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -442,6 +498,16 @@ def tui_figures(db: Path, runs: int) -> list[Figure]:
             f"empty Textual app: {empty:.0f} ms",
         ),
         Figure(
+            "TUI queue interactive, against an empty Textual app",
+            statistics.median(start_times),
+            "ms",
+            "≤ 1.4×",
+            f"empty Textual app: {empty:.0f} ms",
+            f"{statistics.median(start_times) / empty:.2f}× the empty app",
+            base_ms=empty,
+        ),
+        *stats_screen_figures(db),
+        Figure(
             f"TUI open case #{LONG_CASE} (500 events)",
             open_case_in_process_ms(db),
             "ms",
@@ -456,6 +522,53 @@ def tui_figures(db: Path, runs: int) -> list[Figure]:
             note="tmux send-keys to changed screen",
         ),
         Figure("TUI resident memory", rss, "MB", "< 250"),
+    ]
+
+
+STATS_IN_PROCESS = """
+import asyncio, sys, time
+from pathlib import Path
+from textual_plotext import PlotextPlot
+from casedesk.app import CasedeskApp
+from casedesk.screens.stats import StatsScreen
+
+async def main():
+    app = CasedeskApp(Path(sys.argv[1]), "ann", poll_seconds=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause(1.0)
+        started = time.perf_counter()
+        screen = StatsScreen(app.desk)
+        app.push_screen(screen)
+        first = None
+        while screen.data is None:
+            await pilot.pause(0.01)
+            if first is None and screen.is_mounted and not screen.query_one(
+                "#chart-overdue", PlotextPlot
+            ).loading:
+                first = time.perf_counter() - started
+        print((first or 0) * 1000, (time.perf_counter() - started) * 1000)
+
+asyncio.run(main())
+"""
+
+
+def stats_screen_figures(db: Path) -> list[Figure]:
+    """The stats screen (`i`), in process: push → overdue chart drawn, and → every chart."""
+    result = subprocess.run(
+        [sys.executable, "-c", STATS_IN_PROCESS, str(db)],
+        env=env(db),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        first, every = (float(v) for v in result.stdout.strip().splitlines()[-1].split())
+    except (ValueError, IndexError):
+        first = every = float("nan")
+    note = "push → drawn, in process (Textual run_test)"
+    return [
+        Figure("TUI stats screen: first chart", first, "ms", "< 1000", note=note),
+        Figure("TUI stats screen: every chart", every, "ms", "—", note=note),
     ]
 
 
@@ -537,6 +650,11 @@ def mail_figure() -> Figure:
 # -- report --------------------------------------------------------------------------------
 
 
+def unit_of(figure: Figure) -> str:
+    """The target's unit: none for one relative to the baseline (≤ 3×) or without a value."""
+    return "" if figure.value is None or "×" in figure.target else figure.unit
+
+
 def table(figures: list[Figure], title: str) -> str:
     rows = [
         f"### {title}",
@@ -547,7 +665,7 @@ def table(figures: list[Figure], title: str) -> str:
     for f in figures:
         value = "—" if f.value is None else f"{f.value:,.0f} {f.unit}"
         rows.append(
-            f"| {f.name} | {value} | {f.target} {f.unit if f.value is not None else ''}"
+            f"| {f.name} | {value} | {f.target} {unit_of(f)}"
             f" | {f.met()} | {f.baseline} | {f.note} |"
         )
     return "\n".join(rows) + "\n"
@@ -565,6 +683,7 @@ def main() -> int:
     )
     parser.add_argument("--no-tui", action="store_true")
     parser.add_argument("--no-mail", action="store_true")
+    parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--markdown", type=Path)
     parser.add_argument(
@@ -584,6 +703,8 @@ def main() -> int:
     for cases in sizes:
         db = store_for(cases, args.events or cases * 20, args.rebuild)
         figures = cli_figures(db, args.runs)
+        if not args.no_report:
+            figures += report_figures(db, args.runs)
         if not args.no_tui:
             figures += tui_figures(db, max(3, args.runs // 2))
         if not args.no_mail and cases == sizes[-1]:
