@@ -284,5 +284,8 @@ def test_an_agent_merges_two_cases_from_the_command_line(cli, desk: Desk, clock)
     assert "already merged" in again.stderr and "Traceback" not in again.stderr
     shown = json.loads(cli("show", str(first.id), "--json").stdout)
     assert {e["text"] for e in shown["events"]} >= {"It will not start", "Still dead"}
+    merged_in = [e for e in shown["events"] if e["text"] == "Still dead"]
+    assert [e["case_id"] for e in merged_in] == [second.id]
+    assert f"(on #{second.id}, merged in)" in cli("show", str(first.id)).stdout
     assert json.loads(cli("show", str(second.id), "--json").stdout)["merged_into"] == first.id
     assert "merged into #" in cli("show", str(second.id)).stdout

@@ -68,7 +68,10 @@ def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None)
     return table
 
 
-def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
+def event_lines(
+    event: Event, now: datetime, full: bool = False, case_id: int | None = None
+) -> Text:
+    """One timeline entry; one of a case merged into `case_id` says which it came from."""
     styles = {"inbound": "cyan", "outbound": "green", "internal": "yellow", "system": "dim"}
     arrows = {"inbound": "→ in ", "outbound": "← out", "internal": "· note", "system": "· sys"}
     direction = event.kind.direction
@@ -78,6 +81,8 @@ def event_lines(event: Event, now: datetime, full: bool = False) -> Text:
     if event.channel:
         head.append(f" [{event.channel.value}]")
     head.append(" by ").append(signed(event))
+    if case_id is not None and event.case_id != case_id:
+        head.append(f"  (on #{event.case_id}, merged in)", style="dim")
     words, quoted = fold(event.text, event.data.get("quote_at"))
     body = printable(words).strip()
     if quoted:
@@ -139,5 +144,5 @@ def case_detail(
     parts.append(Text("    " + printable(words or case.title).replace("\n", "\n    ")))
     parts.append(Text(""))
     parts.append(Text(f"Timeline ({len(events)} events):", style="bold"))
-    parts.extend(event_lines(e, now, full) for e in events)
+    parts.extend(event_lines(e, now, full, case.id) for e in events)
     return Group(*parts)

@@ -52,6 +52,7 @@ def due_json(
 def event_json(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
+        "case_id": event.case_id,  # another case's, in the timeline of a case it merged into
         "at": _time(event.at),
         "actor": event.actor,
         "os_user": event.os_user,
