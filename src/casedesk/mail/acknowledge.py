@@ -12,11 +12,11 @@ undoes intake. It updates what the customer last heard, but is not the first res
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parseaddr
 
 from casedesk.config import ConfigError
 from casedesk.core.errors import CasedeskError, StoreError
@@ -24,7 +24,7 @@ from casedesk.core.model import EventKind
 from casedesk.core.wording import format_when
 from casedesk.desk.desk import Desk
 from casedesk.desk.templates import load_templates
-from casedesk.mail.parse import auto_reply_reason
+from casedesk.mail.parse import auto_reply_reason, written_at
 from casedesk.mail.send import NotSent, compose, deliver, record_sent
 from casedesk.mail.settings import MAIL_ACTOR, MailSettings
 from casedesk.store.mail import MailStore, WatchStore
@@ -66,14 +66,6 @@ def reason_not_to(headers: Message, settings: MailSettings) -> str | None:
     return None
 
 
-def _written_at(headers: Message) -> datetime | None:
-    try:
-        moment = parsedate_to_datetime(str(headers.get("Date", "")))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def on_new_case(desk: Desk, case_id: int, message_id: str | None, settings: MailSettings) -> str:
     """Queue the acknowledgement of a case that mail just opened, then try to send it.
 
@@ -89,7 +81,7 @@ def on_new_case(desk: Desk, case_id: int, message_id: str | None, settings: Mail
     if not address:
         return "no acknowledgement: the customer has no address"
     now = desk.now()
-    written = _written_at(headers)
+    written = written_at(headers)
     if written is not None and written < now - MAX_AGE:
         # An archive imported today must not tell 2015's customers they will hear from us.
         return f"no acknowledgement: old mail (written {written:%Y-%m-%d})"

@@ -291,7 +291,8 @@ def _subject(raw: str) -> str:
     return subject
 
 
-def _date(msg: Message) -> datetime | None:
+def written_at(msg: Message) -> datetime | None:
+    """The message's own Date, in UTC; None when absent or unreadable."""
     value = _raw_header(msg, "Date")
     if not value:
         return None
@@ -488,7 +489,7 @@ def _parse(raw: bytes) -> ParsedMail:
         quote_at=quote_start(text),
         in_reply_to=message_ids(_raw_header(msg, "In-Reply-To")),
         references=references,
-        date=_date(msg),
+        date=written_at(msg),
         from_html=from_html,
         attachments=tuple(attachments),
         auto_reply=auto_reply,
