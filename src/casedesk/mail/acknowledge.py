@@ -18,14 +18,13 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parseaddr
 
-from casedesk.config import ConfigError
 from casedesk.core.errors import CasedeskError, StoreError
 from casedesk.core.model import EventKind
 from casedesk.core.wording import format_when
 from casedesk.desk.desk import Desk
 from casedesk.desk.templates import load_templates
 from casedesk.mail.parse import auto_reply_reason, written_at
-from casedesk.mail.send import NotSent, compose, deliver, record_sent
+from casedesk.mail.send import compose, deliver, record_sent
 from casedesk.mail.settings import MAIL_ACTOR, MailSettings
 from casedesk.store.mail import MailStore, WatchStore
 
@@ -110,7 +109,7 @@ def flush(desk: Desk, settings: MailSettings) -> int:
         try:
             text, message = _acknowledgement(desk, row.case_id, settings)
             where = deliver(message, settings)
-        except (NotSent, ConfigError, CasedeskError) as exc:
+        except CasedeskError as exc:  # NotSent, a config or template mistake, a lost case
             wait = min(BACKOFF_START * 2**row.attempts, BACKOFF_MAX)
             with desk.store.transaction():
                 outbox.failed(row.id, str(exc), desk.now() + wait)
