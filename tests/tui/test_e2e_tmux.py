@@ -53,7 +53,9 @@ class Terminal:
 
     def type(self, text: str) -> None:
         self._run("send-keys", "-l", text)
-        time.sleep(0.15)
+        # A key sent before the console has drawn all of the text can overtake its end (seen:
+        # ctrl+s submitting "Cleaned the scanner g"): wait until the text's end is on screen.
+        self.wait_for(text[-10:], timeout=10.0)
 
     def wait_for(self, text: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
