@@ -10,36 +10,21 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
 from casedesk.core.safetext import json_text, one_line, printable
 from casedesk.desk.desk import Desk
 from casedesk.mail.intake import take_in
-from casedesk.mail.settings import MailSettings
 
-RLO = "\u202e"
-HIDDEN = ["\u202e", "\u200b", "\u2066", "\u2069", "\u200e", "\u200f", "\ufeff", "\x85", "\x9b"]
-SETTINGS = MailSettings(
-    from_address="Help <help@example.com>",
-    tag_prefix="#",
-    outbox=None,
-    smtp=None,
-    imap=None,
-    imap_folder="INBOX",
-)
-
-
-def _raw(text: str) -> list[str]:
-    return [f"U+{ord(c):04X}" for c in HIDDEN if c in text]
+sys.path.insert(0, str(Path(__file__).resolve().parent / "mail"))
+from mail_helpers import RLO, SETTINGS, make_mail, raw_invisible
 
 
 @pytest.fixture
 def tricky(desk: Desk, clock) -> int:
     """A case whose customer, title, body, note and attachment name all carry the characters."""
-    sys.path.insert(0, "tests/mail")
-    from mail_helpers import make_mail
-
     raw = make_mail(
         subject=f"Pay invoice{RLO}fdp.exe now\u200b",
         body=f"Open invoice{RLO}fdp.exe \u2066hidden\u2069 \x85next\x9b31m",
@@ -62,7 +47,7 @@ def test_printable_shows_bidi_and_zero_width_characters_as_escapes():
 def test_json_escapes_c1_and_invisible_characters_losslessly():
     value = {"t": f"a\x85b\x9bc{RLO}d\u200be", "ü": "ü"}
     text = json_text(value)
-    assert _raw(text) == [] and "ü" in text
+    assert raw_invisible(text) == [] and "ü" in text
     assert json.loads(text) == value
 
 
@@ -84,7 +69,7 @@ def test_json_escapes_c1_and_invisible_characters_losslessly():
 def test_cli_output_carries_no_raw_invisible_or_control_character(tricky, cli, args):
     result = cli(*args)
     assert result.exit_code == 0, result.stderr
-    assert _raw(result.stdout) == [] and _raw(result.stderr) == []
+    assert raw_invisible(result.stdout) == [] and raw_invisible(result.stderr) == []
     assert "202e" in result.stdout.lower()
 
 
@@ -100,4 +85,4 @@ def test_nag_carries_no_raw_invisible_or_control_character(tricky, db_path, args
     )
     assert done.returncode == 0, done.stderr
     assert "Eve\\u202elive" in done.stdout
-    assert _raw(done.stdout) == []
+    assert raw_invisible(done.stdout) == []

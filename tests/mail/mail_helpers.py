@@ -15,6 +15,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from casedesk.mail.settings import MailSettings
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 SHARED_MAIL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mail"
@@ -220,3 +222,22 @@ def wait_for_port(port: int, seconds: float = 15.0) -> bool:
                 return True
         time.sleep(0.05)
     return False
+
+
+# Characters that reorder or hide text, or are terminal commands (issue 11): none may reach a
+# terminal or a JSON string raw.
+RLO = "\u202e"
+HIDDEN = ["\u202e", "\u200b", "\u2066", "\u2069", "\u200e", "\u200f", "\ufeff", "\x85", "\x9b"]
+SETTINGS = MailSettings(
+    from_address="Help <help@example.com>",
+    tag_prefix="#",
+    outbox=None,
+    smtp=None,
+    imap=None,
+    imap_folder="INBOX",
+)
+
+
+def raw_invisible(text: str) -> list[str]:
+    """The hidden characters `text` carries raw, named as U+XXXX."""
+    return [f"U+{ord(c):04X}" for c in HIDDEN if c in text]

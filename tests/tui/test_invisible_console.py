@@ -11,25 +11,9 @@ from tui_helpers import drive, settle
 
 from casedesk.core.model import Channel
 from casedesk.mail.intake import take_in
-from casedesk.mail.settings import MailSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mail"))
-from mail_helpers import make_mail
-
-RLO = "\u202e"
-HIDDEN = ["\u202e", "\u200b", "\u2066", "\u2069", "\u200e", "\u200f", "\ufeff", "\x85", "\x9b"]
-SETTINGS = MailSettings(
-    from_address="Help <help@example.com>",
-    tag_prefix="#",
-    outbox=None,
-    smtp=None,
-    imap=None,
-    imap_folder="INBOX",
-)
-
-
-def _raw(text: str) -> list[str]:
-    return [f"U+{ord(c):04X}" for c in HIDDEN if c in text]
+from mail_helpers import RLO, SETTINGS, make_mail, raw_invisible
 
 
 def test_console_shows_bidi_zero_width_and_c1_characters_as_escapes(make_app, desk, clock):
@@ -57,7 +41,11 @@ def test_console_shows_bidi_zero_width_and_c1_characters_as_escapes(make_app, de
 
     drive(app, scenario, size=(140, 50))
     queue, case_screen, compose = (s.replace("&#160;", " ") for s in screens)
-    assert _raw(queue) == [] and _raw(case_screen) == [] and _raw(compose) == []
+    assert (
+        raw_invisible(queue) == []
+        and raw_invisible(case_screen) == []
+        and raw_invisible(compose) == []
+    )
     assert "invoice\\u202efdp.exe" in queue
     assert "Eve\\u202elive" in case_screen
     assert "attached: invoice\\u202efdp.exe" in case_screen
