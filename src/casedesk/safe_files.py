@@ -9,8 +9,9 @@ descriptor, and only then given its real name — by a hard link, which also fai
 name, or (when the user said --force) by a rename, which replaces the name itself and never
 writes through a link.
 
-Used by every writer: `backup`, restore's kept copy, `export`, `attachments --save`; and by
-everything that opens a store (the nag too: standard library only, loaded lazily here).
+Used by every writer: `backup`, restore's kept copy, `export`, `attachments --save`, the outbox
+Maildir; and by everything that opens a store (the nag too: standard library only, loaded
+lazily here).
 """
 
 from __future__ import annotations
@@ -167,6 +168,57 @@ def copy_sqlite(
             with suppress(OSError):
                 temp.unlink()
             raise
+
+
+def into_maildir(folder: Path, data: bytes, mode: int = PRIVATE, group: int | None = None) -> Path:
+    """Deliver one message into the Maildir `folder` (made if missing); returns its file.
+
+    Unlike `mailbox.Maildir.add` (0666 less the umask, so 0644), the file gets `mode` and
+    `group`, and folders casedesk makes are closed to other users the same way. Written under
+    tmp/ and linked into new/ as Maildir readers expect, never through a symlink.
+    """
+    import socket
+    import time
+
+    dir_mode = mode | ((mode & 0o440) >> 2)  # 0600 → 0700, 0660 → 0770: a folder needs x
+    for part in (folder, folder / "tmp", folder / "new", folder / "cur"):
+        _make_folder(part, dir_mode, group)
+    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+    now = time.time()
+    name = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}R{os.urandom(8).hex()}.{host}"
+    temp, final = folder / "tmp" / name, folder / "new" / name
+    fd = create_new(temp, mode, group)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        _publish(temp, [final], replace=False)
+    except BaseException:
+        with suppress(OSError):
+            temp.unlink()
+        raise
+    return final
+
+
+def _make_folder(path: Path, mode: int, group: int | None) -> None:
+    """A folder made with `mode` and `group`; an existing one is left as its owner set it."""
+    if path.is_symlink() and path.name in ("tmp", "new", "cur"):
+        raise UnsafeFile(describe(path, OSError(errno.ELOOP, "symbolic link")))
+    try:
+        os.mkdir(path, mode)
+    except FileExistsError:
+        if not path.is_dir():
+            raise UnsafeFile(f"cannot write in {path}: it is not a folder") from None
+        return
+    except OSError as exc:
+        raise UnsafeFile(describe(path, exc)) from None
+    if group is not None:
+        try:
+            os.chown(path, -1, group, follow_symlinks=False)
+        except OSError:
+            mode = mode & 0o700
+    os.chmod(path, mode)  # the umask narrowed os.mkdir's mode
 
 
 def refuse_planted_links(store: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import email
 import json
 import mailbox
+import os
 import sqlite3
+import stat
 from email.policy import default
 from pathlib import Path
 
@@ -140,6 +142,63 @@ def test_outbox_maildir_instead_of_smtp(desk: Desk, config, tmp_path: Path):
     [message] = list(mailbox.Maildir(outbox, create=False))
     assert message["In-Reply-To"] == "<m1@example.com>"
     assert desk.case_row(case_id).case.told_text == "Via the outbox"
+
+
+def _modes(outbox: Path) -> dict[str, int]:
+    made = [outbox, *(outbox / part for part in ("tmp", "new", "cur")), *(outbox / "new").iterdir()]
+    return {str(p.relative_to(outbox.parent)): stat.S_IMODE(p.stat().st_mode) for p in made}
+
+
+def test_the_outbox_of_a_private_store_is_closed_to_other_users(desk: Desk, config, tmp_path: Path):
+    outbox = tmp_path / "outbox"
+    settings = config(f'[mail]\n{FROM}\noutbox = "{outbox}"\n')
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    old = os.umask(0o022)
+    try:
+        deliver_and_tell(desk, case_id, "Private words", settings=settings)
+    finally:
+        os.umask(old)
+    [message] = (outbox / "new").iterdir()
+    assert set(_modes(outbox).values()) == {0o700, 0o600}, _modes(outbox)  # the file was 0644
+    assert stat.S_IMODE(message.stat().st_mode) == 0o600
+    assert not list((outbox / "tmp").iterdir())
+    assert mailbox.Maildir(outbox, create=False).get_message(message.name)["To"]
+
+
+@pytest.mark.sqlite_only(reason="a shared SQLite store's group is its file's")
+def test_the_outbox_of_a_shared_store_is_shared_with_its_group_only(
+    db_path, config, tmp_path: Path
+):
+    store = Path(str(db_path))
+    desk = Desk.open(store, "ann")
+    store.chmod(0o660)
+    outbox = tmp_path / "outbox"
+    settings = config(f'[mail]\n{FROM}\noutbox = "{outbox}"\n')
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    old = os.umask(0o022)
+    try:
+        deliver_and_tell(desk, case_id, "Team words", settings=settings)
+    finally:
+        os.umask(old)
+        desk.close()
+    [message] = (outbox / "new").iterdir()
+    info = message.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o660
+    assert info.st_gid == store.stat().st_gid
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o770
+
+
+def test_a_symlink_planted_as_the_outbox_new_folder_is_refused(desk: Desk, config, tmp_path: Path):
+    outbox, elsewhere = tmp_path / "outbox", tmp_path / "elsewhere"
+    for folder in (outbox, elsewhere, outbox / "tmp", outbox / "cur"):
+        folder.mkdir()
+    (outbox / "new").symlink_to(elsewhere)
+    settings = config(f'[mail]\n{FROM}\noutbox = "{outbox}"\n')
+    case_id = take_in(desk, make_mail(), "t", settings).case_id
+    with pytest.raises(NotSent, match="new is a symbolic link"):
+        deliver_and_tell(desk, case_id, "Not through a link", settings=settings)
+    assert not list(elsewhere.iterdir())
+    assert len(MailStore(desk.store).drafts(case_id)) == 1
 
 
 def test_without_mail_config_tell_records_and_says_nothing_was_sent(cli, desk: Desk):

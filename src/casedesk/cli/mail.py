@@ -436,7 +436,7 @@ def digest(
     settings = load_mail_settings()
     addresses, triage = digests.agent_addresses(), digests.triage_address()
     with open_desk(db, as_) as desk:
-        now = desk.now()
+        now, store_path = desk.now(), desk.store.path
         plan, missing = digests.plan(desk.store, now, addresses, triage)
     for agent in missing:
         say(f"{agent} has overdue cases but no address in [agents] of config.toml: skipped")
@@ -448,7 +448,7 @@ def digest(
         if dry_run and not json_:
             sys.stdout.write(f"To: {message['To']}\nSubject: {message['Subject']}\n\n")
             sys.stdout.write(printable(message.get_content()) + "\n")
-        sent_via = None if dry_run else deliver(message, settings)
+        sent_via = None if dry_run else deliver(message, settings, store_path)
         if sent_via is not None and not json_:
             say(f"digest for {one.agent}: {len(one.rows)} cases, sent to {one.address}")
         results.append(

@@ -108,7 +108,7 @@ def flush(desk: Desk, settings: MailSettings) -> int:
             continue
         try:
             text, message = _acknowledgement(desk, row.case_id, settings)
-            where = deliver(message, settings)
+            where = deliver(message, settings, desk.store.path)
         except CasedeskError as exc:  # NotSent, a config or template mistake, a lost case
             wait = min(BACKOFF_START * 2**row.attempts, BACKOFF_MAX)
             with desk.store.transaction():

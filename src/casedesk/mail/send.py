@@ -7,7 +7,6 @@ same transaction that records the told event.
 
 from __future__ import annotations
 
-import mailbox
 import smtplib
 import ssl
 import sys
@@ -16,6 +15,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
+from casedesk import safe_files as files
 from casedesk.config import ConfigError
 from casedesk.core import clock
 from casedesk.core.errors import CasedeskError, InvalidInput, StoreError
@@ -95,7 +95,7 @@ def deliver_and_tell(
         message = compose(
             desk, mail, row.case, row.customer.name, row.customer.email, text, settings
         )
-        where = deliver(message, settings)
+        where = deliver(message, settings, desk.store.path)
     except (NotSent, ConfigError, InvalidInput) as exc:
         with desk.store.transaction():
             mail.draft_failed(draft_id, str(exc))
@@ -210,12 +210,18 @@ def _last_sent(mail: MailStore, case_id: int):  # type: ignore[no-untyped-def]
     return sent[-1] if sent else None
 
 
-def deliver(message: EmailMessage, settings: MailSettings) -> str:
-    """Hand the mail over; returns where it went. NotSent with one clear line on failure."""
+def deliver(message: EmailMessage, settings: MailSettings, store: object = None) -> str:
+    """Hand the mail over; returns where it went. NotSent with one clear line on failure.
+
+    An outbox file is private, or shared with the group of `store` (the store's path) when the
+    store is shared, like every other file casedesk writes.
+    """
     if settings.outbox is not None:
+        mode, group = files.copy_mode(store)  # type: ignore[arg-type]
         try:
-            box = mailbox.Maildir(settings.outbox, create=True)
-            box.add(message.as_bytes())
+            files.into_maildir(settings.outbox, message.as_bytes(), mode, group)
+        except files.UnsafeFile as exc:
+            raise NotSent(f"cannot write to the outbox: {exc}") from None
         except OSError as exc:
             raise NotSent(f"cannot write to the outbox {settings.outbox}: {exc.strerror}") from None
         return f"outbox {settings.outbox}"
