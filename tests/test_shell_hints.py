@@ -78,3 +78,50 @@ def test_init_shared_prints_a_paste_safe_export_line(cli, tmp_path):
     import tomllib
 
     assert tomllib.loads(toml_line.strip())["path"] == str(folder / "casedesk.db")
+
+
+def _hint_words(text: str, start: str, tmp_path: Path) -> list[str]:
+    """The words a shell passes on for the command in `text` that starts with `start`, up to
+    the closing backtick, the end of the line, or ", then"."""
+    command = re.search(rf"({re.escape(start)}.*?)(?:`|, then|$)", text, re.M)
+    assert command, text
+    return _run_in_a_shell(command.group(1), tmp_path)
+
+
+def test_hints_after_root_db_and_as_carry_them_quoted(cli, tmp_path):
+    marker = tmp_path / "ran"
+    store = str(tmp_path / f"team $(touch {marker}) 'x'" / "casedesk.db")
+    given = ["--db", store, "--as", "bob"]
+    title = "scanner jams"
+    assert cli(*given, "new", "--customer", "a@example.com", "--title", title).exit_code == 0
+    second = cli(*given, "new", "--customer", "b@example.com", "--title", title)
+    words = _hint_words(second.stderr, "casedesk --db", tmp_path)
+    assert words == [*given, "problem", "new", title]  # was: `casedesk problem new` alone
+    resolved = cli(*given, "resolve", "1", "--summary", "Cleaned")
+    assert _hint_words(resolved.stderr, "casedesk --db", tmp_path) == [*given, "tell", "1", "…"]
+    assert not marker.exists()
+
+
+def test_hints_after_a_verbs_own_db_option_carry_it(cli, tmp_path):
+    store = str(tmp_path / "other store.db")
+    cli("new", "--customer", "a@example.com", "--title", "t", "--db", store)
+    resolved = cli("resolve", "1", "--summary", "done", "--db", store)
+    assert _hint_words(resolved.stderr, "casedesk --db", tmp_path) == [
+        "--db",
+        store,
+        "tell",
+        "1",
+        "…",
+    ]
+
+
+def test_the_no_store_hint_names_the_store_given(cli, tmp_path):
+    missing = str(tmp_path / "no such" / "casedesk.db")
+    result = cli("--db", missing, "list")
+    assert result.exit_code == 1
+    assert _hint_words(result.stderr, "casedesk --db", tmp_path) == ["--db", missing, "new"]
+
+
+def test_hints_without_db_or_as_stay_short(cli):
+    cli("new", "--customer", "a@example.com", "--title", "t")
+    assert "(`casedesk tell 1 …`)" in cli("resolve", "1", "--summary", "done").stderr

@@ -76,9 +76,10 @@ def for_this_run(given: dict[str, str]) -> Iterator[None]:
     from casedesk import paths
     from casedesk.core import identity
 
-    saved = paths.given_db, identity.given_agent
+    saved = paths.given_db, identity.given_agent, paths.told_db, identity.told_agent
     paths.given_db, identity.given_agent = given.get("db"), given.get("as")
+    paths.told_db = identity.told_agent = None
     try:
         yield
     finally:
-        paths.given_db, identity.given_agent = saved
+        paths.given_db, identity.given_agent, paths.told_db, identity.told_agent = saved

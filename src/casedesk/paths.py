@@ -113,6 +113,24 @@ def site_config_file() -> Path:
 
 # `casedesk --db PATH VERB`: the store for this run, set by the entry point (entry.py).
 given_db: str | None = None
+# The store this run was told of by --db, before or after the verb: printed commands carry it.
+told_db: str | None = None
+
+
+def command(words: str) -> str:
+    """`casedesk WORDS` for the user to run next, with the --db and --as this run was given
+    (quoted for the shell): the store and the agent that CASEDESK_DB or the config name may be
+    others. `words` must already be quoted where they carry text."""
+    import shlex  # not at import: the nag loads this module at every login
+
+    from casedesk.core import identity
+
+    parts = ["casedesk"]
+    if told_db:
+        parts += ["--db", shlex.quote(redact_url(told_db))]
+    if identity.told_agent:
+        parts += ["--as", shlex.quote(identity.told_agent)]
+    return " ".join([*parts, words])
 
 
 def db_path(explicit: str | os.PathLike[str] | ServerStore | None = None) -> StoreLocation:
@@ -128,6 +146,8 @@ def db_path(explicit: str | os.PathLike[str] | ServerStore | None = None) -> Sto
         )
     explicit = explicit or given_db
     if explicit:
+        global told_db
+        told_db = explicit.url if isinstance(explicit, ServerStore) else os.fspath(explicit)
         return store_location(explicit)
     env = os.environ.get("CASEDESK_DB")
     if env:
@@ -150,7 +170,8 @@ def missing_store(location: StoreLocation) -> str | None:
         location.stat()
     except FileNotFoundError:
         return (
-            f"no store at {location} (nothing was created): `casedesk new` or `casedesk import` "
+            f"no store at {location} (nothing was created): `{command('new')}` or "
+            f"`{command('import')}` "
             "starts one there, or give --db or CASEDESK_DB for an existing store"
         )
     except OSError:

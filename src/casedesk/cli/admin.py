@@ -99,8 +99,8 @@ def check(
             say(
                 "casedesk: the file is damaged"
                 + (": nothing was repaired (writing on damage spreads it)" if repair else "")
-                + "; restore the latest good backup (`casedesk restore FILE`), or save what "
-                "can be read with `sqlite3 STORE .recover`"
+                + f"; restore the latest good backup (`{paths.command('restore FILE')}`), or "
+                "save what can be read with `sqlite3 STORE .recover`"
             )
     if not report.clean and not (repair and not report.integrity):
         raise SystemExit(1)

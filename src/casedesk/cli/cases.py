@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from casedesk import paths
 from casedesk.cli.app import app
 from casedesk.cli.common import (
     AsOption,
@@ -299,7 +300,8 @@ def resolve(
         state = desk.resolve(case_id, summary, if_version)
         row = desk.case_row(state.id)
         when = _due_words(desk, row) if row.due else "now"
-        _confirm(case_id, f"resolved; tell the customer {when} (`casedesk tell {case_id} …`)")
+        hint = paths.command(f"tell {case_id} …")
+        _confirm(case_id, f"resolved; tell the customer {when} (`{hint}`)")
 
 
 @app.command()

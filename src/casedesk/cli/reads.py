@@ -107,7 +107,9 @@ def _show_work(reader: Reader, row: CaseRow, events: list[Event]) -> None:
                 .append(plain(s.who, 30))
             )
     if row.case.status.is_active and reader.desk.current_draft(row.case.id) is not None:
-        out.print(f"a drafted update waits: casedesk draft show {row.case.id}")
+        from casedesk.paths import command
+
+        out.print(f"a drafted update waits: {command(f'draft show {row.case.id}')}")
 
 
 def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_: bool) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from casedesk import paths
 from casedesk.cli.app import app
 from casedesk.cli.common import (
     AsOption,
@@ -68,7 +69,8 @@ def _drafted(desk: Any, case_id: int) -> None:
     if draft is not None:
         first = next((line for line in draft.text.splitlines()[1:] if line.strip()), "")
         say(f"  drafted for the customer (not sent): {first.strip()}")
-        say(f"  send it: casedesk draft send {case_id}   (see it: casedesk draft show {case_id})")
+        send, see = paths.command(f"draft send {case_id}"), paths.command(f"draft show {case_id}")
+        say(f"  send it: {send}   (see it: {see})")
 
 
 @subtask_app.command("add")
@@ -349,10 +351,8 @@ def problem_resolve(
     pid = parse_problem_id(problem)
     with open_desk(db, as_) as desk:
         resolved = desk.resolve_problem(pid, summary)
-        say(
-            f"P{pid}: resolved, and {len(resolved)} linked case(s) with it; "
-            f'tell them all: casedesk tell --problem P{pid} "…"'
-        )
+        tell = paths.command(f'tell --problem P{pid} "…"')
+        say(f"P{pid}: resolved, and {len(resolved)} linked case(s) with it; tell them all: {tell}")
 
 
 # -- links ------------------------------------------------------------------------------------

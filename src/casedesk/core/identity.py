@@ -8,11 +8,16 @@ from casedesk.core.errors import InvalidInput
 
 # `casedesk --as NAME VERB`: the agent for this run, set by the entry point.
 given_agent: str | None = None
+# The agent this run was told of by --as, before or after the verb: printed commands carry it.
+told_agent: str | None = None
 
 
 def current_agent(explicit: str | None = None) -> str:
     if explicit and given_agent and explicit != given_agent:
         raise InvalidInput(f"two agents given: --as {given_agent} and --as {explicit}; give one")
+    if explicit or given_agent:
+        global told_agent
+        told_agent = agent_name(explicit or given_agent or "")
     name = explicit or given_agent or os.environ.get("CASEDESK_AGENT")
     if not name:
         import getpass  # only when no name was given: the nag runs at every login

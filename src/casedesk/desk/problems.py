@@ -10,6 +10,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from casedesk.core.errors import InvalidInput
+from casedesk.paths import command
 
 if TYPE_CHECKING:
     from casedesk.store.problems import Problem, SimilarCase
@@ -111,12 +112,12 @@ class Suggestions:
             reports = "a matching problem"
         pid = self.suggested_problem
         if pid is not None:
-            return f"{reports} — link with: casedesk link {self.case_id} --problem P{pid}"
+            return f"{reports} — link with: {command(f'link {self.case_id} --problem P{pid}')}"
         ids = ", ".join(f"#{c.id}" for c in self.cases[:5])
         name = shlex.quote(title) if title else "…"  # pasted into a shell: customer text
         return (
-            f"{reports} ({ids}) — make them one problem: casedesk problem new "
-            f"{name}, then casedesk link {self.case_id} --problem P…"
+            f"{reports} ({ids}) — make them one problem: {command(f'problem new {name}')}, "
+            f"then {command(f'link {self.case_id} --problem P…')}"
         )
 
 

@@ -24,6 +24,7 @@ from casedesk.core.safetext import one_line, printable
 from casedesk.desk.desk import Desk
 from casedesk.mail.settings import MailSettings, Server, load_mail_settings, password
 from casedesk.mail.thread import format_tag
+from casedesk.paths import command
 from casedesk.store.mail import MailStore
 
 MAX_REFERENCES = 20  # keep References short: the first and the newest ids carry the thread
@@ -101,7 +102,7 @@ def deliver_and_tell(
             mail.draft_failed(draft_id, str(exc))
         raise NotSent(
             f"not sent: {exc}. Nothing was recorded as told; your text is kept as draft "
-            f"{draft_id} (`casedesk drafts`, `casedesk drafts --send {draft_id}`)"
+            f"{draft_id} (`{command('drafts')}`, `{command(f'drafts --send {draft_id}')}`)"
         ) from None
 
     def record() -> None:

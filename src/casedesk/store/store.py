@@ -43,7 +43,7 @@ from casedesk.core.search import (
     parse_query,
     snippet,
 )
-from casedesk.paths import ServerStore, StoreLocation
+from casedesk.paths import ServerStore, StoreLocation, command
 from casedesk.store import schema
 from casedesk.store.connection import (
     SERVER_OPENER,
@@ -901,7 +901,7 @@ class Store:
         if problems:
             raise StoreError(
                 f"{self.path} is damaged ({problems[0]}): its copy failed the check and was not "
-                "kept; run `casedesk check`, and restore an earlier backup if it finds damage"
+                f"kept; run `{command('check')}`, and restore an earlier backup if it finds damage"
             )
 
     def backup(self, destination: Path, *, replace: bool = False, unique: bool = False) -> Path:
