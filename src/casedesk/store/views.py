@@ -8,7 +8,7 @@ Every function takes a Store and only reads.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -73,14 +73,21 @@ OVERDUE = "cases.due_at <= ?"
 _LIVE = "(cases.status != 'closed' OR cases.due_at IS NOT NULL)"
 
 
-def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
+def _where(query: Query, now: datetime, dated: bool | None = None) -> tuple[str, list[Any]]:
+    """The query's WHERE clause; `dated` keeps only the cases with a due time (True) or only
+    those without (False). Its dated half says nothing about the status, so an index on
+    `(…, due_at)` alone answers it, without reading the cases."""
     clauses: list[str] = []
     params: list[Any] = []
     view = query.view
     if view is View.CLOSED:
         clauses.append("cases.status = 'closed'")
-    else:
+    elif dated is None:
         clauses.append(_LIVE)
+    elif not dated:
+        clauses.append("cases.status != 'closed'")  # _LIVE, for a case with nothing due
+    if dated is not None:
+        clauses.append("cases.due_at IS NOT NULL" if dated else "cases.due_at IS NULL")
     if view is View.MINE:
         clauses.append("cases.owner = ?")
         params.append(query.agent)
@@ -102,17 +109,31 @@ def _where(query: Query, now: datetime) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _parts(query: Query) -> list[Query]:
+    """The query as views that do not overlap, each walked by one index in due order: the
+    default view is the agent's cases and the unassigned ones (an OR of the two would read
+    and sort every case of both, ~0.3 s on 100,000 cases, for the first page)."""
+    if query.view is View.MINE_AND_UNASSIGNED:
+        return [replace(query, view=View.MINE), replace(query, view=View.UNASSIGNED)]
+    return [query]
+
+
 def count(store: Store, query: Query, now: datetime) -> int:
-    """How many cases the query shows."""
-    where, params = _where(query, now)
-    return _count(store, where, params)
+    """How many cases the query shows: the dated ones counted on the index, then the others."""
+    counts, params = [], []
+    for part in _parts(query):
+        for dated in (True, False):
+            where, part_params = _where(part, now, dated)
+            counts.append(f"(SELECT count(*) FROM cases{where})")
+            params += part_params
+    return store.conn.execute("SELECT " + " + ".join(counts), params).fetchone()[0]
 
 
 def page(store: Store, query: Query, now: datetime, offset: int, limit: int) -> list[CaseRow]:
     """One page of the queue, in the query's order."""
-    where, params = _where(query, now)
     if query.sort is Sort.DUE:
-        return _due_page(store, where, params, offset, limit)
+        return _due_page(store, query, now, offset, limit)
+    where, params = _where(query, now)
     sql = f"{_ROW_SELECT}{where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
     return _rows(store, sql, [*params, limit, offset])
 
@@ -140,28 +161,43 @@ def is_empty(store: Store) -> bool:
     return store.conn.execute("SELECT id FROM cases LIMIT 1").fetchone() is None
 
 
-def _due_page(
-    store: Store, where: str, params: list[Any], offset: int, limit: int
-) -> list[CaseRow]:
-    """Dated cases by due time, then undated ones: two index walks instead of one big sort.
+def _due_page(store: Store, query: Query, now: datetime, offset: int, limit: int) -> list[CaseRow]:
+    """Dated cases by due time, then undated ones: index walks instead of one big sort.
 
     `ORDER BY due_at IS NULL, due_at` cannot use the due_at index and sorts the whole view
     (0.1 s for the first page of 100,000 cases, 0.6 s deep down); this stays at a few ms.
+    A view made of parts (`_parts`) takes the first `offset + limit` ids of each part from its
+    index and merges them, reading only the page's cases.
     """
-    joiner = " AND " if where else " WHERE "
-    dated, undated = (
-        where + joiner + "cases.due_at IS NOT NULL",
-        where + joiner + "cases.due_at IS NULL",
-    )
-    sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
-    rows = _rows(store, sql, [*params, limit, offset])
+    parts = _parts(query)
+    if len(parts) == 1:
+        dated, params = _where(query, now, dated=True)
+        sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
+        rows = _rows(store, sql, [*params, limit, offset])
+    else:
+        walks, params = [], []
+        for i, part in enumerate(parts):
+            where, part_params = _where(part, now, dated=True)
+            walks.append(
+                f"SELECT id, due_at FROM (SELECT cases.id, cases.due_at FROM cases{where} "
+                f"ORDER BY cases.due_at, cases.id LIMIT ?) AS part{i}"
+            )
+            params += [*part_params, offset + limit]
+        ids = f"SELECT id FROM ({' UNION ALL '.join(walks)} ORDER BY 2, 1 LIMIT ? OFFSET ?) AS ids"
+        sql = f"{_ROW_SELECT} WHERE cases.id IN ({ids}) ORDER BY cases.due_at, cases.id"
+        rows = _rows(store, sql, [*params, limit, offset])
     if len(rows) < limit:
         # The dated cases ran out on this page (or before it): undated ones follow. Only a page
         # that starts past the last dated case needs to count them.
-        n_dated = offset + len(rows) if rows or offset == 0 else _count(store, dated, params)
+        n_dated = offset + len(rows) if rows or offset == 0 else _dated_count(store, query, now)
+        undated, params = _where(query, now, dated=False)
         sql = f"{_ROW_SELECT}{undated} ORDER BY cases.id LIMIT ? OFFSET ?"
         rows += _rows(store, sql, [*params, limit - len(rows), max(offset - n_dated, 0)])
     return rows
+
+
+def _dated_count(store: Store, query: Query, now: datetime) -> int:
+    return sum(_count(store, *_where(part, now, dated=True)) for part in _parts(query))
 
 
 def affected_counts(store: Store, rows: list[CaseRow]) -> dict[int, int]:
