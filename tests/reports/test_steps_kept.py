@@ -99,3 +99,34 @@ def test_steps_kept_at_each_write_equal_a_full_fold(steps):
             assert build_report(store, policy, window, top=0) == slow
         finally:
             desk.close()
+
+
+def test_a_write_resumes_the_steps_from_the_case_as_it_was_without_replaying_it(
+    tmp_path, clock, monkeypatch
+):
+    """The report figures are kept inside every write's lock: a note on a long case must read
+    the one new event, not the case's whole history (a 500-event case held the lock for a
+    replay of 500 events, and a busy store's writes timed out)."""
+    from casedesk.desk.demo import build_demo
+    from casedesk.store import reports
+
+    path = build_demo(tmp_path / "demo.db", cases=12, seed=5)  # case #1 has ~500 events
+    desk = Desk.open(path, "ann", policy_path=tmp_path / "policy.toml")
+    desk.now = clock
+    try:
+        history = len(desk.store.events(1))
+        assert history > 400
+        read: list[int] = []
+        real = reports._event_from_row
+        monkeypatch.setattr(
+            reports, "_event_from_row", lambda row: read.append(row["id"]) or real(row)
+        )
+        clock.advance(hours=1)
+        desk.note(1, "one more")
+        desk.tell(1, "and an update")
+        assert len(read) == 2  # each write read its own event only
+        monkeypatch.undo()
+        events = desk.store.events(1)
+        assert stored_steps(desk.store, 1) == list(case_steps(events, desk.policy))
+    finally:
+        desk.close()

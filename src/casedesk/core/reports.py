@@ -583,11 +583,30 @@ def make_report(
     customer_names: Callable[[set[int]], Mapping[int, str]] | None = None,
     agent_events: Mapping[str, tuple[int, int]] | None = None,
     problems: list[Problem] | None = None,
-    calendar: CalendarFigures | None = None,
+    work: WorkingTotals | None = None,
+    weekly: bool = True,
 ) -> Report:
     """The report from what both paths (Python and SQL) gather: counts, spreads, the values
     behind the others, the already ordered and limited lists (names are filled in here), and
-    per-owner open/overdue counts."""
+    per-owner open/overdue counts. All in calendar time; with `work` (the policy has
+    `[hours]`), first response, resolution and open/overdue time are given in working time,
+    the calendar ones beside them. `weekly=False`: no first response per week."""
+    calendar = None
+    if work is not None:
+        calendar = CalendarFigures(
+            first_response,
+            Spread.of(resolutions),
+            counts.open_seconds,
+            counts.overdue_seconds,
+        )
+        first_response = Spread.of([seconds for _, seconds in work.first_responses])
+        first_response_by_week = weekly_spreads(window, work.first_responses)
+        resolutions = work.resolutions
+        counts = counts._replace(
+            open_seconds=work.open_seconds, overdue_seconds=work.overdue_seconds
+        )
+    if not weekly:
+        first_response_by_week = []
 
     def limited(items: list[Any]) -> list[Any]:
         return items if top <= 0 else items[:top]
@@ -673,8 +692,7 @@ def assemble(
     problems), from which the problems by affected count are made.
     """
     u = window.u
-    existing = open_in = open_at = awaiting = told_total = never_told = untold_count = 0
-    open_total = overdue_total = 0
+    counts = dict.fromkeys(ReportCounts._fields, 0)
     first_responses: list[tuple[int, int]] = []
     resolutions: list[float] = []
     told_counts: list[float] = []
@@ -688,7 +706,7 @@ def assemble(
     for f in figures:
         if owner is not None and f.owner != owner:
             continue
-        existing += 1
+        counts["existing"] += 1
         if f.work is not None:
             work.add(f.created, f.work, f.open_seconds > 0)
         if f.problem_id is not None:
@@ -697,21 +715,21 @@ def assemble(
         if f.first_response is not None:
             first_responses.append((f.created, f.first_response))
         elif f.created_in_window:
-            awaiting += 1
+            counts["awaiting_first_response"] += 1
         if f.resolution is not None:
             resolutions.append(f.resolution)
         if f.open_seconds > 0:
-            open_in += 1
-            told_total += f.told
+            counts["open_in_window"] += 1
+            counts["told_total"] += f.told
             told_counts.append(f.told)
-            never_told += f.told == 0
+            counts["never_told_in_window"] += f.told == 0
             totals = by_customer[f.customer_id]
             totals[0] += f.open_seconds
             totals[1] += f.overdue_seconds
-            open_total += f.open_seconds
-            overdue_total += f.overdue_seconds
+            counts["open_seconds"] += f.open_seconds
+            counts["overdue_seconds"] += f.overdue_seconds
         if f.due is not None:
-            open_at += 1
+            counts["open_at_until"] += 1
             if f.longest_silence is not None:
                 silences.append(f.longest_silence)
                 silent.append(f)
@@ -720,7 +738,7 @@ def assemble(
                 load[0] += 1
                 load[1] += f.due <= u
         if f.res_untold:
-            untold_count += 1
+            counts["resolved_not_told"] += 1
             untold.append(f)
     silent.sort(key=lambda f: (-(f.longest_silence or 0), f.case_id))
     untold.sort(key=lambda f: (f.resolved_at or 0, f.case_id))
@@ -739,31 +757,11 @@ def assemble(
         ]
         problems.sort(key=lambda p: (-p.affected_customers, -p.cases, p.problem_id))
         sources["problems"] = problems[:top] if top > 0 else problems
-    calendar = None
-    if working:
-        calendar = CalendarFigures(
-            Spread.of([seconds for _, seconds in first_responses]),
-            Spread.of(resolutions),
-            open_total,
-            overdue_total,
-        )
-        first_responses, resolutions = work.first_responses, work.resolutions
-        open_total, overdue_total = work.open_seconds, work.overdue_seconds
     return make_report(
         window,
         owner=owner,
         top=top,
-        counts=ReportCounts(
-            existing,
-            open_in,
-            open_at,
-            awaiting,
-            told_total,
-            never_told,
-            open_total,
-            overdue_total,
-            untold_count,
-        ),
+        counts=ReportCounts(**counts),
         first_response=Spread.of([seconds for _, seconds in first_responses]),
         first_response_by_week=weekly_spreads(window, first_responses),
         resolutions=resolutions,
@@ -781,7 +779,7 @@ def assemble(
             CaseLine(f.case_id, f.customer_id, f.owner, u - (f.resolved_at or u)) for f in untold
         ],
         owned={a: (n, o) for a, (n, o) in owned.items()},
-        calendar=calendar,
+        work=work if working else None,
         **sources,
     )
 

@@ -109,7 +109,7 @@ class Desk:
     def _keep_report_steps(self) -> None:
         from casedesk.store.reports import keep_steps
 
-        keep_steps(self.store, self.policy)
+        keep_steps(self.store, self.policy, self.store.folded_from)
 
     @classmethod
     def open(cls, db: paths.StoreLocation, actor: str, policy_path: Path | None = None) -> Desk:
@@ -208,6 +208,8 @@ class Desk:
         if not events:
             raise ValueError("an action records at least one event")
         new = state is None
+        if state is not None:  # where this case's report steps resume (no replay)
+            self.store.folded_from.setdefault(state.id, state)
         for event in events:
             state = apply(state, event)
         assert state is not None

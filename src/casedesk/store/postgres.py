@@ -322,6 +322,7 @@ class PostgresStore(Store):
 
     def _end(self, statement: str) -> None:
         self._in_transaction = self.conn.in_transaction = False
+        self.folded_from.clear()
         try:
             self.conn.execute(statement)
         except ConnectionLost as exc:

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from casedesk.core.clock import to_text
 from casedesk.core.errors import StoreError
 from casedesk.core.model import CaseState, Event
-from casedesk.core.projection import apply, replay
 from casedesk.core.reports import (
     NEVER,
     SILENCE_BUCKETS,
-    CalendarFigures,
     CaseFigures,
     CaseLine,
     CustomerOverdue,
@@ -43,7 +41,6 @@ from casedesk.core.reports import (
     WorkingTotals,
     carried,
     case_steps,
-    epoch,
     make_report,
     measure_of,
     percentile_ranks,
@@ -223,51 +220,42 @@ def _latest_step(store: Store, case_id: int) -> Step | None:
     return None if row is None else _step_from_row(row)
 
 
-# (store file, case id) → (event id, its time, the case's state right after that event): a
-# process that writes to a case again folds only the new events instead of reading its whole
-# history. Used only while the case's latest kept step is that very event.
-_STATES: dict[tuple[str, int], tuple[int, int, CaseState]] = {}
-_STATES_KEPT = 2000
+def _events_after(store: Store, case_id: int, event_id: int) -> list[Event]:
+    return [
+        _event_from_row(row)
+        for row in store.conn.execute(
+            "SELECT * FROM events WHERE case_id = ? AND id > ? ORDER BY id", (case_id, event_id)
+        )
+    ]
 
 
 def _to_fold(
-    store: Store, case_ids: list[int], resume: bool
+    store: Store, case_ids: list[int], resume: bool, known: Mapping[int, CaseState]
 ) -> Iterator[tuple[Step | None, list[Event], CaseState | None]]:
     """For each case: its latest kept step (if resuming), the events to fold, and the state
-    right after that step when known (then only the newer events are read)."""
+    right after that step when `known` has it (then only the newer events are read).
+
+    `known` holds each written case's state before the transaction's events (the desk's
+    fold); it is the state after the latest kept step when that step's event is the case's
+    `version`-th, which one index count confirms. Otherwise the case is replayed."""
     if not resume:
         for events in _histories(store, case_ids):
             yield None, events, None
         return
-    if len(_STATES) > _STATES_KEPT:
-        _STATES.clear()
     for case_id in case_ids:
         after = _latest_step(store, case_id)
-        known = _STATES.get((str(store.path), case_id))
-        if known is not None and after is not None and known[:2] == (after.event_id, after.at):
-            events = [
-                _event_from_row(row)
-                for row in store.conn.execute(
-                    "SELECT * FROM events WHERE case_id = ? AND id > ? ORDER BY id",
-                    (case_id, after.event_id),
-                )
-            ]
-            state = known[2]
-            yield after, events, state
-            for event in events:
-                state = apply(state, event)
-        else:
-            events = next(_histories(store, [case_id]), [])
-            if not events:
+        state = known.get(case_id)
+        if after is not None and state is not None:
+            folded = store.conn.execute(
+                "SELECT count(*) FROM events WHERE case_id = ? AND id <= ?",
+                (case_id, after.event_id),
+            ).fetchone()[0]
+            if folded == state.version:
+                yield after, _events_after(store, case_id, after.event_id), state
                 continue
+        events = next(_histories(store, [case_id]), [])
+        if events:
             yield after, events, None
-            state = replay(events)
-        steps_at = after.at if after is not None else None
-        for event in events:  # the time the step of the last event holds (never backwards)
-            at = epoch(event.at)
-            steps_at = at if steps_at is None else max(at, steps_at)
-        if events and steps_at is not None:
-            _STATES[(str(store.path), case_id)] = (events[-1].id or 0, steps_at, state)
 
 
 def update_steps(
@@ -275,6 +263,7 @@ def update_steps(
     policy: Policy,
     progress: Callable[[int, int], None] | None = None,
     limit: int | None = None,
+    known: Mapping[int, CaseState] | None = None,
 ) -> int | None:
     """Bring `report_steps` up to the newest event; returns how many cases were brought up to
     date, or None (nothing done) when more than `limit` cases are behind.
@@ -331,7 +320,7 @@ def update_steps(
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
         rows, moved, refolded = [], [], []
-        for after, events, state in _to_fold(store, chunk, bool(upto)):
+        for after, events, state in _to_fold(store, chunk, bool(upto), known or {}):
             steps = [_step_values(step) for step in case_steps(events, policy, after, state)]
             if after is None:
                 refolded.append(events[0].case_id)
@@ -368,11 +357,12 @@ def update_steps(
 KEEP_LIMIT = 200  # cases a write catches up itself; more (an old store) wait for a report
 
 
-def keep_steps(store: Store, policy: Policy) -> None:
+def keep_steps(store: Store, policy: Policy, known: Mapping[int, CaseState]) -> None:
     """Run at the end of each write transaction: fold the events it wrote into steps, so that
-    reports find them ready. A store far behind (never reported on by this casedesk, or a
-    policy change on a large store) is left to the next report, which shows its progress."""
-    update_steps(store, policy, limit=KEEP_LIMIT)
+    reports find them ready, resuming each case from the state `known` before them. A store
+    far behind (never reported on by this casedesk, or a policy change on a large store) is
+    left to the next report, which shows its progress."""
+    update_steps(store, policy, limit=KEEP_LIMIT, known=known)
 
 
 # -- the report's queries ---------------------------------------------------------------------
@@ -641,17 +631,7 @@ def build_report(
     measure = measure_of(policy)
     try:
         limit = {"n": top if top > 0 else -1}
-        (
-            existing,
-            open_in,
-            open_at,
-            awaiting,
-            told_total,
-            never_told,
-            open_total,
-            overdue_total,
-            untold_count,
-        ) = (int(v) for v in conn.execute(_TOTALS).fetchone())
+        counts = ReportCounts(*(int(v) for v in conn.execute(_TOTALS).fetchone()))
         first_response = _spread(conn, "first_response")
         by_week = []
         if weekly:
@@ -720,18 +700,11 @@ def build_report(
                 params,
             )
         }
-        calendar = None
-        if measure is not None:  # working time first, calendar time beside it
+        work = None
+        if measure is not None:
             work = WorkingTotals()
             for r in conn.execute(_WORKING):
                 work.add(r[1], _working(window, measure, r), r[2] > 0)
-            calendar = CalendarFigures(
-                first_response, Spread.of(resolutions), open_total, overdue_total
-            )
-            first_response = Spread.of([seconds for _, seconds in work.first_responses])
-            by_week = weekly_spreads(window, work.first_responses) if weekly else []
-            resolutions = work.resolutions
-            open_total, overdue_total = work.open_seconds, work.overdue_seconds
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.report_figures")
         conn.execute("DROP TABLE IF EXISTS temp.report_customers")
@@ -739,17 +712,7 @@ def build_report(
         window,
         owner=owner,
         top=top,
-        counts=ReportCounts(
-            existing,
-            open_in,
-            open_at,
-            awaiting,
-            told_total,
-            never_told,
-            open_total,
-            overdue_total,
-            untold_count,
-        ),
+        counts=counts,
         first_response=first_response,
         first_response_by_week=by_week,
         resolutions=resolutions,
@@ -765,7 +728,8 @@ def build_report(
         customer_names=lambda ids: customer_names(store, ids),
         agent_events=agent_events(store, window),
         problems=problems,
-        calendar=calendar,
+        work=work,
+        weekly=weekly,
     )
 
 

@@ -218,6 +218,10 @@ class Store:
         # Run at the end of every write transaction, inside it (e.g. the report steps kept
         # up to date with the events just written), by name.
         self.before_commit: dict[str, Callable[[], None]] = {}
+        # Each case's state before this transaction's first event on it (the desk's fold fills
+        # it): the report steps resume from there instead of replaying the case. Emptied when
+        # the transaction ends.
+        self.folded_from: dict[int, CaseState] = {}
 
     @classmethod
     def open(cls, location: StoreLocation, *, allow_read_only: bool = False) -> Store:
@@ -315,6 +319,7 @@ class Store:
                 raise StoreError(describe_sqlite_error(self.path, exc)) from None
         finally:
             self._in_transaction = False
+            self.folded_from.clear()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
