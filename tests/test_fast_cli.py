@@ -5,16 +5,29 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from casedesk.cli import options, reads, run
 from casedesk.cli.options import VERBS, NotForUs, parse
 from casedesk.core.model import Status
+from casedesk.paths import ServerStore
 
 pytestmark = pytest.mark.both_engines
 
 HEAVY = ("typer", "rich", "textual", "sqlite_utils", "click")
+# What the JSON reads leave out besides: the model's classes and what generating them needs
+# (`cli/json_reads.py` serializes stored rows), and platformdirs (paths computes XDG folders).
+NOT_FOR_JSON = (
+    *HEAVY,
+    "dataclasses",
+    "inspect",
+    "typing",
+    "platformdirs",
+    "casedesk.core.model",
+    "casedesk.store.store",
+)
 READS = [
     ["list", "--overdue", "--json"],
     ["show", "1", "--json"],
@@ -24,11 +37,13 @@ READS = [
 ]
 
 
-def _loaded_by(args: list[str], db_path) -> subprocess.CompletedProcess[str]:
+def _loaded_by(
+    args: list[str], db_path, heavy: tuple[str, ...] = HEAVY
+) -> subprocess.CompletedProcess[str]:
     probe = (
         "import sys; from casedesk.entry import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
-        f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])"
+        f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules])"
     )
     return subprocess.run(
         [sys.executable, "-c", probe],
@@ -43,7 +58,8 @@ def _loaded_by(args: list[str], db_path) -> subprocess.CompletedProcess[str]:
 def test_json_reads_import_no_typer_rich_textual_or_sqlite_utils(cli, clock, db_path, args):
     cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams", "--owner", "ann")
     clock.advance(days=3)
-    result = _loaded_by(args, db_path)
+    sqlite = not isinstance(db_path, ServerStore)
+    result = _loaded_by(args, db_path, NOT_FOR_JSON if sqlite and args[0] != "nag" else HEAVY)
     assert result.returncode == 0, result.stderr
     assert '"id": 1' in result.stdout or '"id":1' in result.stdout.replace(" ", "")
     assert result.stdout.rstrip().endswith("HEAVY []"), result.stdout + result.stderr
@@ -136,3 +152,30 @@ def test_every_status_is_a_choice():
     param = next(p for p in options.LIST.params if p.name == "status")
     for status in Status:
         assert parse(options.LIST, ["--status", status.value])[param.name] == [status]
+
+
+XDG_CASES = [
+    {"XDG_CONFIG_HOME": "/srv/conf", "XDG_DATA_HOME": "/srv/data/", "HOME": "/home/ann"},
+    {"XDG_CONFIG_HOME": None, "XDG_DATA_HOME": None, "HOME": "/home/ann/"},
+    {"XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", "HOME": "/"},
+    {"XDG_CONFIG_HOME": "relative/conf", "XDG_DATA_HOME": "  ", "HOME": "/home/ann"},
+    {"XDG_CONFIG_HOME": None, "XDG_DATA_HOME": None, "HOME": None},
+    {"XDG_CONFIG_HOME": None, "XDG_DATA_HOME": None, "HOME": "relative"},
+]
+
+
+@pytest.mark.parametrize("env", XDG_CASES, ids=str)
+def test_xdg_folders_are_platformdirs_own(monkeypatch, env):
+    """The read verbs compute the config and data folders without loading platformdirs: the
+    same folders, whatever the environment says."""
+    import platformdirs
+
+    from casedesk import paths
+
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert paths.config_dir() == Path(platformdirs.user_config_dir("casedesk"))
+    assert paths.data_dir() == Path(platformdirs.user_data_dir("casedesk"))

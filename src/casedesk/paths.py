@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP = "casedesk"
@@ -77,6 +78,9 @@ def _refuse(message: str) -> None:
 
 
 def data_dir() -> Path:
+    mine = _xdg_user_dir("XDG_DATA_HOME", "~/.local/share")
+    if mine:
+        return Path(mine)
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP))
@@ -90,9 +94,31 @@ def downloads_dir() -> Path:
 
 
 def config_dir() -> Path:
+    mine = _xdg_user_dir("XDG_CONFIG_HOME", "~/.config")
+    if mine:
+        return Path(mine)
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP))
+
+
+def _xdg_user_dir(variable: str, default: str) -> str | None:
+    """platformdirs' answer for casedesk's user folder on Linux, without loading platformdirs
+    (it costs a read verb more than its query), in the cases where every platformdirs since
+    4.2 agrees: $VARIABLE an absolute path, or unset with an absolute $HOME. None otherwise
+    (a relative or blank $VARIABLE, no $HOME, another platform): ask platformdirs."""
+    if (
+        sys.platform != "linux"
+        or hasattr(sys, "getandroidapilevel")
+        or "ANDROID_DATA" in os.environ
+    ):
+        return None
+    value = os.environ.get(variable, "")
+    if value.startswith("/"):
+        return os.path.join(value, APP)
+    if value or not os.environ.get("HOME", "").startswith("/"):
+        return None
+    return os.path.join(os.path.expanduser(default), APP)
 
 
 def default_db() -> Path:

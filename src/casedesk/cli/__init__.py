@@ -10,8 +10,8 @@ Importing this package loads no typer: the read verbs' fast path (`cli/fast.py`)
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' fast path loads this package
 if TYPE_CHECKING:
     import typer
 

@@ -21,6 +21,11 @@ def main(args: list[str]) -> bool:
         values = parse(verb, args[len(verb.path) :])
     except NotForUs:
         return False
+    if values.get("json_"):
+        from casedesk.cli.json_reads import run
+
+        if run(verb.run, values):
+            return True
     from casedesk.cli import reads
 
     getattr(reads, verb.run)(**values)  # a user's mistake: one line, by the entry point

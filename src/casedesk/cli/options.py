@@ -10,23 +10,47 @@ wording. Standard library only: the fast path imports this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False  # not `typing`'s (nor `dataclasses`): the fast path loads this module
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
 class Param:
     """One argument or option of a verb, as typer declares it and the fast parser reads it."""
 
-    name: str  # the Python parameter name
-    help: str
-    type: str = "str"  # str, int, path, bool, or status (a Status value)
-    flags: tuple[str, ...] = ()  # the option's names; () for a positional argument
-    default: Any = None
-    minimum: int | None = None
-    multiple: bool = False  # repeatable; collects a list (None when not given)
-    show_default: bool = True
-    argument: bool = False  # a positional argument (always required)
+    __slots__ = (
+        "argument",
+        "default",
+        "flags",
+        "help",
+        "minimum",
+        "multiple",
+        "name",
+        "show_default",
+        "type",
+    )
+
+    def __init__(
+        self,
+        name: str,  # the Python parameter name
+        help: str,
+        type: str = "str",  # str, int, path, bool, or status (a Status value)
+        flags: tuple[str, ...] = (),  # the option's names; () for a positional argument
+        default: Any = None,
+        minimum: int | None = None,
+        multiple: bool = False,  # repeatable; collects a list (None when not given)
+        show_default: bool = True,
+        argument: bool = False,  # a positional argument (always required)
+    ) -> None:
+        self.name = name
+        self.help = help
+        self.type = type
+        self.flags = flags
+        self.default = default
+        self.minimum = minimum
+        self.multiple = multiple
+        self.show_default = show_default
+        self.argument = argument
 
     @property
     def is_option(self) -> bool:
@@ -41,12 +65,20 @@ class Param:
         return (dashed, "--no-" + dashed[2:]) if self.type == "bool" else (dashed,)
 
 
-@dataclass(frozen=True, slots=True)
 class Verb:
-    path: tuple[str, ...]  # ("list",) or ("customer", "show")
-    help: str  # the docstring typer shows
-    params: tuple[Param, ...]
-    run: str  # the function in `cli/reads.py` that does the work, called with the params
+    __slots__ = ("help", "params", "path", "run")
+
+    def __init__(
+        self,
+        path: tuple[str, ...],  # ("list",) or ("customer", "show")
+        help: str,  # the docstring typer shows
+        params: tuple[Param, ...],
+        run: str,  # the function in `cli/reads.py` that does the work, called with the params
+    ) -> None:
+        self.path = path
+        self.help = help
+        self.params = params
+        self.run = run
 
 
 # A string, not a path: a Path would fold postgresql://host/db into postgresql:/host/db.
@@ -185,7 +217,7 @@ def _convert(param: Param, value: str) -> Any:
 
         return Path(value)
     if param.type == "status":
-        from casedesk.core.model import Status
+        from casedesk.core.kinds import Status
 
         if value not in {s.value for s in Status}:
             raise NotForUs(value)

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 from casedesk.core.safetext import json_text, printable
 
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' JSON path loads this module
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
 
     from casedesk.core.policy import Policy

@@ -167,12 +167,12 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
         if json_:
             print_json(
                 {
-                    **customer_json(who),
+                    **customer_json(who.id, who.name, who.email),
                     "notes": store.customer_notes(who.id),
                     "note_log": [
                         {"at": to_local_text(n.at), "by": n.actor, "text": n.text} for n in notes
                     ],
-                    "merged": [customer_json(m) for m in merged],
+                    "merged": [customer_json(m.id, m.name, m.email) for m in merged],
                     "cases": [case_json(row, now, policy=reader.policy) for row in rows],
                 }
             )

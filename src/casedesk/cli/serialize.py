@@ -1,47 +1,54 @@
-"""Domain values as JSON-ready dicts: the `--json` contract of the CLI."""
+"""Cases, customers and events as JSON-ready dicts: the `--json` contract of the CLI.
+
+Built from stored rows (a case as `store.rows.CASE_SELECT` reads it, an event as stored), so
+the read verbs' JSON path (`cli/json_reads.py`) serializes what it read without building the
+domain model. `case_json` takes a `CaseRow`, for the verbs that have one. Standard library only
+at import.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from casedesk.core.clock import from_text, to_local_text
+from casedesk.core.wording import describe_reason, direction, due_words, explain_parts
 
-from casedesk.core.clock import to_local_text
-from casedesk.core.model import Customer, Due, Event, Priority
-from casedesk.core.rules import describe_reason, due_words, explain, is_overdue, working_left
-from casedesk.store import CaseRow
-
+TYPE_CHECKING = False  # not `typing`'s: the JSON read path must not load it
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime, timedelta
+    from typing import Any
+
+    from casedesk.core.model import Event
     from casedesk.core.policy import Policy
+    from casedesk.store import CaseRow
 
 
-def _time(value: datetime | None) -> str | None:
-    return to_local_text(value) if value else None
+def local_time(stored: str | None) -> str | None:
+    """A stored time as the JSON shows it: ISO 8601 in the local zone, with its offset."""
+    return to_local_text(from_text(stored)) if stored else None
 
 
-def customer_json(customer: Customer) -> dict[str, Any]:
-    return {"id": customer.id, "name": customer.name, "email": customer.email}
+def customer_json(id_: int, name: str, email: str | None) -> dict[str, Any]:
+    return {"id": id_, "name": name, "email": email}
 
 
-def due_json(
-    due: Due | None, now: datetime, priority: Priority, policy: Policy | None = None
-) -> dict[str, Any] | None:
-    """The due time, and how far off it is both in real time and (with `[hours]`, for targets
-    that count it) in working time; negative "left" means overdue by that much."""
-    if due is None:
-        return None
-    working = working_left(due, priority, policy, now)
-    left = int((due.at - now).total_seconds())
+def due_json(row: Mapping[str, Any], now: datetime, working: timedelta | None) -> dict[str, Any]:
+    """The case's due time, and how far off it is both in real time and (with `[hours]`, for
+    targets that count it: `working`, the working time left) in working time; negative "left"
+    means overdue by that much."""
+    at, since = from_text(row["due_at"]), from_text(row["due_since"])
+    reason = row["due_reason"]
+    left = int((at - now).total_seconds())
     return {
-        "at": _time(due.at),
-        "reason": due.reason.value,
-        "reason_text": describe_reason(due.reason),
-        "explanation": explain(due, now),
-        "since": _time(due.since),
+        "at": local_time(row["due_at"]),
+        "reason": reason,
+        "reason_text": describe_reason(reason),
+        "explanation": explain_parts(reason, at, since, row["due_detail"] or "", now),
+        "since": local_time(row["due_since"]),
         "counts": "calendar time" if working is None else "working time",
-        "in_words": due_words(due.at, due.since, now, working),
+        "in_words": due_words(at, since, now, working),
         "seconds_left": left,
         "overdue_seconds": max(0, -left),
-        "waited_seconds": int((now - due.since).total_seconds()),
+        "waited_seconds": int((now - since).total_seconds()),
         "working_seconds_left": None if working is None else int(working.total_seconds()),
         "working_overdue_seconds": None
         if working is None
@@ -49,18 +56,72 @@ def due_json(
     }
 
 
-def event_json(event: Event) -> dict[str, Any]:
+def event_json(stored: Mapping[str, Any], data: Any) -> dict[str, Any]:
+    """An event as stored (times as stored text), with its data already read."""
     return {
-        "id": event.id,
-        "case_id": event.case_id,  # another case's, in the timeline of a case it merged into
-        "at": _time(event.at),
-        "actor": event.actor,
-        "os_user": event.os_user,
-        "kind": event.kind.value,
-        "direction": event.kind.direction,
-        "channel": event.channel.value if event.channel else None,
-        "text": event.text,
-        "data": event.data,
+        "id": stored["id"],
+        "case_id": stored["case_id"],  # another case's, in the timeline of a case it merged into
+        "at": local_time(stored["at"]),
+        "actor": stored["actor"],
+        "os_user": stored["os_user"],
+        "kind": stored["kind"],
+        "direction": direction(stored["kind"]),
+        "channel": stored["channel"] or None,
+        "text": stored["text"],
+        "data": data,
+    }
+
+
+def stored_case_json(
+    row: Mapping[str, Any], now: datetime, working: timedelta | None = None
+) -> dict[str, Any]:
+    """A case as `CASE_SELECT` reads it; `working`: the working time left until its due time
+    when that counts working time (see `due_json`)."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "body": row["body"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "urgency": row["urgency"],
+        "channel": row["channel"],
+        "owner": row["owner"],
+        "customer": customer_json(row["cu_id"], row["cu_name"], row["cu_email"]),
+        "created_at": local_time(row["created_at"]),
+        "updated_at": local_time(row["updated_at"]),
+        "version": row["version"],
+        "merged_into": row["merged_into"],
+        "last_told": None
+        if row["told_at"] is None
+        else {
+            "at": local_time(row["told_at"]),
+            "channel": row["told_channel"],
+            "by": row["told_by"],
+            "text": row["told_text"],
+        },
+        "last_heard_from_customer": None
+        if row["inbound_at"] is None
+        else {
+            "at": local_time(row["inbound_at"]),
+            "channel": row["inbound_channel"],
+            "text": row["inbound_text"],
+        },
+        "promised_by": local_time(row["promise_at"]),
+        "resolved_at": local_time(row["resolved_at"]),
+        "resolution_summary": row["resolution_summary"],
+        "resolution_told": row["resolution_told_at"] is not None,
+        "snoozed_until": local_time(row["snooze_until"]),
+        "next_due": None if row["due_at"] is None else due_json(row, now, working),
+        "overdue": row["due_at"] is not None and from_text(row["due_at"]) <= now,
+        "problem": None
+        if row["problem_id"] is None
+        else {
+            "id": row["problem_id"],
+            "title": row["pr_title"] or "",
+            "affected": row["pr_affected"],
+        },
+        "subtasks": {"done": row["subtasks_done"], "total": row["subtasks_total"]},
+        "check_in_ended_at": local_time(row["check_in_ended_at"]),
     }
 
 
@@ -70,51 +131,12 @@ def case_json(
     events: list[Event] | None = None,
     policy: Policy | None = None,
 ) -> dict[str, Any]:
-    case = row.case
-    result: dict[str, Any] = {
-        "id": case.id,
-        "title": case.title,
-        "body": case.body,
-        "status": case.status.value,
-        "priority": case.priority.value,
-        "urgency": case.urgency.value,
-        "channel": case.channel.value,
-        "owner": case.owner,
-        "customer": customer_json(row.customer),
-        "created_at": _time(case.created_at),
-        "updated_at": _time(case.updated_at),
-        "version": case.version,
-        "merged_into": case.merged_into,
-        "last_told": None
-        if case.told_at is None
-        else {
-            "at": _time(case.told_at),
-            "channel": case.told_channel.value if case.told_channel else None,
-            "by": case.told_by,
-            "text": case.told_text,
-        },
-        "last_heard_from_customer": None
-        if case.inbound_at is None
-        else {
-            "at": _time(case.inbound_at),
-            "channel": case.inbound_channel.value if case.inbound_channel else None,
-            "text": case.inbound_text,
-        },
-        "promised_by": _time(case.promise_at),
-        "resolved_at": _time(case.resolved_at),
-        "resolution_summary": case.resolution_summary,
-        "resolution_told": case.resolution_told,
-        "snoozed_until": _time(case.snooze_until),
-        "next_due": due_json(row.due, now, case.priority, policy),
-        "overdue": is_overdue(row.due, now),
-    }
-    result["problem"] = (
-        None
-        if row.problem is None
-        else {"id": row.problem.id, "title": row.problem.title, "affected": row.problem.affected}
-    )
-    result["subtasks"] = {"done": case.subtasks_done, "total": case.subtasks_total}
-    result["check_in_ended_at"] = _time(case.check_in_ended_at)
+    """A case the model holds, serialized as its stored row is."""
+    from casedesk.core.rules import working_left
+    from casedesk.store.store import stored_event, stored_values
+
+    working = working_left(row.due, row.case.priority, policy, now) if row.due else None
+    result = stored_case_json(stored_values(row), now, working)
     if events is not None:
-        result["events"] = [event_json(e) for e in events]
+        result["events"] = [event_json(stored_event(e), e.data) for e in events]
     return result

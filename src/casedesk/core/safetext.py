@@ -5,7 +5,9 @@ No `re` here: `casedesk nag` uses this at every shell login.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not `typing`'s: the nag and the read verbs load this module
+if TYPE_CHECKING:
+    from typing import Any
 
 # C0 controls except tab and newline, DEL, and C1 controls (CSI is 0x9b): shown as \xNN.
 _CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
@@ -53,5 +55,80 @@ def json_text(value: Any, **options: Any) -> str:
     """`json.dumps` that keeps non-ASCII text readable but never emits a control or invisible
     character raw (they are only ever inside strings there, so the escape is exact)."""
     import json  # here: json imports re, which the nag's path must not
+    import re
 
-    return json.dumps(value, ensure_ascii=False, **options).translate(_JSON_ESCAPES)
+    indent = options.get("indent")
+    if options.keys() == {"indent"} and type(indent) is int:
+        try:
+            text = _indented(value, " " * indent)
+        except _Unusual:
+            text = json.dumps(value, ensure_ascii=False, **options)
+    else:
+        text = json.dumps(value, ensure_ascii=False, **options)
+    global _JSON_UNSAFE
+    if _JSON_UNSAFE is None:
+        _JSON_UNSAFE = re.compile("[" + "".join(map(chr, _JSON_ESCAPES)) + "]")
+    # Scanning in C first: translating a long text character by character costs more than the
+    # JSON itself, and almost no text needs it.
+    return text.translate(_JSON_ESCAPES) if _JSON_UNSAFE.search(text) else text
+
+
+_JSON_UNSAFE: Any = None
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to `json.dumps` (a float, a key that is not a string...)."""
+
+
+def _indented(value: Any, indent: str) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=...)`, character for character, for the
+    values JSON output here is made of (strings, ints, bools, None, lists and dicts with string
+    keys); `_Unusual` for anything else. Python's encoder only uses its C code without `indent`,
+    and its pure-Python path took longer than the query for a long case."""
+    from json.encoder import encode_basestring  # the C one, as json.dumps uses
+
+    parts: list[str] = []
+    add = parts.append
+
+    def write(item: Any, margin: str) -> None:
+        if isinstance(item, str):
+            add(encode_basestring(item))
+        elif item is None:
+            add("null")
+        elif item is True:
+            add("true")
+        elif item is False:
+            add("false")
+        elif isinstance(item, int):
+            add(int.__repr__(item))
+        elif isinstance(item, dict):
+            if not item:
+                add("{}")
+                return
+            inner = margin + indent
+            separator = "{" + inner
+            for key, member in item.items():
+                if not isinstance(key, str):
+                    raise _Unusual
+                add(separator)
+                add(encode_basestring(key))
+                add(": ")
+                write(member, inner)
+                separator = "," + inner
+            add(margin + "}")
+        elif isinstance(item, list | tuple):
+            if not item:
+                add("[]")
+                return
+            inner = margin + indent
+            separator = "[" + inner
+            for member in item:
+                add(separator)
+                write(member, inner)
+                separator = "," + inner
+            add(margin + "]")
+        else:
+            raise _Unusual
+
+    write(value, "\n")
+    return "".join(parts)

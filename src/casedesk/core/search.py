@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import namedtuple
 
 from casedesk.core.errors import SearchSyntaxError
 
@@ -29,17 +29,18 @@ _KEYWORDS = {"AND", "OR", "NOT", "NEAR"}
 _WORD = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One word or phrase to look for: its folded words, and whether the last is a prefix."""
+# Named tuples, not dataclasses: the read verbs' JSON path searches without loading those.
+class Term(namedtuple("Term", ["words", "prefix"], defaults=[False])):
+    """One word or phrase to look for: its folded words (a tuple of str), and whether the last
+    is a prefix."""
 
-    words: tuple[str, ...]
-    prefix: bool = False
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedQuery:
-    terms: tuple[Term, ...]
+class ParsedQuery(namedtuple("ParsedQuery", ["terms"])):
+    """The terms of a query (a tuple of Term), NOTed ones left out."""
+
+    __slots__ = ()
 
 
 def _bareword_char(char: str) -> bool:

@@ -20,6 +20,18 @@ _REASON_WORDS = {
 }
 
 
+def direction(kind: str) -> str:
+    """inbound, outbound, internal or system: how the timeline shows an event of this kind (a
+    `model.EventKind` value)."""
+    if kind in ("created", "inbound"):
+        return "inbound"
+    if kind in ("told", "acknowledged"):
+        return "outbound"
+    if kind == "note":
+        return "internal"
+    return "system"
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 new case", "2 new cases", "0 auto-replies" (`plural` when adding "s" is wrong)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"

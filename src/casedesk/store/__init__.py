@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from casedesk.store.connection import SERVER_OPENER
 
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' JSON path loads this package
 if TYPE_CHECKING:
+    from typing import Any
+
     from casedesk.paths import ServerStore
     from casedesk.store.store import CaseRow, Store
 

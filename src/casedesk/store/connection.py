@@ -7,13 +7,15 @@ import os
 import shlex
 import sqlite3
 import stat
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from casedesk.core.errors import StoreError
 
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' JSON path loads this module
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
+
     from casedesk.paths import ServerStore
 
 BUSY_TIMEOUT_MS = 15_000

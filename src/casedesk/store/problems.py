@@ -208,14 +208,9 @@ class ProblemStore:
         return int(cursor.lastrowid or 0)
 
     def customer_note_rows(self, customer_ids: Sequence[int]) -> list[CustomerNote]:
-        marks = ", ".join("?" for _ in customer_ids) or "NULL"
-        rows = self._execute(
-            f"SELECT * FROM customer_notes WHERE customer_id IN ({marks}) ORDER BY at, id",
-            list(customer_ids),
-        ).fetchall()
         return [
             CustomerNote(r["id"], r["customer_id"], from_text(r["at"]), r["actor"], r["text"])
-            for r in rows
+            for r in self.store.note_rows(customer_ids)
         ]
 
     def record_merge(self, merged_id: int, into_id: int, at: datetime, actor: str) -> None:
@@ -225,24 +220,17 @@ class ProblemStore:
         )
 
     def merged_into(self, customer_id: int) -> int | None:
-        row = self._execute(
-            "SELECT into_id FROM customer_merges WHERE merged_id = ?", (customer_id,)
-        ).fetchone()
-        return row[0] if row else None
+        return self.store.merged_into_id(customer_id)
 
     def merged_from(self, customer_id: int) -> list[Customer]:
         """Every duplicate merged into this customer (directly or through another)."""
         found: list[Customer] = []
         pending = [customer_id]
         while pending:
-            rows = self._execute(
-                "SELECT merged_id FROM customer_merges WHERE into_id = ? ORDER BY merged_id",
-                (pending.pop(),),
-            ).fetchall()
-            for row in rows:
-                if all(c.id != row[0] for c in found) and row[0] != customer_id:
-                    found.append(self.store.customer(row[0]))
-                    pending.append(row[0])
+            for merged_id in self.store.merged_ids(pending.pop()):
+                if all(c.id != merged_id for c in found) and merged_id != customer_id:
+                    found.append(self.store.customer(merged_id))
+                    pending.append(merged_id)
         return found
 
     def reindex_case_customer(self, case_id: int, customer: Customer) -> None:

@@ -15,11 +15,6 @@ from typing import Any
 from casedesk import safe_files as files
 from casedesk.core.clock import from_text, to_text
 from casedesk.core.errors import (
-    CaseNotFound,
-    CustomerNotFound,
-    Interrupted,
-    InvalidInput,
-    SearchSyntaxError,
     StoreError,
 )
 from casedesk.core.identity import os_login
@@ -38,10 +33,6 @@ from casedesk.core.model import (
 )
 from casedesk.core.search import (
     INDEXED_CHARS,
-    SNIPPET_CHARS,
-    ParsedQuery,
-    parse_query,
-    snippet,
 )
 from casedesk.paths import ServerStore, StoreLocation, command
 from casedesk.store import schema
@@ -52,6 +43,7 @@ from casedesk.store.connection import (
     describe_access_problem,
     describe_sqlite_error,
 )
+from casedesk.store.rows import Rows
 
 _STATE_FIELDS = [f.name for f in fields(CaseState)]
 _ENUMS: dict[str, type] = {
@@ -154,16 +146,6 @@ def _os_user(row: sqlite3.Row) -> str | None:
         return None
 
 
-_LARGEST = 2**63 - 1  # SQLite's largest integer
-
-
-def _too_large(params: Sequence[Any] | dict[str, Any]) -> str:
-    """The user typed a number SQLite cannot hold (an id, a limit): say which."""
-    values = params.values() if isinstance(params, dict) else params
-    big = next((v for v in values if isinstance(v, int) and abs(v) > _LARGEST), None)
-    return f"{big if big is not None else 'a number'} is too large (at most {_LARGEST})"
-
-
 _INSERT_EVENT = (
     "INSERT INTO events(case_id, at, actor, kind, channel, text, data, os_user) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -183,35 +165,47 @@ def _event_values(event: Event, os_user: str | None = None) -> tuple[Any, ...]:
     )
 
 
+def stored_event(event: Event) -> dict[str, Any]:
+    """An event's columns as stored, but for `data` (see `cli.serialize.event_json`)."""
+    return {
+        "id": event.id,
+        "case_id": event.case_id,
+        "at": to_text(event.at),
+        "actor": event.actor,
+        "os_user": event.os_user,
+        "kind": event.kind.value,
+        "channel": event.channel.value if event.channel else None,
+        "text": event.text,
+    }
+
+
+def stored_values(row: CaseRow) -> dict[str, Any]:
+    """A CaseRow as `CASE_SELECT` reads it: the inverse of `Store._case_row`."""
+    values = _state_to_values(row.case, row.due)
+    values.update(
+        cu_id=row.customer.id,
+        cu_name=row.customer.name,
+        cu_email=row.customer.email,
+        pr_title=row.problem.title if row.problem else None,
+        pr_affected=row.problem.affected if row.problem else None,
+    )
+    return values
+
+
 def _customer_from_row(row: sqlite3.Row, prefix: str = "") -> Customer:
     return Customer(id=row[f"{prefix}id"], name=row[f"{prefix}name"], email=row[f"{prefix}email"])
-
-
-_ROW_SELECT = """
-    SELECT cases.*, customers.id AS cu_id, customers.name AS cu_name, customers.email AS cu_email,
-           problems.title AS pr_title,
-           (SELECT count(*) FROM cases AS linked WHERE linked.problem_id = cases.problem_id)
-               AS pr_affected
-    FROM cases JOIN customers ON customers.id = cases.customer_id
-    LEFT JOIN problems ON problems.id = cases.problem_id
-"""
 
 
 def _readable(path: Path) -> bool:
     return os.access(path.parent, os.X_OK) and os.access(path, os.R_OK) and path.is_file()
 
 
-class Store:
+class Store(Rows):
     """One casedesk store: a SQLite file, or a PostgreSQL database (`PostgresStore`, a subclass
     that writes the statements that differ). Open either with `Store.open(location)`."""
 
-    engine = "sqlite"
-    # Several statuses: the unary + steers SQLite to the due_at index (see `_filters`).
-    _MANY_STATUSES = "+cases.status"
-
     def __init__(self, path: StoreLocation, conn: Any) -> None:
-        self.path = path
-        self.conn = conn
+        super().__init__(path, conn)
         self._in_transaction = False
         self.read_only = False
         self.os_user = os_login()  # recorded on every event this store writes
@@ -278,9 +272,6 @@ class Store:
             )
         return store
 
-    def close(self) -> None:
-        self.conn.close()
-
     def interrupt(self) -> None:
         """Stop the statement running on this store's connection (safe from another thread)."""
         self.conn.interrupt()
@@ -341,27 +332,7 @@ class Store:
                 with suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
 
-    def _execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, params)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                raise Interrupted("stopped before it finished") from None
-            if "locked" in str(exc) or "readonly" in str(exc) or "disk" in str(exc):
-                raise StoreError(describe_sqlite_error(self.path, exc)) from None
-            raise
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise
-            raise StoreError(describe_sqlite_error(self.path, exc)) from None
-        except OverflowError:
-            raise InvalidInput(_too_large(params)) from None
-
     # -- meta -----------------------------------------------------------------------------
-
-    def meta(self, key: str) -> str | None:
-        row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
         self._execute(
@@ -387,40 +358,21 @@ class Store:
         return Customer(id=int(cursor.lastrowid or 0), name=name, email=email or None)
 
     def customer(self, customer_id: int) -> Customer:
-        row = self._execute(
-            "SELECT id, name, email FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
-        if row is None:
-            raise CustomerNotFound(f"#{customer_id}")
-        return _customer_from_row(row)
+        return _customer_from_row(self.customer_row(customer_id))
 
     def find_customer(self, key: str) -> Customer:
         """A customer by id (`12` or `#12`) or email address."""
-        stripped = key.strip().lstrip("#")
-        if stripped.isdigit():
-            return self.customer(int(stripped))
-        row = self._execute(
-            "SELECT id, name, email FROM customers WHERE email = ?", (key.strip(),)
-        ).fetchone()
-        if row is None:
-            raise CustomerNotFound(key)
-        return _customer_from_row(row)
+        return _customer_from_row(self.find_customer_row(key))
 
     def merged_target(self, customer: Customer) -> Customer:
         """A duplicate merged into another customer stands for that one (new cases go there)."""
         seen = {customer.id}
         while True:
-            row = self._execute(
-                "SELECT into_id FROM customer_merges WHERE merged_id = ?", (customer.id,)
-            ).fetchone()
-            if row is None or row[0] in seen:
+            into = self.merged_into_id(customer.id)
+            if into is None or into in seen:
                 return customer
-            seen.add(row[0])
-            customer = self.customer(row[0])
-
-    def customer_notes(self, customer_id: int) -> str:
-        row = self._execute("SELECT notes FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        return row[0] if row else ""
+            seen.add(into)
+            customer = self.customer(into)
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -439,16 +391,10 @@ class Store:
         return self._execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()[0]
 
     def case(self, case_id: int) -> CaseState:
-        row = self._execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
-        if row is None:
-            raise CaseNotFound(case_id)
-        return _state_from_row(row)
+        return _state_from_row(self.case_state_row(case_id))
 
     def case_row(self, case_id: int) -> CaseRow:
-        row = self._execute(_ROW_SELECT + " WHERE cases.id = ?", (case_id,)).fetchone()
-        if row is None:
-            raise CaseNotFound(case_id)
-        return self._case_row(row)
+        return self._case_row(self.case_select_row(case_id))
 
     def _case_row(self, row: sqlite3.Row) -> CaseRow:
         problem = None
@@ -475,17 +421,7 @@ class Store:
 
     def events(self, case_id: int, limit: int | None = None) -> list[Event]:
         """A case's history, oldest first (the newest `limit` events when limited)."""
-        if limit is None:
-            rows = self._execute(
-                "SELECT * FROM events WHERE case_id = ? ORDER BY id", (case_id,)
-            ).fetchall()
-        else:
-            rows = self._execute(
-                "SELECT * FROM (SELECT * FROM events WHERE case_id = ? ORDER BY id DESC LIMIT ?)"
-                " AS newest ORDER BY id",
-                (case_id, limit),
-            ).fetchall()
-        return [_event_from_row(row) for row in rows]
+        return [_event_from_row(row) for row in self.event_rows(case_id, limit)]
 
     def event_count(self, case_id: int) -> int:
         return self._execute(
@@ -525,190 +461,9 @@ class Store:
 
     # -- lists ----------------------------------------------------------------------------
 
-    def list_cases(
-        self,
-        *,
-        statuses: Sequence[Status] | None = None,
-        owner: str | None = None,
-        unassigned: bool = False,
-        due_before: datetime | None = None,
-        customer_id: int | None = None,
-        ids: Sequence[int] | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
-        problem_id: int | None = None,
-        closed_when_due: bool = False,
-    ) -> list[CaseRow]:
-        """Cases in queue order: most overdue first, then by due time, undated last.
-
-        `closed_when_due` adds closed cases that still have something due (a check-in).
-        Dated and undated cases are read as two runs, so the first walks the due-time index in
-        order instead of sorting every match (a 100k store: 1 ms rather than 150 ms)."""
-        where, params = self._filters(
-            statuses, owner, unassigned, due_before, customer_id, ids, problem_id, closed_when_due
-        )
-        dated = (
-            _ROW_SELECT + where + " AND cases.due_at IS NOT NULL ORDER BY cases.due_at, cases.id"
-        )
-        undated = _ROW_SELECT + where + " AND cases.due_at IS NULL ORDER BY cases.id"
-        if limit is None:
-            found = self._execute(dated, params).fetchall()
-            found += self._execute(undated, params).fetchall()
-            return [self._case_row(row) for row in found[offset:]]
-        found = self._execute(dated + " LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
-        if len(found) < limit and due_before is None:
-            dated_total = (
-                offset + len(found)
-                if found
-                else self._execute(
-                    "SELECT count(*) FROM cases" + where + " AND cases.due_at IS NOT NULL", params
-                ).fetchone()[0]
-            )
-            found += self._execute(
-                undated + " LIMIT ? OFFSET ?",
-                [*params, limit - len(found), max(offset - dated_total, 0)],
-            ).fetchall()
-        return [self._case_row(row) for row in found]
-
-    def count_cases(
-        self,
-        *,
-        statuses: Sequence[Status] | None = None,
-        owner: str | None = None,
-        unassigned: bool = False,
-        due_before: datetime | None = None,
-        customer_id: int | None = None,
-        problem_id: int | None = None,
-        closed_when_due: bool = False,
-    ) -> int:
-        where, params = self._filters(
-            statuses, owner, unassigned, due_before, customer_id, None, problem_id, closed_when_due
-        )
-        return self._execute("SELECT count(*) FROM cases" + where, params).fetchone()[0]
-
-    @classmethod
-    def _filters(
-        cls,
-        statuses: Sequence[Status] | None,
-        owner: str | None,
-        unassigned: bool,
-        due_before: datetime | None,
-        customer_id: int | None,
-        ids: Sequence[int] | None,
-        problem_id: int | None = None,
-        closed_when_due: bool = False,
-    ) -> tuple[str, list[Any]]:
-        """A WHERE clause (never empty, so callers can add AND …) and its parameters."""
-        clauses: list[str] = ["TRUE"]
-        params: list[Any] = []
-        if statuses:
-            # For one status the (status, due_at) index gives the queue order; for several it
-            # would need a sort of every match, so the unary + steers SQLite to due_at's index.
-            column = "cases.status" if len(statuses) == 1 else cls._MANY_STATUSES
-            status = f"{column} IN ({', '.join('?' for _ in statuses)})"
-            if closed_when_due:
-                status = f"({status} OR (cases.status = 'closed' AND cases.due_at IS NOT NULL))"
-            clauses.append(status)
-            params += [s.value for s in statuses]
-        if owner is not None:
-            clauses.append("cases.owner = ?")
-            params.append(owner)
-        if unassigned:
-            clauses.append("cases.owner IS NULL")
-        if due_before is not None:
-            clauses.append("cases.due_at <= ?")
-            params.append(to_text(due_before))
-        if customer_id is not None:
-            clauses.append("cases.customer_id = ?")
-            params.append(customer_id)
-        if ids is not None:
-            clauses.append(f"cases.id IN ({', '.join('?' for _ in ids) or 'NULL'})")
-            params += list(ids)
-        if problem_id is not None:
-            clauses.append("cases.problem_id = ?")
-            params.append(problem_id)
-        return " WHERE " + " AND ".join(clauses), params
-
-    # -- search ---------------------------------------------------------------------------
-
-    def search(
-        self, query: str, limit: int = 50, *, snippets: bool = True
-    ) -> list[tuple[int, str]]:
-        """Case ids matching an FTS5 query, best first, each with a snippet of what matched
-        ("" when `snippets` is off).
-
-        Only the best few hundred hits of each index are grouped into cases: grouping every
-        match of a common word over millions of events cost ~0.5 s for the same first page.
-        Snippets are built in Python from a bounded prefix of the best-matching text of each
-        case (`core.search`): SQLite's snippet() over one huge mail took minutes."""
-        parsed = parse_query(query)
-        sql = """
-            SELECT case_id, min(rank) AS best, source, ref FROM (
-                SELECT * FROM (
-                    SELECT rowid AS case_id, rank, 'case' AS source, rowid AS ref
-                    FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank LIMIT :pool
-                )
-                UNION ALL
-                SELECT events.case_id, hits.rank, 'event', hits.rowid FROM (
-                    SELECT rowid, rank FROM events_fts
-                    WHERE events_fts MATCH :q ORDER BY rank LIMIT :pool
-                ) AS hits JOIN events ON events.id = hits.rowid
-            ) GROUP BY case_id ORDER BY best LIMIT :limit
-        """
-        params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
-        return self._with_snippets(self._searching(query, sql, params), parsed, snippets)
-
-    def _with_snippets(
-        self, rows: Sequence[Any], parsed: ParsedQuery, snippets: bool
-    ) -> list[tuple[int, str]]:
-        """(case id, snippet) for search hits that say which case or event matched best
-        (`source`, `ref`); the snippet comes from a bounded piece of that text."""
-        if not snippets:
-            return [(row["case_id"], "") for row in rows]
-        texts = self._matched_texts(
-            [row["ref"] for row in rows if row["source"] == "case"],
-            [row["ref"] for row in rows if row["source"] == "event"],
-        )
-        return [
-            (row["case_id"], snippet(texts.get((row["source"], row["ref"]), ""), parsed))
-            for row in rows
-        ]
-
-    def _searching(self, query: str, sql: str, params: dict[str, Any]) -> list[sqlite3.Row]:
-        try:
-            return self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                raise Interrupted(f"the search for {query!r} was stopped") from None
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise SearchSyntaxError(
-                    f"cannot search for {query!r}: {exc}. Put phrases in double quotes, "
-                    "e.g. '\"battery swap\"'"
-                ) from None
-            raise StoreError(describe_sqlite_error(self.path, exc)) from None
-
-    def _matched_texts(
-        self, case_ids: Sequence[int], event_ids: Sequence[int]
-    ) -> dict[tuple[str, int], str]:
-        """The first SNIPPET_CHARS of each matched case's title and customer, or event's text."""
-        texts: dict[tuple[str, int], str] = {}
-        if case_ids:
-            for row in self._execute(
-                "SELECT cases.id, substr(cases.title, 1, :n) || ' · ' || "
-                "substr(customers.name || ' ' || coalesce(customers.email, ''), 1, :n) "
-                "FROM cases JOIN customers ON customers.id = cases.customer_id "
-                f"WHERE cases.id IN ({', '.join(str(int(i)) for i in case_ids)})",
-                {"n": SNIPPET_CHARS},
-            ):
-                texts["case", row[0]] = row[1]
-        if event_ids:
-            for row in self._execute(
-                "SELECT id, substr(text, 1, :n) FROM events "
-                f"WHERE id IN ({', '.join(str(int(i)) for i in event_ids)})",
-                {"n": SNIPPET_CHARS},
-            ):
-                texts["event", row[0]] = row[1]
-        return texts
+    def list_cases(self, **filters: Any) -> list[CaseRow]:
+        """Cases in queue order (`Rows.case_rows`, which takes the same filters)."""
+        return [self._case_row(row) for row in self.case_rows(**filters)]
 
     # -- due times ------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from casedesk.core.clock import to_text
 from casedesk.core.model import DueReason, Priority
 from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store.mail import WatchStore
-from casedesk.store.store import _ROW_SELECT, CaseRow, Store
+from casedesk.store.rows import CASE_SELECT
+from casedesk.store.store import CaseRow, Store
 
 
 class View(StrEnum):
@@ -134,7 +135,7 @@ def page(store: Store, query: Query, now: datetime, offset: int, limit: int) -> 
     if query.sort is Sort.DUE:
         return _due_page(store, query, now, offset, limit)
     where, params = _where(query, now)
-    sql = f"{_ROW_SELECT}{where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
+    sql = f"{CASE_SELECT}{where} ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?"
     return _rows(store, sql, [*params, limit, offset])
 
 
@@ -172,7 +173,7 @@ def _due_page(store: Store, query: Query, now: datetime, offset: int, limit: int
     parts = _parts(query)
     if len(parts) == 1:
         dated, params = _where(query, now, dated=True)
-        sql = f"{_ROW_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
+        sql = f"{CASE_SELECT}{dated} ORDER BY cases.due_at, cases.id LIMIT ? OFFSET ?"
         rows = _rows(store, sql, [*params, limit, offset])
     else:
         walks, params = [], []
@@ -184,14 +185,14 @@ def _due_page(store: Store, query: Query, now: datetime, offset: int, limit: int
             )
             params += [*part_params, offset + limit]
         ids = f"SELECT id FROM ({' UNION ALL '.join(walks)} ORDER BY 2, 1 LIMIT ? OFFSET ?) AS ids"
-        sql = f"{_ROW_SELECT} WHERE cases.id IN ({ids}) ORDER BY cases.due_at, cases.id"
+        sql = f"{CASE_SELECT} WHERE cases.id IN ({ids}) ORDER BY cases.due_at, cases.id"
         rows = _rows(store, sql, [*params, limit, offset])
     if len(rows) < limit:
         # The dated cases ran out on this page (or before it): undated ones follow. Only a page
         # that starts past the last dated case needs to count them.
         n_dated = offset + len(rows) if rows or offset == 0 else _dated_count(store, query, now)
         undated, params = _where(query, now, dated=False)
-        sql = f"{_ROW_SELECT}{undated} ORDER BY cases.id LIMIT ? OFFSET ?"
+        sql = f"{CASE_SELECT}{undated} ORDER BY cases.id LIMIT ? OFFSET ?"
         rows += _rows(store, sql, [*params, limit - len(rows), max(offset - n_dated, 0)])
     return rows
 

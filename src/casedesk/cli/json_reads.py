@@ -1,0 +1,150 @@
+"""The read verbs' `--json` output straight from stored rows, at the start-up floor.
+
+`cli/reads.py` builds the domain model (the dataclasses of `core/model.py` and the Store) before
+serializing it; generating those classes, and loading `dataclasses`, `inspect` and `typing`,
+cost more than these verbs' queries. Here the same statements (`store.rows.Rows`) feed the same
+serializer (`cli/serialize.py`) directly. Only the common case is taken: a SQLite store this
+agent may write, at the current schema, whose due times follow the current policy in calendar
+time. Anything else (a PostgreSQL store, a read-only one, a policy with `[hours]`, a changed
+policy file, merged cases or customers, `--problem`) returns False having printed nothing, and
+`cli/reads.py` answers in full.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from casedesk.cli.output import print_json
+from casedesk.cli.serialize import customer_json, event_json, local_time, stored_case_json
+from casedesk.core.clock import now as clock_now
+
+TYPE_CHECKING = False  # not `typing`'s: this path must not load it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from casedesk.store.rows import Rows
+
+
+def run(verb: str, values: dict[str, Any]) -> bool:
+    """Print the JSON of the read verb `verb` (a function name of `cli/reads.py`) called with
+    `values`; False, having printed nothing, when `cli/reads.py` must answer."""
+    answer = _VERBS.get(verb)
+    if answer is None:
+        return False
+    rows = _open(values["db"], values["as_"])
+    if rows is None:
+        return False
+    try:
+        result = answer(rows, values)
+    finally:
+        rows.close()
+    if result is None:
+        return False
+    print_json(result)
+    return True
+
+
+def _open(db: str | None, as_: str | None) -> Rows | None:
+    """The store's rows when this path may read them, None when the whole path must; the same
+    checks in the same order as `output.open_reader`, so a mistake gets the same message."""
+    from casedesk import paths
+    from casedesk.core.identity import current_agent
+
+    location = paths.db_path(db)
+    current_agent(as_)
+    if isinstance(location, paths.ServerStore):
+        return None
+    missing = paths.missing_store(location)
+    if missing:
+        from casedesk.core.errors import StoreError
+
+        raise StoreError(missing)
+    from casedesk.safe_files import refuse_planted_links
+    from casedesk.store import schema
+    from casedesk.store.connection import connect, describe_access_problem
+    from casedesk.store.rows import Rows
+
+    if describe_access_problem(location):  # read-only for this agent, or refused: in full
+        return None
+    refuse_planted_links(location)
+    rows = Rows(location, connect(location))
+    try:
+        plain = (
+            schema.version(rows.conn) == schema.LATEST
+            and rows.meta("policy_signature") == paths.file_signature(paths.policy_file(location))
+            and "hours=" not in (rows.meta("policy_fingerprint") or "")
+        )
+    except sqlite3.Error:
+        plain = False  # the whole path says what is wrong with the file
+    if not plain:
+        rows.close()
+        return None
+    return rows
+
+
+def _list(rows: Rows, values: dict[str, Any]) -> Any:
+    if values["problem"]:
+        return None
+    from casedesk.core.kinds import Status
+
+    now = clock_now()
+    found = rows.case_rows(
+        statuses=values["status"] or [s for s in Status if s is not Status.CLOSED],
+        owner=values["owner"],
+        unassigned=values["unassigned"],
+        due_before=now if values["overdue"] else None,
+        closed_when_due=not values["status"],
+        problem_id=None,
+        limit=values["limit"] or None,
+    )
+    return [stored_case_json(row, now) for row in found]
+
+
+def _show(rows: Rows, values: dict[str, Any]) -> Any:
+    case = rows.case_select_row(values["case_id"])
+    events = rows.event_rows(values["case_id"])
+    if any(event["kind"] == "merged-from" for event in events):
+        return None  # one timeline with the merged cases' events: core.merge
+    return {
+        **stored_case_json(case, clock_now()),
+        "events": [event_json(event, json.loads(event["data"])) for event in events],
+    }
+
+
+def _search(rows: Rows, values: dict[str, Any]) -> Any:
+    hits = rows.search(values["query"], values["limit"])
+    found = {
+        row["id"]: row
+        for row in rows.case_rows(ids=[i for i, _ in hits], statuses=None, limit=None)
+    }
+    now = clock_now()
+    return [
+        {**stored_case_json(found[i], now), "match": snippet} for i, snippet in hits if i in found
+    ]
+
+
+def _customer(rows: Rows, values: dict[str, Any]) -> Any:
+    who = rows.find_customer_row(values["key"])
+    if rows.merged_into_id(who["id"]) is not None or rows.merged_ids(who["id"]):
+        return None  # the customer it stands for, and those merged in: in full
+    found = rows.case_rows(customer_id=who["id"], statuses=None, limit=None)
+    notes = rows.note_rows([who["id"]])
+    now = clock_now()
+    return {
+        **customer_json(who["id"], who["name"], who["email"]),
+        "notes": rows.customer_notes(who["id"]),
+        "note_log": [
+            {"at": local_time(n["at"]), "by": n["actor"], "text": n["text"]} for n in notes
+        ],
+        "merged": [],
+        "cases": [stored_case_json(row, now) for row in found],
+    }
+
+
+_VERBS = {
+    "list_cases": _list,
+    "show_case": _show,
+    "search_cases": _search,
+    "show_customer": _customer,
+}
