@@ -39,7 +39,7 @@ OTHER_IMPORTERS["jsonl"] = _import_jsonl
 
 IntervalOption = Annotated[
     float,
-    typer.Option(help="With --watch: seconds between looks at the folder.", min=0.1),
+    typer.Option(help="With --watch: seconds between looks at the folder (0.1 to 86400)."),
 ]
 
 _PROGRESS_FROM = 20  # fewer messages than this finish before a bar is worth drawing
@@ -161,8 +161,7 @@ def fetch(
         float | None,
         typer.Option(
             help="With --watch: seconds between looks when the server has no IDLE, and "
-            "between heartbeats (default: [imap] interval, else 60).",
-            min=0.1,
+            "between heartbeats, 0.1 to 86400 (default: [imap] interval, else 60).",
             show_default=False,
         ),
     ] = None,
@@ -184,8 +183,9 @@ def fetch(
 def _watch(db: Path | None, as_: str | None, maildir: Path | None, interval: float) -> None:
     """Run one watcher in the foreground: a line per message, outages said once, exit 0."""
     from casedesk.mail import watch
-    from casedesk.mail.settings import load_mail_settings
+    from casedesk.mail.settings import check_interval, load_mail_settings
 
+    check_interval(interval)
     settings = load_mail_settings()
     if maildir is not None:
         watch.maildir_parts(maildir)  # not a Maildir → one clear line before anything starts

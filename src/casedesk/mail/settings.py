@@ -37,6 +37,10 @@ from typing import Any
 from casedesk.config import ConfigError, config_file, load_config
 from casedesk.mail.thread import DEFAULT_TAG_PREFIX
 
+# Accepted ranges, in seconds: a poll faster than this hammers the server, a longer one (or a
+# timeout) looks like a hang; NaN and infinity (TOML has both) are never accepted.
+INTERVAL = (0.1, 86400.0)
+TIMEOUT = (0.1, 3600.0)
 MAIL_ACTOR = "casedesk-mail"  # who mail taken in (and answered automatically) is recorded by
 SMTP_SECURITY = ("starttls", "ssl", "none")
 IMAP_SECURITY = ("ssl", "starttls")
@@ -105,18 +109,18 @@ def _server(table: dict[str, Any], name: str, choices: tuple[str, ...], ports: d
     if security not in choices:
         raise ConfigError(f"{_where(name, 'security')} must be one of {', '.join(choices)}")
     port = table.get("port", ports[security])
-    if not isinstance(port, int) or not 0 < port < 65536:
-        raise ConfigError(f"{_where(name, 'port')} must be a port number")
-    timeout = table.get("timeout", 30)
-    if not isinstance(timeout, int | float) or timeout <= 0:
-        raise ConfigError(f"{_where(name, 'timeout')} must be a number of seconds")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(
+            f"{_where(name, 'port')} must be a port number, 1 to 65535 ({_not(port)})"
+        )
+    timeout = _seconds(table, name, "timeout", 30.0, TIMEOUT)
     return Server(
         host=host,
         port=port,
         security=security,
         user=_text(table, name, "user"),
         password_command=_text(table, name, "password_command"),
-        timeout=float(timeout),
+        timeout=timeout,
         ca_file=_text(table, name, "ca_file"),
     )
 
@@ -148,7 +152,7 @@ def load_mail_settings(path: Path | None = None) -> MailSettings:
             {"ssl": 993, "starttls": 143},
         ),
         imap_folder=_text(imap, "imap", "folder", "INBOX") or "INBOX",
-        imap_interval=_seconds(imap, "imap", "interval", 60.0),
+        imap_interval=_seconds(imap, "imap", "interval", 60.0, INTERVAL),
         acknowledge=_flag(mail, "mail", "acknowledge"),
         acknowledgement_is_first_response=_flag(mail, "mail", "acknowledgement_is_first_response"),
     )
@@ -161,11 +165,33 @@ def _flag(table: dict[str, Any], name: str, key: str) -> bool:
     return value
 
 
-def _seconds(table: dict[str, Any], name: str, key: str, default: float) -> float:
+def _seconds(
+    table: dict[str, Any], name: str, key: str, default: float, accepted: tuple[float, float]
+) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{_where(name, key)} must be a number of seconds")
-    return float(value)
+    number = None if isinstance(value, bool) or not isinstance(value, int | float) else value
+    if number is None or not accepted[0] <= number <= accepted[1]:
+        raise ConfigError(f"{_where(name, key)} {seconds_range(accepted)} ({_not(value)})")
+    return float(number)
+
+
+def _not(value: object) -> str:
+    """'not -1', 'not true': the value as it was written in the TOML file."""
+    return f"not {str(value).lower() if isinstance(value, bool) else repr(value)}"
+
+
+def seconds_range(accepted: tuple[float, float]) -> str:
+    """'must be a number of seconds from 0.1 to 86400', for the config and the options alike."""
+    return f"must be a number of seconds from {accepted[0]:g} to {accepted[1]:g}"
+
+
+def check_interval(value: float, option: str = "--interval") -> float:
+    """A watcher's interval given on the command line, in the same range as [imap] interval."""
+    if not INTERVAL[0] <= value <= INTERVAL[1]:  # also false for NaN
+        from casedesk.core.errors import InvalidInput
+
+        raise InvalidInput(f"{option} {seconds_range(INTERVAL)} (not {value:g})")
+    return value
 
 
 def password(server: Server, table: str) -> str | None:
