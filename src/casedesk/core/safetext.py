@@ -85,35 +85,54 @@ def _indented(value: Any, indent: str) -> str:
     values JSON output here is made of (strings, ints, bools, None, lists and dicts with string
     keys); `_Unusual` for anything else. Python's encoder only uses its C code without `indent`,
     and its pure-Python path took longer than the query for a long case."""
-    from json.encoder import encode_basestring  # the C one, as json.dumps uses
+    from json import JSONEncoder
+    from json.encoder import encode_basestring as quoted  # the C one, as json.dumps uses
 
     parts: list[str] = []
     add = parts.append
+    # The common scalars are written in the loops, not by a call each: most values are these.
+    words = {None: "null", True: "true", False: "false"}
+    scalars = (str, int, bool, type(None))
+    # A dict of scalars only is written by json's C encoder, whose item separator carries the
+    # newline and the margin (it cannot occur inside an encoded string, which escapes "\n").
+    flat: dict[str, Any] = {}
+
+    def flat_dict(item: dict[str, Any], margin: str) -> str:
+        inner = margin + indent
+        encode = flat.get(inner)
+        if encode is None:
+            encode = flat[inner] = JSONEncoder(
+                ensure_ascii=False, separators=("," + inner, ": ")
+            ).encode
+        return "{" + inner + encode(item)[1:-1] + margin + "}"
 
     def write(item: Any, margin: str) -> None:
         if isinstance(item, str):
-            add(encode_basestring(item))
-        elif item is None:
-            add("null")
-        elif item is True:
-            add("true")
-        elif item is False:
-            add("false")
+            add(quoted(item))
+        elif item is None or item is True or item is False:
+            add(words[item])
         elif isinstance(item, int):
             add(int.__repr__(item))
         elif isinstance(item, dict):
             if not item:
                 add("{}")
                 return
+            if all(type(k) is str for k in item) and all(type(v) in scalars for v in item.values()):
+                add(flat_dict(item, margin))
+                return
             inner = margin + indent
             separator = "{" + inner
             for key, member in item.items():
-                if not isinstance(key, str):
+                if type(key) is not str:
                     raise _Unusual
-                add(separator)
-                add(encode_basestring(key))
-                add(": ")
-                write(member, inner)
+                kind = type(member)
+                if kind is str:
+                    add(f"{separator}{quoted(key)}: {quoted(member)}")
+                elif member is None:
+                    add(f"{separator}{quoted(key)}: null")
+                else:
+                    add(f"{separator}{quoted(key)}: ")
+                    write(member, inner)
                 separator = "," + inner
             add(margin + "}")
         elif isinstance(item, list | tuple):
