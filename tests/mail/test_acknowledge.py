@@ -106,6 +106,8 @@ def test_off_by_default(desk: Desk, config, smtp):
         ("Shop <billing.no-reply@shop.example.com>", {}, True),
         ("Bob <bob@example.com>", {"Return-Path": "<>"}, True),
         ("Help Desk <help@example.com>", {}, False),  # our own [mail] from
+        ("Help Desk <help+billing@example.com>", {}, False),  # a +tag of it: a loop otherwise
+        ("HELP+x@Example.COM", {}, False),
     ],
 )
 def test_automatic_and_unanswerable_mail_gets_no_acknowledgement(
@@ -117,6 +119,16 @@ def test_automatic_and_unanswerable_mail_gets_no_acknowledgement(
     if opens_case:
         assert taken.acknowledgement.startswith("no acknowledgement")
     assert smtp.capture.received == []
+
+
+@pytest.mark.parametrize(
+    "sender", ["helpdesk@example.com", "help@example.org", "help+x@mail.example.com"]
+)
+def test_addresses_that_only_look_like_ours_are_acknowledged(desk: Desk, config, smtp, sender):
+    settings = config(ack_config(smtp.port))
+    taken = take_in(desk, make_mail(sender=sender), "t", settings)
+    assert (taken.outcome, taken.acknowledgement) == (Outcome.NEW_CASE, "acknowledged")
+    assert [m["To"].addresses[0].addr_spec for m in sent_mail(smtp)] == [sender]
 
 
 def test_never_more_than_three_an_hour_to_one_address(desk: Desk, clock, config, smtp):

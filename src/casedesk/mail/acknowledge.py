@@ -59,8 +59,7 @@ def reason_not_to(headers: Message, settings: MailSettings) -> str | None:
         return "no sender to answer"
     if _NO_REPLY.search(sender.split("@", 1)[0]):
         return f"{sender} takes no replies"
-    ours = settings.sender_address
-    if ours and sender.lower() == ours.lower():
+    if settings.is_ours(sender):
         return "our own address"
     return None
 

@@ -154,8 +154,7 @@ def _record(
                 raw=raw,
             )
 
-        sender = settings.sender_address
-        if sender and parsed.from_address.lower() == sender.lower():
+        if settings.is_ours(parsed.from_address):
             remember(Outcome.OWN, thread.case_id, None)
             return Taken(Outcome.OWN, origin, thread.case_id, parsed.message_id)
 

@@ -76,9 +76,21 @@ class MailSettings:
             return None
         return email.utils.parseaddr(self.from_address)[1] or None
 
+    def is_ours(self, address: str) -> bool:
+        """`address` is our own `from`, also in other case or as a +tag variant (help+x@):
+        mail from there is never a customer's, and answering it would be a loop."""
+        ours = self.sender_address
+        return bool(ours) and "@" in address and _mailbox(address) == _mailbox(ours or "")
+
     @property
     def can_send(self) -> bool:
         return self.outbox is not None or self.smtp is not None
+
+
+def _mailbox(address: str) -> str:
+    """help+billing@Example.COM → help@example.com: the mailbox that receives it."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _where(table: str, key: str) -> str:
