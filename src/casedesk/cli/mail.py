@@ -270,7 +270,12 @@ def quarantine_list(
 def quarantine_show(
     quarantine_id: Annotated[int, typer.Argument(help="The id from `quarantine list`.")],
     raw: Annotated[
-        bool, typer.Option("--raw", help="Write the message's bytes to stdout.")
+        bool,
+        typer.Option(
+            "--raw",
+            help="Write the message's exact bytes to stdout (on a terminal, control characters "
+            "are shown escaped: redirect or pipe it for the bytes).",
+        ),
     ] = False,
     db: DbOption = None,
     as_: AsOption = None,
@@ -283,9 +288,19 @@ def quarantine_show(
     if found is None:
         raise InvalidInput(f"no quarantined message #{quarantine_id}")
     row, content = found
-    if raw:
+    if raw and not sys.stdout.isatty():
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
+        return
+    if raw:  # the bytes could retitle, clear or reprogram the terminal: the source, escaped
+        from casedesk.paths import command
+
+        sys.stdout.write(printable(content.decode("utf-8", "backslashreplace")))
+        sys.stdout.flush()
+        say(
+            "casedesk: control characters shown escaped on a terminal; for the exact bytes, "
+            f"redirect: {command(f'quarantine show {quarantine_id} --raw')} > message.eml"
+        )
         return
     out = console()
     out.print(Text(f"#{row.id} from {printable(row.origin)}, {row.size:,} bytes"))
