@@ -4,9 +4,11 @@
     python benchmarks/run.py --cases 10000        # a smaller store
     python benchmarks/run.py --growth             # the interactive figures at 1k, 10k and 100k
     python benchmarks/run.py --markdown out.md    # also write the table as Markdown
-    python benchmarks/run.py --engine postgres    # the CLI figures on SQLite and PostgreSQL,
-                                                  # side by side (--pg-url, else a temporary
-                                                  # server started here, as the tests do)
+    python benchmarks/run.py --engine both        # the CLI and report figures on SQLite and
+                                                  # PostgreSQL, side by side (--pg-url, else a
+                                                  # temporary server started here, as the
+                                                  # tests do; the store is moved there by
+                                                  # casedesk export | casedesk import)
 
 Stores are built once with `casedesk demo` (fixed CASEDESK_NOW, so due times are the same every
 run) and cached in benchmarks/.cache/. Each figure is the median of several whole-process runs.
@@ -150,22 +152,33 @@ READS = [
 ]
 
 
-def cli_figures(db: Path, runs: int) -> list[Figure]:
+def cli_figures(db: Path | str, runs: int) -> list[Figure]:
+    """The read verbs on a SQLite file or (a URL) a PostgreSQL store, beside the same run's
+    bare interpreter and a raw full-text query of that engine."""
     sqlite_ms = median_ms(python("import sqlite3"), db, runs)
     task = taskwarrior_baseline(runs)
     base = f"python -c 'import sqlite3': {sqlite_ms:.0f} ms" + (f"; {task}" if task else "")
-    raw_query = (
-        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-        'c.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rank '
-        'LIMIT 50", (sys.argv[2],)).fetchall()'
-    )
+    if isinstance(db, Path):
+        raw_query = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            'c.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rank '
+            'LIMIT 50", (sys.argv[2],)).fetchall()'
+        )
+        raw_name = "raw FTS5 query"
+    else:
+        raw_query = (
+            "import psycopg, sys; c = psycopg.connect(sys.argv[1]); "
+            'c.execute("SELECT id FROM events WHERE casedesk_words(left(text, 65536)) @@ '
+            "plainto_tsquery('simple', %s) LIMIT 50\", (sys.argv[2],)).fetchall()"
+        )
+        raw_name = "raw tsquery (psycopg)"
     raw_fts = median_ms([*python(raw_query), str(db), SEARCH], db, runs)
     figures = []
     for json_, limit in ((True, "≤ 3×"), (False, "≤ 4×")):
         for name, words in READS:
             command = [CASEDESK, *words, *(["--json"] if json_ else [])]
             value = median_ms(command, db, runs)
-            raw = f"; raw FTS5 query, whole process: {raw_fts:.0f} ms" if "search" in name else ""
+            raw = f"; {raw_name}, whole process: {raw_fts:.0f} ms" if "search" in name else ""
             figures.append(
                 Figure(
                     f"casedesk {name}{' --json' if json_ else ''}",
@@ -243,116 +256,87 @@ def pg_server_url(given: str | None) -> tuple[str, object | None]:
 
 
 def pg_store_for(sqlite_db: Path, server_url: str, cases: int) -> str:
-    """The cached SQLite store copied into its own schema on the server (COPY, table by table):
-    the same rows, so both engines answer the same questions on the same data."""
+    """The cached SQLite store moved into its own schema on the server the way a shop would
+    move it: `casedesk export | casedesk import --format jsonl -` (COPY, indexes built once).
+    The same rows, so both engines answer the same questions on the same data."""
     import psycopg
 
     schema_name = f"bench_{cases}_{sqlite_db.stat().st_mtime_ns}"
     sep = "&" if "?" in server_url else "?"
     url = f"{server_url}{sep}options=-csearch_path%3D{schema_name}"
     with psycopg.connect(server_url, autocommit=True) as admin:
-        found = admin.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name,)
-        ).fetchone()
-        if found:
-            return url
+        events = f"{schema_name}.events"
+        known = admin.execute("SELECT to_regclass(%s) IS NOT NULL", (events,)).fetchone()
+        if (
+            known
+            and known[0]
+            and admin.execute(f"SELECT EXISTS (SELECT 1 FROM {events})").fetchone()[0]
+        ):
+            return url  # moved before (the import is one transaction: events mean it finished)
+        admin.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
         admin.execute(f"CREATE SCHEMA {schema_name}")
-    print(f"copying {sqlite_db.name} to PostgreSQL ({schema_name})…", file=sys.stderr)
+    print(f"moving {sqlite_db.name} to PostgreSQL ({schema_name})…", file=sys.stderr)
     started = time.perf_counter()
-    import sqlite3
-
-    from casedesk.paths import ServerStore
-    from casedesk.store import Store
-    from casedesk.store.postgres import PgTables
-
-    source = sqlite3.connect(sqlite_db)
-    with Store.open(ServerStore(url)) as target:
-        tables = PgTables(target)
-        names = set(tables.names())
-        order = ["meta", "customers", "cases", "events", "agents"]
-        order += [t for t in _fk_order(tables, names) if t not in order and t != "cases_fts"]
-        raw = target.conn.raw
-        with raw.transaction():
-            for table in order:
-                theirs = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
-                columns = [c for c in theirs if c in tables.columns(table)]
-                if not columns:
-                    continue
-                listed = ", ".join(columns)
-                with raw.cursor().copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
-                    for row in source.execute(f"SELECT {listed} FROM {table}"):
-                        copy.write_row(row)
-        target.sync_ids()
-        raw.execute("ANALYZE")
-    source.close()
-    print(f"copied in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    exporting = subprocess.Popen(
+        [CASEDESK, "--db", str(sqlite_db), "export"],
+        env=env(sqlite_db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [CASEDESK, "--db", url, "import", "--format", "jsonl", "-"],
+        env=env(url),
+        stdin=exporting.stdout,
+        check=True,
+    )
+    if exporting.wait() != 0:
+        raise SystemExit(f"casedesk export of {sqlite_db} failed")
+    print(f"moved in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return url
 
 
-def _fk_order(tables: object, names: set[str]) -> list[str]:
-    remaining, ordered = sorted(names), []
-    while remaining:
-        ready = (
-            [
-                t
-                for t in remaining
-                if all(o == t or o not in remaining for o in tables.refers_to(t))  # type: ignore[attr-defined]
-            ]
-            or remaining[:1]
-        )
-        ordered += ready
-        remaining = [t for t in remaining if t not in ready]
-    return ordered
-
-
-def pg_cli_figures(url: str, runs: int) -> list[Figure]:
-    psycopg_ms = median_ms(python("import psycopg"), url, runs)
-    base = f"python -c 'import psycopg': {psycopg_ms:.0f} ms"
-    raw_query = (
-        "import psycopg, sys; c = psycopg.connect(sys.argv[1]); "
-        'c.execute("SELECT id FROM events WHERE casedesk_words(left(text, 65536)) @@ '
-        "plainto_tsquery('simple', %s) LIMIT 50\", (sys.argv[2],)).fetchall()"
+def pg_report_figures(url: str, runs: int) -> list[Figure]:
+    """`casedesk report` on the server store, when reports run on PostgreSQL (issue 16)."""
+    sqlite_ms = median_ms(python("import sqlite3"), url, runs)
+    base = f"python -c 'import sqlite3': {sqlite_ms:.0f} ms"
+    started = time.perf_counter()
+    first_run = subprocess.run(
+        [CASEDESK, "report"], env=env(url), capture_output=True, text=True, check=False
     )
-    raw_fts = median_ms([*python(raw_query), url, SEARCH], url, runs)
+    first = (time.perf_counter() - started) * 1000
+    if first_run.returncode != 0:
+        note = (first_run.stderr.strip().splitlines() or ["failed"])[-1][:120]
+        return [
+            Figure("casedesk report, first on the store", None, "ms", "< 5000", base, note),
+            Figure("casedesk report, later ones", None, "ms", "< 1000", base, note),
+        ]
+    later = median_ms([CASEDESK, "report"], url, max(3, runs // 2), warmup=0)
+    note = "steps folded by the import"
     return [
-        Figure("casedesk nag", median_ms([CASEDESK, "nag"], url, runs), "ms", "< 150", base),
-        Figure(
-            "casedesk list --overdue --json (first 100)",
-            median_ms([CASEDESK, "list", "--overdue", "--json"], url, runs),
-            "ms",
-            "< 300",
-            base,
-        ),
-        Figure(
-            f"casedesk show {LONG_CASE} --json (500 events)",
-            median_ms([CASEDESK, "show", str(LONG_CASE), "--json"], url, runs),
-            "ms",
-            "< 300",
-            base,
-        ),
-        Figure(
-            f"casedesk search '{SEARCH}' (first page)",
-            median_ms([CASEDESK, "search", SEARCH, "--json"], url, runs),
-            "ms",
-            "< 300",
-            f"raw tsquery, whole process: {raw_fts:.0f} ms",
-        ),
+        Figure("casedesk report, first on the store", first, "ms", "< 5000", base, note),
+        Figure("casedesk report, later ones", later, "ms", "< 1000", base),
     ]
 
 
 def side_by_side(sqlite: list[Figure], postgres: list[Figure], title: str) -> str:
+    """One row per figure: SQLite's and PostgreSQL's, each against the same target."""
     rows = [
         f"### {title}: SQLite and PostgreSQL",
         "",
-        "| figure | SQLite | PostgreSQL | target (SQLite / PostgreSQL) | PostgreSQL baseline |",
-        "| --- | ---: | ---: | --- | --- |",
+        "| figure | SQLite | met | PostgreSQL | met | target | baseline, same run"
+        " | note (PostgreSQL) |",
+        "| --- | ---: | --- | ---: | --- | --- | --- | --- |",
     ]
     for lite, server in zip(sqlite, postgres, strict=True):
         rows.append(
-            f"| {lite.name} | {lite.value:,.0f} {lite.unit} | {server.value:,.0f} {server.unit}"
-            f" | {lite.target} / {server.target} {lite.unit} | {server.baseline} |"
+            f"| {lite.name} | {_value(lite)} | {lite.met()} | {_value(server)} | {server.met()}"
+            f" | {lite.target} {unit_of(lite)} | {lite.baseline} | {server.note} |"
         )
     return "\n".join(rows) + "\n"
+
+
+def _value(figure: Figure) -> str:
+    return "—" if figure.value is None else f"{figure.value:,.0f} {figure.unit}"
 
 
 def taskwarrior_baseline(runs: int) -> str:
@@ -699,14 +683,15 @@ def main() -> int:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument(
         "--engine",
-        choices=("sqlite", "postgres"),
+        choices=("sqlite", "postgres", "both"),
         default="sqlite",
-        help="postgres: also measure the CLI on a PostgreSQL copy of each store, side by side",
+        help="postgres (or both): the CLI and report figures on SQLite and on a PostgreSQL "
+        "copy of each store (moved by export | import), side by side",
     )
     parser.add_argument("--pg-url", help="the server for --engine postgres (default: start one)")
     args = parser.parse_args()
     compile_sources()
-    if args.engine == "postgres":
+    if args.engine != "sqlite":
         return compare_engines(args)
 
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
@@ -730,7 +715,7 @@ def main() -> int:
 
 
 def compare_engines(args: argparse.Namespace) -> int:
-    """The CLI figures on each store size, SQLite beside PostgreSQL."""
+    """The CLI (and report) figures on each store size, SQLite beside PostgreSQL."""
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     output = [f"casedesk benchmarks, SQLite and PostgreSQL — {machine}\n"]
     server_url, server = pg_server_url(args.pg_url)
@@ -739,8 +724,14 @@ def compare_engines(args: argparse.Namespace) -> int:
         for cases in sizes:
             db = store_for(cases, args.events or cases * 20, args.rebuild)
             url = pg_store_for(db, server_url, cases)
-            text = side_by_side(
-                cli_figures(db, args.runs), pg_cli_figures(url, args.runs), f"{cases:,} cases"
+            load = os.getloadavg()
+            lite, server_figures = cli_figures(db, args.runs), cli_figures(url, args.runs)
+            if not args.no_report:
+                lite += report_figures(db, args.runs)
+                server_figures += pg_report_figures(url, args.runs)
+            after = os.getloadavg()
+            text = side_by_side(lite, server_figures, f"{cases:,} cases") + (
+                f"\nLoad average (1 min) {load[0]:.1f} at the start, {after[0]:.1f} at the end.\n"
             )
             print(text)
             output.append(text)

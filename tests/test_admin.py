@@ -12,6 +12,7 @@ import pytest
 from casedesk.cli.admin import import_jsonl
 from casedesk.core.errors import Refused, StoreError
 from casedesk.core.model import Channel, Status
+from casedesk.desk.desk import Desk
 from casedesk.store import Store
 from casedesk.store.shared import init_shared
 
@@ -318,3 +319,24 @@ def test_one_consoles_screens_never_warn_about_each_other(desk, clock):
     assert other.collision_warning(case.id) == "ann has this case open"
     desk.leave()
     assert other.collision_warning(case.id) is None
+
+
+@pytest.mark.sqlite_only(reason="reports run on SQLite only in this round")
+def test_an_import_folds_the_report_figures_so_the_first_report_has_nothing_to_fold(
+    desk, clock, cli, tmp_path, monkeypatch
+):
+    from casedesk.store import reports
+
+    _fill(desk, clock)
+    # Writes fold at most KEEP_LIMIT cases themselves; an import of more leaves them to us.
+    monkeypatch.setattr(reports, "KEEP_LIMIT", 2)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    import_jsonl(dump, fresh, "ann")
+    imported = Desk.open(fresh, "ann")
+    try:
+        assert reports.update_steps(imported.store, imported.policy) == 0
+    finally:
+        imported.close()
+    assert cli("report", "--json", "--db", str(fresh)).exit_code == 0

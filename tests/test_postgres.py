@@ -13,7 +13,7 @@ import pytest
 
 from casedesk import paths
 from casedesk.core.errors import InvalidInput, SearchSyntaxError, StoreError
-from casedesk.core.model import EventKind
+from casedesk.core.model import Channel, EventKind
 from casedesk.desk.desk import Desk
 from casedesk.store import Store, postgres_schema
 from casedesk.store.postgres import to_tsquery
@@ -350,3 +350,117 @@ def test_a_report_on_a_server_store_is_one_clear_line(pg_url: str, cli) -> None:
         "casedesk: reports are not available on a PostgreSQL store yet; "
         "`casedesk export` to a SQLite file and report there"
     ]
+
+
+# -- moving a store in bulk, and the nag on the server -----------------------------------------
+
+
+def _overdue_sqlite_store(desk, clock, cli) -> None:
+    """Cases of ann, of bob and of nobody, some overdue, with words that need escaping."""
+    for n in range(14):
+        owner = ("ann", "bob", None)[n % 3]
+        case = desk.new_case(f"Cüstomer {n} <c{n}@example.com>", f"Printer «{n}» offline")
+        if owner:
+            desk.assign(case.id, owner)
+        clock.advance(hours=5)
+    desk.tell(3, "looking into it", Channel.PHONE)
+    clock.advance(days=4)
+
+
+def _schema_objects(url: str) -> set[tuple[str, ...]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        indexes = conn.execute(
+            "SELECT indexname, regexp_replace(indexdef, ' ON \\w+\\.', ' ON ') FROM pg_indexes "
+            "WHERE schemaname = current_schema()"
+        ).fetchall()
+        keys = conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' "
+            "AND connamespace = current_schema()::regnamespace"
+        ).fetchall()
+    return {tuple(row) for row in indexes} | {tuple(row) for row in keys}
+
+
+def test_a_bulk_import_leaves_every_index_and_foreign_key_as_a_new_store_has(
+    desk, clock, cli, tmp_path: Path, pg_server, pg_url: str
+) -> None:
+    """The import drops the indexes and foreign keys to load by COPY; all come back."""
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    fresh = pg_server.new_store()
+    try:
+        Store.open(paths.ServerStore(fresh)).close()
+        expected = _schema_objects(fresh)
+    finally:
+        pg_server.drop_store(fresh)
+    assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
+    assert _schema_objects(pg_url) == expected
+    assert len([o for o in expected if o[-1].startswith("FOREIGN KEY")]) >= 10
+    # The foreign keys are checked again: a case's events cannot be orphaned.
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        conn.execute(
+            "INSERT INTO mail_drafts(case_id, actor, created_at, text) "
+            "VALUES (999, 'ann', 'x', 'y')"
+        )
+
+
+def test_a_bad_row_in_a_bulk_batch_is_named_by_its_line_and_nothing_stays(
+    desk, clock, cli, tmp_path: Path, pg_url: str
+) -> None:
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    lines = dump.read_text().splitlines()
+    last = max(n for n, line in enumerate(lines) if '"table": "events"' in line)
+    event = json.loads(lines[last])
+    event["row"]["id"] = 2  # a second event 2 (of the last case): only the server can tell
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*lines[: last + 1], json.dumps(event), *lines[last + 1 :]]))
+    result = cli("import", "--format", "jsonl", str(bad), "--db", pg_url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"casedesk: line {last + 2}: duplicate key"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with Store.open(paths.ServerStore(pg_url)) as store:
+        assert store.counts() == {"customers": 0, "cases": 0, "events": 0}
+    # The indexes dropped for the load came back with the rollback.
+    assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
+    assert cli("search", "printer", "--db", pg_url).exit_code == 0
+
+
+@pytest.mark.parametrize("driver", ["libpq", "psycopg"])
+@pytest.mark.parametrize("args", [[], ["--all"], ["--json"], ["--all", "--json", "--limit", "3"]])
+def test_nag_says_the_same_on_both_engines(
+    desk, clock, cli, tmp_path: Path, pg_url: str, args: list[str], driver: str, monkeypatch
+) -> None:
+    """Through libpq (ctypes), and through psycopg where no libpq can be loaded."""
+    from casedesk.store import libpq
+
+    if driver == "psycopg":
+        monkeypatch.setattr(libpq, "load", lambda: None)
+    else:
+        assert libpq.load() is not None
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
+    on_sqlite = cli("nag", *args)
+    on_server = cli("nag", *args, "--db", pg_url)
+    assert on_sqlite.exit_code == on_server.exit_code == 0
+    assert "overdue" in on_sqlite.stdout
+    assert on_server.stdout == on_sqlite.stdout
+
+
+def test_demo_on_a_url_says_how_to_move_one_there_and_makes_no_folder(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("demo", "--db", "postgresql://ann:secret@db.example/casedesk", "--no-open")
+    assert result.exit_code == 1
+    assert "casedesk import --format jsonl" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "secret" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +24,9 @@ from casedesk.core.rules import next_update_due
 from casedesk.core.wording import counted
 from casedesk.store import Store
 from casedesk.store.shared import init_shared
+
+if TYPE_CHECKING:
+    from casedesk.desk.desk import Desk
 
 
 @app.command()
@@ -144,21 +150,97 @@ def export(
 
 
 def import_jsonl(source: Path, db: str | None, actor: str | None) -> dict[str, int]:
-    """`casedesk import --format jsonl FILE` into an empty store; returns rows per table."""
+    """`casedesk import --format jsonl FILE` into an empty store; returns rows per table.
+
+    The report figures are folded once at the end, with the rest of the bulk work, so the
+    first report on the new store does not have to (progress bars on a terminal)."""
     from casedesk.store.portable import import_lines  # sqlite-utils: only for this verb
 
-    with open_desk(db, actor) as desk:
+    with open_desk(db, actor) as desk, _ImportProgress(source) as bars:
 
         def due_for(state: CaseState) -> Due | None:
             return next_update_due(state, desk.policy)
 
         if str(source) == "-":
-            return import_lines(desk.store, sys.stdin, due_for)
-        try:
-            with source.open(encoding="utf-8") as lines:
-                return import_lines(desk.store, lines, due_for)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"cannot read {source}: {exc}") from None
+            counts = import_lines(desk.store, bars.reading(sys.stdin), due_for, bars.update)
+        else:
+            try:
+                with source.open(encoding="utf-8") as lines:
+                    counts = import_lines(desk.store, bars.reading(lines), due_for, bars.update)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InvalidInput(f"cannot read {source}: {exc}") from None
+        _fold_report_figures(desk, bars)
+    return counts
+
+
+def _fold_report_figures(desk: Desk, bars: _ImportProgress) -> None:
+    """Bring the report steps up to the imported events (what the next report would do)."""
+    from casedesk.store.reports import reports_available, update_steps
+
+    if reports_available(desk.store):
+        update_steps(desk.store, desk.policy, partial(bars.update, "report"))
+
+
+_PHASES = {
+    "read": "reading the export",
+    "indexes": "building indexes",
+    "report": "folding report figures",
+}
+
+
+class _ImportProgress:
+    """Bars on stderr for a long import: the file read (by its size), the indexes built and
+    the report figures folded. Nothing is drawn when stderr is not a terminal."""
+
+    def __init__(self, source: Path) -> None:
+        self.size: int | None = None
+        if str(source) != "-":
+            with suppress(OSError):
+                self.size = source.stat().st_size
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _ImportProgress:
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+            from casedesk.cli.output import console
+
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                "[progress.percentage]{task.percentage:>3.0f}%",
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        if phase not in self.tasks:
+            self.tasks[phase] = self.progress.add_task(_PHASES[phase], total=total)
+        self.progress.update(self.tasks[phase], completed=done, total=total)
+
+    def reading(self, lines: Iterable[str]) -> Iterator[str]:
+        """The lines, advancing the reading bar every few thousand of them."""
+        if self.progress is None:
+            yield from lines
+            return
+        read = 0
+        for number, line in enumerate(lines, 1):
+            read += len(line)  # characters: close enough to bytes for a bar
+            if number % 5000 == 0:
+                self.update("read", read, self.size)
+            yield line
+        self.update("read", self.size or read, self.size or read)
 
 
 @app.command()

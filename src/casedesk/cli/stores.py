@@ -87,7 +87,7 @@ def customer_merge(
 @app.command()
 def demo(
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             help="Where to build it (default: demo.db in the data dir, never your real store)."
         ),
@@ -112,7 +112,12 @@ def demo(
     """Build a realistic demo store (customers, cases in every state, some overdue) and open it."""
     from casedesk.desk.demo import build_demo
 
-    path = (db or paths.demo_db()).expanduser()
+    path = paths.store_location(db) if db else paths.demo_db()
+    if isinstance(path, paths.ServerStore):
+        raise InvalidInput(
+            "the demo is built in a SQLite file; to try it on PostgreSQL, move it there: "
+            f"casedesk export --db demo.db | casedesk import --format jsonl --db '{path}' -"
+        )
     real = paths.db_path(None)
     if isinstance(real, Path) and path.resolve() == real.resolve() and real.exists() and db is None:
         raise StoreError(f"refusing to build the demo over your store {real}")

@@ -18,11 +18,12 @@ from typing import IO, Any
 import sqlite_utils
 
 from casedesk.core.errors import CasedeskError, InvalidInput, Refused, StoreError
+from casedesk.core.model import Event
 from casedesk.core.projection import replay
 from casedesk.core.safetext import json_text
 from casedesk.store import schema
 from casedesk.store.connection import describe_sqlite_error
-from casedesk.store.store import Store, _event_from_row
+from casedesk.store.store import Store, _event_from_row, _state_to_values
 
 FORMAT_VERSION = 1
 # Exported first (customers, agents, events); derived and rebuilt from the events (cases, the
@@ -147,12 +148,13 @@ def import_lines(
     store: Store,
     lines: Iterable[str],
     due_for: Callable[[Any], Any],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:
     """Load an export into an empty store in one transaction; returns rows per table.
 
     Any line that cannot be loaded stops the import with its line number, and nothing of the
-    file stays in the store.
+    file stays in the store. On PostgreSQL the rows go in by COPY and the indexes are built
+    once at the end (`postgres.BulkLoad`), told to `progress("indexes", done, total)`.
     """
     if not store.is_empty():
         raise Refused(
@@ -163,22 +165,46 @@ def import_lines(
     columns = {table: db.columns(table) for table in db.names()}
     counts: dict[str, int] = {}
     header_seen = False
-    case_rows: list[tuple[int, dict[str, Any]]] = []  # one case's events, with their lines
+    # One case's events: their lines, rows and Events (read once, to check and to replay).
+    case_rows: list[tuple[int, dict[str, Any], Event]] = []
+
+    def write(where: str, table: str, row: dict[str, Any]) -> None:
+        with _blame(where):
+            if table == "cases":
+                store.insert_case_row(row)
+            elif table == "customers":
+                store.insert_customer_row(row)
+            elif table == "agents":
+                store.insert_agent_row(row)
+            elif table == "events":
+                store.insert_event_row(row)
+            else:
+                db.insert(table, row)
+
+    bulk = None
+    if store.engine == "postgres":
+        from casedesk.store.postgres import BulkLoad
+
+        bulk = BulkLoad(store, retry=write)
+    add = bulk.add if bulk else write
 
     def flush_case() -> None:
         if not case_rows:
             return
         first, last = case_rows[0][0], case_rows[-1][0]
         where = f"line {first}" if first == last else f"lines {first}-{last}"
-        with _blame(f"{where} (the events of case #{case_rows[0][1]['case_id']})"):
-            state = replay(_event_from_row(row) for _, row in case_rows)  # type: ignore[arg-type]
-            store.insert_case(state, due_for(state))
-        for number, row in case_rows:
-            with _blame(f"line {number}"):
-                store.insert_event_row(row)
+        where += f" (the events of case #{case_rows[0][1]['case_id']})"
+        with _blame(where):
+            state = replay(event for _, _, event in case_rows)
+            values = _state_to_values(state, due_for(state))
+        add(where, "cases", values)
+        for number, row, _ in case_rows:
+            add(f"line {number}", "events", row)
         case_rows.clear()
 
     with store.transaction():
+        if bulk:
+            bulk.start()
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue
@@ -207,25 +233,22 @@ def import_lines(
                 raise InvalidInput(f"line {number}: {table} has no column {unknown[0]!r}")
             with _blame(f"line {number}"):
                 row = _decode(row)
-                if table == "events":
-                    _check_event(row)
-                    if case_rows and case_rows[-1][1]["case_id"] != row["case_id"]:
-                        flush_case()
-                    case_rows.append((number, row))
-                else:
+                event = _checked_event(row) if table == "events" else None
+            if event is not None:
+                if case_rows and case_rows[-1][1]["case_id"] != row["case_id"]:
                     flush_case()
-                    if table == "customers":
-                        store.insert_customer_row(row)
-                    elif table == "agents":
-                        store.insert_agent_row(row)
-                    else:
-                        db.insert(table, row)
+                case_rows.append((number, row, event))
+            else:
+                flush_case()
+                add(f"line {number}", table, row)
             counts[table] = counts.get(table, 0) + 1
-            if progress and number % 5000 == 0:
-                progress(number)
         flush_case()
-        if store.engine == "postgres":
-            store.sync_ids()  # type: ignore[attr-defined]
+        if bulk:
+            bulk.finish(
+                (lambda done, total: progress("indexes", done, total)) if progress else None
+            )
+    if bulk:
+        bulk.vacuum()
     if not header_seen:
         raise InvalidInput("the file is empty: not a casedesk export")
     return counts
@@ -234,8 +257,8 @@ def import_lines(
 _ROW_TABLES = {"customers", "agents", "events"}  # not carried by _portable_tables, but loaded
 
 
-def _check_event(row: dict[str, Any]) -> None:
-    """An event row that reads back as an Event (kind, time, channel, data), or an error."""
+def _checked_event(row: dict[str, Any]) -> Event:
+    """The Event an event row reads back as (kind, time, channel, data), or an error."""
     missing = sorted({"id", "case_id", "at", "actor", "kind"} - set(row))
     if missing:
         raise ValueError(f"the event has no {missing[0]!r}")
@@ -244,8 +267,10 @@ def _check_event(row: dict[str, Any]) -> None:
     row.setdefault("channel", None)
     row.setdefault("text", "")
     row.setdefault("data", "{}")
-    if not isinstance(_event_from_row(row).data, dict):  # type: ignore[arg-type]
+    event = _event_from_row(row)  # type: ignore[arg-type]
+    if not isinstance(event.data, dict):
         raise ValueError("an event's data must be a JSON object")
+    return event
 
 
 @contextmanager

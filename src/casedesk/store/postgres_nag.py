@@ -1,5 +1,6 @@
 """`casedesk nag` on a PostgreSQL store: the same two index walks as on SQLite, over one
-connection. Imports psycopg and casedesk's pure rules only, never the Store."""
+connection. Imports libpq (through ctypes; psycopg when libpq cannot be found) and casedesk's
+pure rules only, never the Store."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from casedesk.core.errors import StoreError
 from casedesk.paths import ServerStore, file_signature, policy_file
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 _SELECT = """
     SELECT cases.id, cases.title, cases.owner, cases.due_at, cases.due_reason, cases.due_since,
@@ -31,46 +32,85 @@ def overdue(
     """The `limit` most overdue cases (of `agent` and nobody, or everyone's) and their total.
 
     `refresh` stores the due times anew when the policy changed (the nag passes the Desk's way:
-    the store layer does not import the Desk)."""
-    try:
-        import psycopg
-        from psycopg.rows import dict_row
-    except ImportError:
-        raise StoreError(
-            "a PostgreSQL store needs the psycopg driver: pip install 'casedesk[postgres]'"
-        ) from None
+    the store layer does not import the Desk). Read through libpq itself when it can be loaded
+    (`store.libpq`: psycopg's import alone would take longer than the whole nag may)."""
     from casedesk.core.clock import to_text
+    from casedesk.store import libpq
 
+    lib = libpq.load()
+    query = _psycopg_query(location) if lib is None else None
     try:
-        with psycopg.connect(location.url, autocommit=True, connect_timeout=10) as conn:
-            if _needs_full_path(conn):
+        with query or libpq.Connection(lib, location.url, _CONNECT_TIMEOUT) as conn:
+            run = conn.query
+            if _needs_full_path(run):
                 refresh(location)
             cutoff = to_text(now)
-            groups: list[tuple[str, list[object]]] = (
+            groups: list[tuple[str, list[str]]] = (
                 [("cases.due_at IS NOT NULL", [])]
                 if agent is None
                 else [("cases.owner = %s", [agent]), ("cases.owner IS NULL", [])]
             )
-            rows: list[Any] = []
+            rows: list[dict[str, Any]] = []
             total = 0
-            with conn.cursor(row_factory=dict_row) as cursor:
-                for owner, params in groups:
-                    cursor.execute(_SELECT.format(owner=owner), [*params, cutoff, limit])
-                    rows += cursor.fetchall()
             for owner, params in groups:
-                found = conn.execute(
-                    _COUNT.format(owner=owner.replace("cases.", "")), [*params, cutoff]
-                ).fetchone()
-                total += found[0] if found else 0
-    except psycopg.Error as exc:
+                rows += run(_SELECT.format(owner=owner), [*params, cutoff, str(limit)])
+                counted = run(_COUNT.format(owner=owner.replace("cases.", "")), [*params, cutoff])
+                total += int(counted[0]["count"])
+    except Exception as exc:
+        if not _driver_error(exc):
+            raise
         raise StoreError(f"{location}: {(str(exc).strip().splitlines() or ['error'])[0]}") from None
+    for row in rows:
+        row["id"] = int(row["id"])
     rows.sort(key=lambda row: row["due_at"])
     return rows[:limit], total
 
 
-def _needs_full_path(conn: Any) -> bool:
+_CONNECT_TIMEOUT = 10
+
+
+def _driver_error(exc: BaseException) -> bool:
+    return type(exc).__name__ == "LibpqError" or type(exc).__module__.startswith("psycopg")
+
+
+def _needs_full_path(run: Callable[..., list[dict[str, Any]]]) -> bool:
     """True when the store is new or the policy file changed since due times were computed."""
-    if conn.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]:
+    if run("SELECT to_regclass('meta') IS NULL AS new")[0]["new"] in (True, "t"):
         return True
-    row = conn.execute("SELECT value FROM meta WHERE key = 'policy_signature'").fetchone()
-    return row is None or row[0] != file_signature(policy_file(None))
+    found = run("SELECT value FROM meta WHERE key = 'policy_signature'")
+    return not found or found[0]["value"] != file_signature(policy_file(None))
+
+
+class _Psycopg:
+    """The same `query` as libpq.Connection, through psycopg (when no libpq can be loaded)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def query(self, sql: str, params: Sequence[str] = ()) -> list[dict[str, Any]]:
+        from psycopg.rows import dict_row
+
+        with self.conn.cursor(row_factory=dict_row) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def __enter__(self) -> _Psycopg:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+
+def _psycopg_query(location: ServerStore) -> _Psycopg:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(
+            "a PostgreSQL store needs the psycopg driver: pip install 'casedesk[postgres]'"
+        ) from None
+    try:
+        return _Psycopg(
+            psycopg.connect(location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT)
+        )
+    except psycopg.Error as exc:
+        raise StoreError(f"{location}: {(str(exc).strip().splitlines() or ['error'])[0]}") from None

@@ -138,10 +138,15 @@ _LATEST_INDEXES = [
 ]
 
 
+def reports_available(store: Store) -> bool:
+    """Whether reports (and their steps) run on this store's engine."""
+    return store.engine == "sqlite"
+
+
 def _sqlite_only(store: Store) -> None:
     """The report's SQL is SQLite's (temporary tables, total(), json_each); on a PostgreSQL
     store it says so in one line instead of failing halfway."""
-    if store.engine != "sqlite":
+    if not reports_available(store):
         raise StoreError(
             "reports are not available on a PostgreSQL store yet; "
             "`casedesk export` to a SQLite file and report there"

@@ -405,7 +405,9 @@ class Store(Rows):
         )
 
     def insert_case(self, state: CaseState, due: Due | None) -> None:
-        values = _state_to_values(state, due)
+        self.insert_case_row(_state_to_values(state, due))
+
+    def insert_case_row(self, values: dict[str, Any]) -> None:
         columns = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
         self._execute(f"INSERT INTO cases ({columns}) VALUES ({marks})", values)
