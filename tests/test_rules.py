@@ -307,3 +307,20 @@ def test_safetext_makes_every_control_character_visible():
     assert printable("a\x1b[31mb\x07c\x9bd\te\nf") == "a\\x1b[31mb\\x07c\\x9bd\te\nf"
     assert printable("line\r\nnext\rover") == "line\nnext\\x0dover"
     assert one_line("a\n b\t c", 4) == "a b…"
+
+
+def test_the_projections_replace_is_dataclasses_replace():
+    """`projection.replace` skips dataclasses' checks for speed: it must still copy every
+    field and change exactly the ones named."""
+    import dataclasses
+
+    from casedesk.core import projection
+
+    state = then(created(), EventKind.TOLD, T0 + H)
+    for field in dataclasses.fields(CaseState):
+        value = f"changed {field.name}"
+        assert projection.replace(state, **{field.name: value}) == dataclasses.replace(
+            state, **{field.name: value}
+        )
+    assert projection.replace(state) == state
+    assert projection.replace(state) is not state

@@ -16,6 +16,8 @@ from casedesk.store.reports import (
     case_figures,
     overdue_series,
     problem_titles,
+    stored_steps,
+    update_steps,
 )
 
 
@@ -86,3 +88,40 @@ def test_overdue_series_counts_what_a_replay_says(demo_store, clock, owner):
                 expected += 1
         assert count == expected, t
     assert max(count for _, count in series) > 0
+
+
+def _acted_from_steps(histories, window):
+    """Events each agent acted in the window, and told events, from a fold of every case."""
+    acted: dict[str, list[int]] = {}
+    for events in histories:
+        for step in case_steps(events, DEFAULT_POLICY):
+            if window.s <= step.at < window.u:
+                counts = acted.setdefault(step.actor, [0, 0])
+                counts[0] += 1
+                counts[1] += step.kind == "told"
+    return acted
+
+
+def test_the_demo_builds_the_steps_a_fold_gives_and_the_day_counts(demo_store, clock):
+    store = demo_store
+    histories = [store.events(case_id) for case_id in store.all_case_ids()]
+    for events in histories:
+        assert stored_steps(store, events[0].case_id) == case_steps(events, DEFAULT_POLICY)
+    assert update_steps(store, DEFAULT_POLICY) == 0  # nothing left to fold
+    # Windows starting and ending mid-day, on day boundaries, and inside one day.
+    day = timedelta(days=1)
+    midnight = clock.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for since, until in [
+        (clock.now - 30 * day, clock.now),
+        (midnight - 20 * day, midnight),
+        (midnight - 3 * day + timedelta(hours=5), midnight - 3 * day + timedelta(hours=9)),
+        (midnight - day, midnight + timedelta(seconds=1)),
+    ]:
+        window = Window(since, until)
+        expected = _acted_from_steps(histories, window)
+        found = agent_events(store, window)
+        agents = set(store.agents())  # the report counts known agents ("customer" is not)
+        assert {a: tuple(c) for a, c in expected.items() if a in agents} == {
+            a: c for a, c in found.items() if c[0]
+        }
+        assert any(acted for acted, _ in found.values())

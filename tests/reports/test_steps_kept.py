@@ -97,6 +97,18 @@ def test_steps_kept_at_each_write_equal_a_full_fold(steps):
                 problem_titles=problem_titles(store, window),
             )
             assert build_report(store, policy, window, top=0) == slow
+            # Events acted per agent, kept per day at each write, against the fold.
+            for since in (T0, T0 + timedelta(hours=5), T0 + timedelta(hours=30)):
+                part = Window(since, max(moment[0], since) + timedelta(hours=1))
+                acted: dict[str, list[int]] = {}
+                for events in histories:
+                    for step in case_steps(events, policy):
+                        if part.s <= step.at < part.u:
+                            counts = acted.setdefault(step.actor, [0, 0])
+                            counts[0] += 1
+                            counts[1] += step.kind == "told"
+                kept = {a: c for a, c in agent_events(store, part).items() if c[0]}
+                assert kept == {a: tuple(c) for a, c in acted.items()}
         finally:
             desk.close()
 

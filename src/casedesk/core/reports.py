@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -141,7 +141,7 @@ def case_steps(
     policy: Policy,
     after: Step | None = None,
     state: CaseState | None = None,
-) -> Iterator[Step]:
+) -> list[Step]:
     """Fold one case's events (oldest first) into steps, with the same projection and rules as
     the desk uses, so the reports agree with what the queue said at every moment.
 
@@ -150,6 +150,16 @@ def case_steps(
     steps (the caller moves `after.next_at` to the first new step's time). With `state` too
     (the case right after `after`), `events` need only be the newer ones. Resuming gives the
     very steps a fold of the whole history gives (the tests check)."""
+    return fold_steps(events, policy, after, state)[0]
+
+
+def fold_steps(
+    events: Iterable[Event],
+    policy: Policy,
+    after: Step | None = None,
+    state: CaseState | None = None,
+) -> tuple[list[Step], CaseState | None]:
+    """`case_steps`, and the case's state after the last event (the projection)."""
     measure = measure_of(policy)
     prev_at = prev_due = first_told_at = silent_since = None
     longest = cum_open = cum_overdue = cum_told = wcum_open = wcum_overdue = 0
@@ -158,6 +168,7 @@ def case_steps(
         silent_since, longest = after.silent_since, after.longest_silence
         cum_open, cum_overdue, cum_told = after.cum_open, after.cum_overdue, after.cum_told
         wcum_open, wcum_overdue = after.wcum_open, after.wcum_overdue
+    steps: list[Step] = []
     pending: tuple[Any, ...] | None = None
     for event in events:
         if after is not None and (event.id or 0) <= after.event_id:
@@ -165,13 +176,13 @@ def case_steps(
             continue
         at = epoch(event.at) if prev_at is None else max(epoch(event.at), prev_at)
         kind = event.kind
-        if kind is EventKind.NOTE and state is not None:
+        noted = kind is EventKind.NOTE and state is not None
+        state = apply(state, event)
+        if noted:
             due = prev_due  # a note changes nothing the rules read
         else:
-            state = apply(state, event)
             found = next_update_due(state, policy)
             due = epoch(found.at) if found is not None else None
-        assert state is not None
         if prev_at is not None and prev_due is not None:
             cum_open += at - prev_at
             cum_overdue += max(0, at - max(prev_at, prev_due))
@@ -190,7 +201,7 @@ def case_steps(
         elif silent_since is None:
             silent_since = at
         if pending is not None:
-            yield Step(*pending[:20], at, *pending[20:])  # next_at: this event's time
+            steps.append(Step(*pending[:20], at, *pending[20:]))  # next_at: this event's time
         # The Step's fields in order, but for next_at (known at the next event).
         pending = (
             event.case_id,
@@ -219,7 +230,8 @@ def case_steps(
         )
         prev_at, prev_due = at, due
     if pending is not None:
-        yield Step(*pending[:20], NEVER, *pending[20:])
+        steps.append(Step(*pending[:20], NEVER, *pending[20:]))
+    return steps, state
 
 
 # -- per case: the figures of one case in a window ---------------------------------------------

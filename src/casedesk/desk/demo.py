@@ -14,11 +14,21 @@ from pathlib import Path
 
 from casedesk.core import clock
 from casedesk.core.identity import current_agent
-from casedesk.core.model import CaseState, Channel, Event, EventKind, Priority, Status, Urgency
+from casedesk.core.model import (
+    CaseState,
+    Channel,
+    Due,
+    Event,
+    EventKind,
+    Priority,
+    Status,
+    Urgency,
+)
 from casedesk.core.policy import DEFAULT_POLICY, Policy
-from casedesk.core.projection import apply
+from casedesk.core.reports import Step, fold_steps
 from casedesk.core.rules import next_update_due
 from casedesk.store import Store
+from casedesk.store import reports as report_steps
 
 FIRST = [
     "Ann",
@@ -226,6 +236,8 @@ HOSTILE = (
 
 
 NATURAL_EVENTS = 11.0  # events per case the default demo histories come to
+# A made-up case: its state, history, due time, and report steps (before its events have ids).
+DemoCase = tuple[CaseState, list[Event], Due | None, list[Step]]
 
 
 @dataclass
@@ -375,27 +387,24 @@ def build_demo(
     store = Store.open(path)
     report = _progress_reporter(cases) if progress else None
     try:
-        batch: list[tuple[CaseState, list[Event], object]] = []
+        batch: list[DemoCase] = []
         with store.transaction():
             store.bulk_customers(customers, now - timedelta(days=400))
             for agent in agents:
                 store.remember_agent(agent, now - timedelta(days=400))
+            # The report steps as a desk keeps them at every write, folded as each case is
+            # made (its events are at hand) and indexed once at the end: the first report is
+            # then as fast as any later one.
+            report_steps.start_bulk(store)
             for case_id in range(1, cases + 1):
                 batch.append(_demo_case(rng, case_id, now, agents, customers, policy, per_case))
-                if len(batch) >= 2000:
-                    store.bulk_cases(batch)  # type: ignore[arg-type]
+                if len(batch) >= 2000 or case_id == cases:
+                    ids = store.bulk_cases([made[:3] for made in batch])
+                    report_steps.add_bulk(store, (s for made in batch for s in made[3]), ids)
                     batch.clear()
                     if report:
                         report(case_id)
-            store.bulk_cases(batch)  # type: ignore[arg-type]
-        if report:
-            report(cases)
-        # The report steps, as a desk keeps them at every write: the first report is then
-        # as fast as any later one.
-        from casedesk.store.reports import update_steps
-
-        steps = _progress_reporter(cases, "report steps") if progress else None
-        update_steps(store, policy, None if steps is None else lambda done, _: steps(done))
+            report_steps.finish_bulk(store, policy)
     finally:
         store.close()
     return path
@@ -409,7 +418,7 @@ def _demo_case(
     customers: list[tuple[int, str, str]],
     policy: Policy,
     per_case: float = 11.0,
-) -> tuple[CaseState, list[Event], object]:
+) -> DemoCase:
     long_case = case_id == 1 or case_id % 5000 == 0
     age_days = 120 if long_case else rng.expovariate(1 / 12)
     start = now - timedelta(days=min(age_days, 365), hours=rng.uniform(0, 24))
@@ -433,11 +442,9 @@ def _demo_case(
     else:
         _history(plan, title, body, customer_id, length)
         _keep_up(plan, agents)
-    state: CaseState | None = None
-    for event in plan.events:
-        state = apply(state, event)
+    steps, state = fold_steps(plan.events, policy)
     assert state is not None
-    return state, plan.events, next_update_due(state, policy)
+    return state, plan.events, next_update_due(state, policy), steps
 
 
 def _keep_up(plan: _Plan, agents: list[str]) -> None:

@@ -58,8 +58,9 @@ _CHUNK = 5000  # cases replayed per write transaction (keeps the write lock shor
 
 _CARRIED = "case_id, due, cum_open, cum_overdue, cum_told, wcum_open, wcum_overdue"
 _OBJECTS = {"report_steps", "report_latest", "report_steps_from", "report_steps_to"}
-_OBJECTS |= {"report_steps_actor"}
-_CREATE = [
+_OBJECTS |= {"report_steps_actor", "report_acts"}
+_DAY = 86400
+_TABLES = [
     """
     CREATE TABLE IF NOT EXISTS report_steps (
         case_id INTEGER NOT NULL,
@@ -89,14 +90,6 @@ _CREATE = [
         PRIMARY KEY (case_id, event_id)
     ) WITHOUT ROWID
     """,
-    # "Each case's last step before t" (at < t <= next_at), from whichever end is shorter; they
-    # carry what a window's start needs, so that side is read from an index alone.
-    "DROP INDEX IF EXISTS report_steps_at",
-    "DROP INDEX IF EXISTS report_steps_next",
-    f"CREATE INDEX IF NOT EXISTS report_steps_from ON report_steps(at, next_at, {_CARRIED})",
-    f"CREATE INDEX IF NOT EXISTS report_steps_to ON report_steps(next_at, at, {_CARRIED})",
-    # Events acted per agent in a window: a range count per agent, read from the index alone.
-    "CREATE INDEX IF NOT EXISTS report_steps_actor ON report_steps(actor, at, kind)",
     # Each case's latest step, side by side: a report up to now reads 100,000 cases from here
     # instead of from 100,000 places scattered over the steps.
     """
@@ -120,7 +113,29 @@ _CREATE = [
         wcum_overdue INTEGER NOT NULL
     )
     """,
+    # Events each agent acted (and told events) per UTC day: a window's whole days are summed
+    # from here, only its two partial days are counted in `report_steps_actor`.
+    """
+    CREATE TABLE IF NOT EXISTS report_acts (
+        actor TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        acted INTEGER NOT NULL,
+        told INTEGER NOT NULL,
+        PRIMARY KEY (actor, day)
+    ) WITHOUT ROWID
+    """,
 ]
+_INDEXES = [
+    # "Each case's last step before t" (at < t <= next_at), from whichever end is shorter; they
+    # carry what a window's start needs, so that side is read from an index alone.
+    "DROP INDEX IF EXISTS report_steps_at",
+    "DROP INDEX IF EXISTS report_steps_next",
+    f"CREATE INDEX IF NOT EXISTS report_steps_from ON report_steps(at, next_at, {_CARRIED})",
+    f"CREATE INDEX IF NOT EXISTS report_steps_to ON report_steps(next_at, at, {_CARRIED})",
+    # Events acted per agent in a window: a range count per agent, read from the index alone.
+    "CREATE INDEX IF NOT EXISTS report_steps_actor ON report_steps(actor, at, kind)",
+]
+_CREATE = _TABLES + _INDEXES
 _COLUMNS = (
     "case_id, event_id, customer_id, created, at, prev_at, prev_due, due, kind, actor, owner, "
     "res_untold, resolved_at, first_told, silent_since, longest_silence, cum_open, cum_overdue, "
@@ -304,6 +319,7 @@ def update_steps(
         with store.transaction():
             conn.execute("DROP TABLE IF EXISTS report_steps")
             conn.execute("DROP TABLE IF EXISTS report_latest")
+            conn.execute("DROP TABLE IF EXISTS report_acts")
             for statement in _CREATE:
                 conn.execute(statement)
             store.set_meta(_POLICY_KEY, fingerprint)
@@ -320,6 +336,8 @@ def update_steps(
                         f"SELECT {_LATEST_COLUMNS} FROM report_steps WHERE next_at = ?",
                         (NEVER,),
                     )
+                if "report_acts" not in found:
+                    _count_acts(store)
     if not case_ids:
         return 0
     for start in range(0, len(case_ids), _CHUNK):
@@ -351,12 +369,75 @@ def update_steps(
                 f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
                 [[row[i] for i in _LATEST_INDEXES] for row in latest.values()],
             )
+            if upto:  # the rows are new steps: add them to the day counts
+                _add_acts(store, rows)
         if progress:
             progress(min(start + _CHUNK, len(case_ids)), len(case_ids))
     with store.transaction():
+        if not upto:  # whole cases were folded again, maybe over their old steps: recount
+            _count_acts(store)
         if int(store.meta(_UPTO_KEY) or 0) < newest:
             store.set_meta(_UPTO_KEY, str(newest))
     return len(case_ids)
+
+
+def _add_acts(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
+    days: dict[tuple[str, int], list[int]] = {}
+    for row in rows:
+        counts = days.setdefault((row[9], row[4] // _DAY), [0, 0])
+        counts[0] += 1
+        counts[1] += row[8] == "told"
+    store.conn.executemany(
+        "INSERT INTO report_acts (actor, day, acted, told) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET acted = acted + excluded.acted, told = told + excluded.told",
+        [(actor, day, acted, told) for (actor, day), (acted, told) in days.items()],
+    )
+
+
+def _count_acts(store: Store) -> None:
+    store.conn.execute("DELETE FROM report_acts")
+    store.conn.execute(
+        f"INSERT INTO report_acts (actor, day, acted, told) SELECT actor, at / {_DAY}, "
+        f"count(*), total(kind = 'told') FROM report_steps GROUP BY actor, at / {_DAY}"
+    )
+
+
+# -- building them in bulk (a new store: `casedesk demo`) -----------------------------------
+
+
+def start_bulk(store: Store) -> None:
+    """Empty report tables, without their indexes (built once at the end: far faster than
+    keeping them row by row). Inside the caller's transaction, on a store nobody else uses."""
+    _sqlite_only(store)
+    for table in ("report_steps", "report_latest", "report_acts"):
+        store.conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in _TABLES:
+        store.conn.execute(statement)
+
+
+def add_bulk(store: Store, steps: Iterable[Step], event_ids: Iterable[int]) -> None:
+    """Whole cases' steps (from `fold_steps`, made before their events had ids), with the ids
+    their events were given, in the same order."""
+    rows = [
+        (values[0], event_id, *values[2:])
+        for values, event_id in zip(map(_step_values, steps), event_ids, strict=True)
+    ]
+    store.conn.executemany(f"INSERT INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})", rows)
+    store.conn.executemany(
+        f"INSERT INTO report_latest ({_LATEST_COLUMNS}) "
+        f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
+        [[row[i] for i in _LATEST_INDEXES] for row in rows if row[20] == NEVER],
+    )
+
+
+def finish_bulk(store: Store, policy: Policy) -> None:
+    """The indexes, the day counts, and the marks that say the steps are complete."""
+    for statement in _INDEXES:
+        store.conn.execute(statement)
+    _count_acts(store)
+    store.set_meta(_POLICY_KEY, f"{STEPS_VERSION}:{policy.fingerprint}")
+    newest = store.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    store.set_meta(_UPTO_KEY, str(newest))
 
 
 KEEP_LIMIT = 200  # cases a write catches up itself; more (an old store) wait for a report
@@ -565,14 +646,31 @@ def case_figures(
 
 
 def agent_events(store: Store, window: Window) -> dict[str, tuple[int, int]]:
-    """Each known agent's (events acted, told events) in the window."""
+    """Each known agent's (events acted, told events) in the window: its whole UTC days from
+    the day counts, the partial days at either end from the steps."""
+    s, u = window.s, window.u
+    first, last = -(-s // _DAY), u // _DAY  # the whole days are [first, last)
+    if first >= last:
+        first = last = -(-s // _DAY)
+        edges = [(s, u)]
+    else:
+        edges = [(s, first * _DAY), (last * _DAY, u)]
+    conn = store.conn
     result: dict[str, tuple[int, int]] = {}
     for agent in store.agents():
-        acted, told = store.conn.execute(
-            "SELECT count(*), total(kind = 'told') FROM report_steps "
-            "WHERE actor = ? AND at >= ? AND at < ?",
-            (agent, window.s, window.u),
+        acted, told = conn.execute(
+            "SELECT total(acted), total(told) FROM report_acts "
+            "WHERE actor = ? AND day >= ? AND day < ?",
+            (agent, first, last),
         ).fetchone()
+        for start, end in edges:
+            if start < end:
+                more, more_told = conn.execute(
+                    "SELECT count(*), total(kind = 'told') FROM report_steps "
+                    "INDEXED BY report_steps_actor WHERE actor = ? AND at >= ? AND at < ?",
+                    (agent, start, end),
+                ).fetchone()
+                acted, told = acted + more, told + more_told
         result[agent] = (int(acted), int(told))
     return result
 

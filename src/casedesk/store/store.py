@@ -446,10 +446,13 @@ class Store(Rows):
             [(cid, name, email, to_text(at)) for cid, name, email in customers],
         )
 
-    def bulk_cases(self, cases: Sequence[tuple[CaseState, Sequence[Event], Due | None]]) -> None:
-        """Insert whole cases with their histories; call inside a transaction."""
+    def bulk_cases(
+        self, cases: Sequence[tuple[CaseState, Sequence[Event], Due | None]]
+    ) -> list[int]:
+        """Insert whole cases with their histories; call inside a transaction. Returns the
+        events' ids, in the order given."""
         if not cases:
-            return
+            return []
         first = _state_to_values(cases[0][0], cases[0][2])
         columns = ", ".join(first)
         marks = ", ".join(f":{name}" for name in first)
@@ -457,9 +460,13 @@ class Store(Rows):
             f"INSERT INTO cases ({columns}) VALUES ({marks})",
             [_state_to_values(state, due) for state, _, due in cases],
         )
+        before = self.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
         self.conn.executemany(
             _INSERT_EVENT, [_event_values(e) for _, events, _ in cases for e in events]
         )
+        # Inside the write transaction the new rows took the ids after the largest, in order.
+        added = self.conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id", (before,))
+        return [row[0] for row in added]
 
     # -- lists ----------------------------------------------------------------------------
 
