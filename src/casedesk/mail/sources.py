@@ -122,10 +122,22 @@ def _split_mbox(data: bytes, origin: str) -> list[RawMail]:
 
 
 def _from_stdin(fmt: str) -> Format:
-    """stdin, read once: one message, or an mbox when it starts with a From_ line."""
+    """stdin, read once: one message, or an mbox when it starts with a From_ line.
+
+    Messages simply written one after another (`cat *.eml |`) are refused rather than taken as
+    one: without From_ lines no mail tool splits them unasked (formail needs -d), and guessing
+    from header-like lines would cut a customer's text that quotes headers."""
     data = sys.stdin.buffer.read()
     if fmt == "auto":
         fmt = "mbox" if starts_like_mbox(data) else "eml"
+        line = second_message_line(data) if fmt == "eml" else None
+        if line is not None:
+            raise InvalidInput(
+                f"stdin holds several messages one after another, without the mbox separator "
+                f'("From sender date") between them; the second begins at line {line}. '
+                "Give each as a file (casedesk import a.eml b.eml) or an mbox; "
+                "--format eml takes stdin as one message"
+            )
     if fmt == "mbox":
         if not starts_like_mbox(data):
             raise InvalidInput(_NO_SEPARATOR.format(path="stdin"))
@@ -152,6 +164,61 @@ _NO_SEPARATOR = (
     '{path}: no mbox separator (a first line "From sender date"); '
     "it looks like one message: use --format eml or auto"
 )
+
+
+# A header field line, and the fields that mark a header block as a message's own: a From,
+# with one that only transport or a mail program writes (a forward quoted inline carries From,
+# Date, Subject and To, but none of these).
+_FIELD = re.compile(rb"([!-9;-~]+):")
+_TRANSPORT_FIELDS = {
+    b"message-id",
+    b"received",
+    b"return-path",
+    b"delivered-to",
+    b"mime-version",
+    b"content-transfer-encoding",
+}
+_ENCLOSES_A_MESSAGE = re.compile(
+    rb"^content-type:[ \t]*(message/|text/rfc822-headers)", re.I | re.M
+)
+_DIGEST = re.compile(rb"multipart/digest", re.I)  # its parts are messages by default
+
+
+def second_message_line(data: bytes) -> int | None:
+    """The line where a second message starts, when `data` holds messages simply written one
+    after another (no mbox From_ lines); None for one message.
+
+    After the first header block, a second one is a run of header lines, ended by a blank line,
+    with a From and a field of `_TRANSPORT_FIELDS`. A message attached as message/rfc822 has such a
+    block too, right after its part's headers, so a run whose preceding block declares a
+    message/* part is not counted."""
+    if _DIGEST.search(data):
+        return None
+    lines = data.splitlines()
+    blank = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    previous_block = lines[:blank]  # a message/rfc822 message encloses one right after it
+    i = blank + 1
+    while i < len(lines):
+        if not _FIELD.match(lines[i]):
+            previous_block = []
+            i += 1
+            continue
+        start, names, block = i, set(), []
+        while i < len(lines) and lines[i].strip():
+            field = _FIELD.match(lines[i])
+            if field:
+                names.add(field.group(1).lower())
+            elif lines[i][:1] not in (b" ", b"\t"):
+                break  # not a header block: text with a colon
+            block.append(lines[i])
+            i += 1
+        ended_by_blank = i >= len(lines) or not lines[i].strip()
+        enclosed = _ENCLOSES_A_MESSAGE.search(b"\n".join(previous_block))
+        if ended_by_blank and b"from" in names and names & _TRANSPORT_FIELDS and not enclosed:
+            return start + 1
+        previous_block = block if ended_by_blank else []
+        i += 1
+    return None
 
 
 def starts_like_mbox(head: bytes) -> bool:
