@@ -230,7 +230,7 @@ class Desk:
         expected_version: int | None = None,
         remember: bool = True,
     ) -> Recorded:
-        with self.store.transaction():
+        with self.store.transaction(cases=(case_id,)):
             state = self.store.case(case_id)
             if expected_version is not None and state.version != expected_version:
                 raise self._conflict(state)
@@ -308,7 +308,7 @@ class Desk:
         if channel not in INTAKE_CHANNELS:
             raise InvalidInput(f"a case cannot arrive by {channel}")
         now = self.now()
-        with self.store.transaction():
+        with self.store.transaction(cases=()):
             who = self.store.find_or_create_customer(name, email, now)
             case_id = self.store.next_case_id()
             event = self._event(
@@ -795,7 +795,7 @@ class Desk:
         from casedesk.store.mail import MailStore
 
         reason = reason.strip()
-        with self.store.transaction():
+        with self.store.transaction(cases=(keep, duplicate)):
             kept, dup = self.store.case(keep), self.store.case(duplicate)
             lifecycle.check_merge(kept, dup)
             self._fold(
@@ -869,7 +869,7 @@ class Desk:
         if activity not in ("viewing", "composing"):
             raise ValueError(activity)
         now = self.now()
-        with self.store.transaction():
+        with self.store.transaction(cases=()):  # a mark beside the case, not a change of it
             state = self.store.case(case_id)
             # One mark per activity, so a console's case screen and compose screen on the
             # same case do not overwrite each other; none of them warns about the others.
@@ -886,7 +886,7 @@ class Desk:
     def leave(self, case_id: int | None = None, activity: str | None = None) -> None:
         """Take this session's marks away (of one case, of one activity) before they expire."""
         session = f"{self.session}/{activity}" if activity else self.session
-        with self.store.transaction():
+        with self.store.transaction(cases=()):
             self.store.clear_presence(session, case_id)
 
     def others_here(self, case_id: int) -> list[Presence]:

@@ -90,7 +90,7 @@ def deliver_and_tell(
         desk.check_unchanged(case_id, expected_version)
     promise_text = clock.to_text(promise) if promise else None
     if draft_id is None:
-        with desk.store.transaction():
+        with desk.store.transaction(cases=()):
             draft_id = mail.add_draft(case_id, desk.actor, desk.now(), text, promise_text)
     try:
         message = compose(
@@ -98,7 +98,7 @@ def deliver_and_tell(
         )
         where = deliver(message, settings, desk.store.path)
     except (NotSent, ConfigError, InvalidInput) as exc:
-        with desk.store.transaction():
+        with desk.store.transaction(cases=()):
             mail.draft_failed(draft_id, str(exc))
         raise NotSent(
             f"not sent: {exc}. Nothing was recorded as told; your text is kept as draft "
@@ -106,7 +106,7 @@ def deliver_and_tell(
         ) from None
 
     def record() -> None:
-        with desk.store.transaction():
+        with desk.store.transaction(cases=(case_id,)):
             record_sent(desk, case_id, message, where, text, promise=promise_text)
             mail.draft_sent(draft_id, desk.now())
 

@@ -10,12 +10,14 @@ in `PostgresStore`, here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
+from casedesk.core.clock import to_text
 from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
+from casedesk.core.model import Customer
 from casedesk.core.search import INDEXED_CHARS, parse_query
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
@@ -29,9 +31,16 @@ except ImportError:  # pragma: no cover - exercised by a test in a venv without 
 EXTRA_HINT = "pip install 'casedesk[postgres]'"
 # The indexed words of an event: its first INDEXED_CHARS characters (the index's expression).
 _EVENT_WORDS = f"casedesk_words(left(text, {INDEXED_CHARS}))"
-# Every write transaction takes this lock first, as SQLite's BEGIN IMMEDIATE takes the file's:
-# a read-then-write (next case id, optimistic versions) can never interleave with another.
+# The store-wide lock every write transaction takes first. A change to named cases takes it
+# shared (so such changes run side by side) and then locks those cases' rows; any other change
+# (mail intake, merging customers, repair, import, migrations) takes it alone, as SQLite's
+# BEGIN IMMEDIATE takes the file's, so what it reads cannot change under it.
 _WRITE_LOCK = 0x636173656465736B  # "casedesk"
+# Held while a case or customer is created (the next case number, a customer by address) …
+_CREATE_LOCK = _WRITE_LOCK + 1
+# … and while an agent's name is remembered for the first time, so that two changes that each
+# name two new agents cannot wait on each other's uncommitted rows.
+_NEW_AGENT_LOCK = _WRITE_LOCK + 2
 _CONNECT_TIMEOUT = 10
 
 
@@ -266,6 +275,8 @@ class PostgresStore(Store):
     engine = "postgres"
     _MANY_STATUSES = "cases.status"
     conn: PgConnection
+    # The cases the running write transaction locked; None: the whole store (or none running).
+    _locked_cases: frozenset[int] | None = None
 
     @classmethod
     def open_server(cls, location: ServerStore) -> PostgresStore:
@@ -284,12 +295,32 @@ class PostgresStore(Store):
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction holding the store's write lock, as SQLite's BEGIN IMMEDIATE."""
+    def transaction(self, cases: Iterable[int] | None = None) -> Iterator[None]:
+        """A write transaction. With `cases`, it changes only those cases: their rows are
+        locked (in id order, so two changes of several cases never wait on each other in a
+        circle) and changes of other cases go on beside it. Without, it has the store alone."""
+        wanted = None if cases is None else frozenset(cases)
         if self._in_transaction:
+            self._check_nested(wanted)
             yield
             return
-        self._begin("BEGIN", lock=True)
+        self._begin("BEGIN")
+        try:
+            if wanted is None:
+                self.conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+            else:
+                self.conn.execute("SELECT pg_advisory_xact_lock_shared(?)", (_WRITE_LOCK,))
+                if wanted:
+                    # NO KEY UPDATE: what UPDATE cases takes anyway; rows that only refer to
+                    # the case (presence, drafts) can still be added meanwhile.
+                    self.conn.execute(
+                        "SELECT id FROM cases WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE",
+                        (sorted(wanted),),
+                    )
+            self._locked_cases = wanted
+        except BaseException:
+            self._end("ROLLBACK")
+            raise
         try:
             yield
         except BaseException:
@@ -298,30 +329,34 @@ class PostgresStore(Store):
         else:
             self._end("COMMIT")
 
+    def _check_nested(self, wanted: frozenset[int] | None) -> None:
+        """A transaction inside one that locked only some cases may not need more: locks taken
+        later, out of order, are how deadlocks happen."""
+        held = self._locked_cases
+        if held is None or (wanted is not None and wanted <= held):
+            return
+        more = "the whole store" if wanted is None else f"cases {sorted(wanted - held)}"
+        raise RuntimeError(f"a change of {more} inside one that locked only cases {sorted(held)}")
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A read transaction: one consistent view while others keep writing."""
         if self._in_transaction:
             yield
             return
-        self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock=False)
+        self._begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             yield
         finally:
             self._end("COMMIT")
 
-    def _begin(self, statement: str, lock: bool) -> None:
+    def _begin(self, statement: str) -> None:
         self.conn.execute(statement)
         self._in_transaction = self.conn.in_transaction = True
-        if lock:
-            try:
-                self.conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
-            except BaseException:
-                self._end("ROLLBACK")
-                raise
 
     def _end(self, statement: str) -> None:
         self._in_transaction = self.conn.in_transaction = False
+        self._locked_cases = None
         self.folded_from.clear()
         try:
             self.conn.execute(statement)
@@ -356,6 +391,27 @@ class PostgresStore(Store):
             raise StoreError(describe_pg_error(self.path, exc)) from None
 
     # -- what differs from SQLite ---------------------------------------------------------
+
+    def next_case_id(self) -> int:
+        self._execute("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK,))
+        return super().next_case_id()
+
+    def find_or_create_customer(self, name: str, email: str | None, at: Any) -> Customer:
+        self._execute("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK,))
+        return super().find_or_create_customer(name, email, at)
+
+    def remember_agent(self, name: str, at: Any) -> None:
+        if self._execute("SELECT 1 FROM agents WHERE name = ?", (name,)).fetchone() is None:
+            self._execute("SELECT pg_advisory_xact_lock(?)", (_NEW_AGENT_LOCK,))
+            super().remember_agent(name, at)
+
+    def purge_presence(self, before: Any) -> None:
+        # Two consoles purging at once skip each other's rows instead of waiting on them.
+        self._execute(
+            "DELETE FROM presence WHERE (session, case_id) IN (SELECT session, case_id "
+            "FROM presence WHERE expires_at < ? FOR UPDATE SKIP LOCKED)",
+            (to_text(before),),
+        )
 
     def bulk_customers(self, customers: Sequence[tuple[int, str, str | None]], at: Any) -> None:
         super().bulk_customers(customers, at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -285,8 +285,11 @@ class Store(Rows):
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+    def transaction(self, cases: Iterable[int] | None = None) -> Iterator[None]:
+        """A write transaction that takes the write lock up front (no upgrade deadlocks).
+
+        `cases`: it changes only these cases (a server store then locks just their rows); a
+        file has one writer at a time either way."""
         if self._in_transaction:
             yield
             return
