@@ -464,3 +464,23 @@ def test_demo_on_a_url_says_how_to_move_one_there_and_makes_no_folder(
     assert "casedesk import --format jsonl" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "secret" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_reads_the_events_through_a_server_side_cursor(
+    desk, clock, cli, tmp_path: Path, pg_url: str
+) -> None:
+    """Millions of events are never held in memory at once: they come a few thousand at a time."""
+    from casedesk.store.portable import export_lines
+
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
+    with Store.open(paths.ServerStore(pg_url)) as store, store.snapshot():
+        lines = export_lines(store)
+        for line in lines:
+            if '"table": "events"' in line:
+                break
+        cursors = store.conn.execute("SELECT name FROM pg_cursors").fetchall()
+        assert [row[0] for row in cursors] == ["casedesk_export"]
+        lines.close()

@@ -60,6 +60,9 @@ class _Tables:
         order = ", ".join(f"[{pk}]" for pk in self.db[table].pks)  # type: ignore[union-attr]
         return self.db[table].rows_where(order_by=order)  # type: ignore[union-attr]
 
+    def stream(self, sql: str) -> Iterator[dict[str, Any]]:
+        return (dict(row) for row in self.db.conn.execute(sql))
+
     def insert(self, table: str, row: dict[str, Any]) -> None:
         self.db[table].insert(row)  # type: ignore[union-attr]
 
@@ -119,8 +122,8 @@ def export_lines(store: Store) -> Iterator[str]:
     for table, rows in (("customers", store.customers_rows()), ("agents", store.agents_rows())):
         for row in rows:
             yield _line(table, dict(row))
-    for row in store.conn.execute("SELECT * FROM events ORDER BY case_id, id"):
-        yield _line("events", dict(row))
+    for row in db.stream("SELECT * FROM events ORDER BY case_id, id"):
+        yield _line("events", row)
     for table in _portable_tables(db):
         for row in db.rows(table):
             yield _line(table, row)

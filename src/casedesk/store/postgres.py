@@ -753,8 +753,16 @@ class PgTables:
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         order = ", ".join(self.primary_key(table)) or "1"
-        for row in self.store._execute(f"SELECT * FROM {table} ORDER BY {order}"):
-            yield dict(row)
+        return self.stream(f"SELECT * FROM {table} ORDER BY {order}")
+
+    def stream(self, sql: str) -> Iterator[dict[str, Any]]:
+        """Rows fetched a few thousand at a time through a server-side cursor (inside the
+        export's snapshot), so exporting millions of events takes constant memory."""
+        with self.store.conn.raw.cursor(name="casedesk_export") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(sql)
+            for row in cursor:
+                yield dict(row)
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
