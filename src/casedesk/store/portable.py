@@ -37,6 +37,7 @@ _NOT_EXPORTED = {
     "agents",
     "report_steps",
     "report_latest",
+    "report_acts",
 }
 
 
