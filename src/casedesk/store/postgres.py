@@ -247,8 +247,10 @@ class PgConnection:
             cursor.executemany(text, [_params(p) for p in seq])
 
     def interrupt(self) -> None:
-        """Cancel the statement running on this connection (from another thread)."""
-        self._conn.cancel()
+        """Cancel the statement running on this connection (from another thread); the server
+        ignores a cancel that finds the connection idle."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=_CONNECT_TIMEOUT)
 
     def close(self) -> None:
         self._conn.close()
@@ -387,6 +389,9 @@ class PostgresStore(Store):
             raise
         except psycopg.errors.RaiseException as exc:
             raise StoreError(describe_pg_error(self.path, exc)) from None
+        except psycopg.errors.QueryCanceled:
+            # `interrupt()` from another thread (a search the agent replaced or abandoned).
+            raise Interrupted("stopped before it finished") from None
         except psycopg.OperationalError as exc:
             raise StoreError(describe_pg_error(self.path, exc)) from None
 
@@ -454,11 +459,11 @@ class PostgresStore(Store):
         params = {"q": to_tsquery(query), "limit": limit, "pool": max(limit * 10, 200)}
         try:
             rows = self._execute(sql, params).fetchall()
+            return self._with_snippets(rows, parsed, snippets)
         except psycopg.errors.SyntaxError as exc:
             raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
-        except psycopg.errors.QueryCanceled:
+        except Interrupted:
             raise Interrupted(f"the search for {query!r} was stopped") from None
-        return self._with_snippets(rows, parsed, snippets)
 
     def integrity_problems(self) -> list[str]:
         """PostgreSQL keeps its own files whole (WAL, checksums if enabled); what casedesk can
