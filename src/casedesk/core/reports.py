@@ -28,6 +28,7 @@ stretches between events), for small stores and to check the SQL.
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_left
 from collections import defaultdict
@@ -410,9 +411,13 @@ def percentile_ranks(count: int, p: float) -> tuple[int, int, float]:
 def percentile(values: Sequence[float], p: float) -> float | None:
     """The p-th percentile by linear interpolation between closest ranks (numpy's default,
     Excel's PERCENTILE.INC): p=50 is the usual median. None for no values."""
-    if not values:
+    return _ranked(sorted(values), p)
+
+
+def _ranked(ordered: Sequence[float], p: float) -> float | None:
+    """`percentile` of values already in order."""
+    if not ordered:
         return None
-    ordered = sorted(values)
     low, high, fraction = percentile_ranks(len(ordered), p)
     return ordered[low] + (ordered[high] - ordered[low]) * fraction
 
@@ -452,8 +457,9 @@ class Spread:
     p90: float | None
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Spread:
-        return cls(len(values), percentile(values, 50), percentile(values, 90))
+    def of(cls, values: Iterable[float]) -> Spread:
+        ordered = sorted(values)
+        return cls(len(ordered), _ranked(ordered, 50), _ranked(ordered, 90))
 
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "median_seconds": self.median, "p90_seconds": self.p90}
@@ -558,6 +564,23 @@ class Report:
     @property
     def overdue_share(self) -> float | None:
         return self.overdue_seconds / self.open_seconds if self.open_seconds else None
+
+
+def customer_figures(
+    by_customer: Mapping[int, Sequence[int]], top: int
+) -> tuple[list[float], list[CustomerOverdue], int]:
+    """From each customer's (open, overdue) seconds: every customer's share of open time
+    overdue; the `top` customers kept waiting most (all with `top` 0), the largest share first,
+    then the most overdue time, then the lowest id; and how many had overdue time at all."""
+    shares = [overdue / open_ if open_ else 0.0 for open_, overdue in by_customer.values()]
+    ranked = [
+        (-overdue / open_, -overdue, customer_id, open_)
+        for customer_id, (open_, overdue) in by_customer.items()
+        if overdue > 0
+    ]
+    chosen = heapq.nsmallest(top, ranked) if top > 0 else sorted(ranked)
+    worst = [CustomerOverdue(c, "", o, -d) for _, d, c, o in chosen]
+    return shares, worst, len(ranked)
 
 
 class ReportCounts(NamedTuple):
@@ -754,11 +777,7 @@ def assemble(
             untold.append(f)
     silent.sort(key=lambda f: (-(f.longest_silence or 0), f.case_id))
     untold.sort(key=lambda f: (f.resolved_at or 0, f.case_id))
-    customers = [CustomerOverdue(c, "", o, d) for c, (o, d) in by_customer.items()]
-    kept_waiting = sorted(
-        (c for c in customers if c.overdue_seconds > 0),
-        key=lambda c: (-c.share, -c.overdue_seconds, c.customer_id),
-    )
+    shares, worst, kept_waiting = customer_figures(by_customer, top)
     if top > 0:
         silent, untold = silent[:top], untold[:top]
     titles = sources.pop("problem_titles", None)
@@ -778,9 +797,9 @@ def assemble(
         first_response_by_week=weekly_spreads(window, first_responses),
         resolutions=resolutions,
         told_counts=told_counts,
-        customer_shares=[c.share for c in customers],
-        customers_overdue=len(kept_waiting),
-        worst=kept_waiting,
+        customer_shares=shares,
+        customers_overdue=kept_waiting,
+        worst=worst,
         silence=Spread.of(silences),
         histogram=silence_histogram(silences),
         longest=[
