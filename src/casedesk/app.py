@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.app import App
+from textual.command import Provider
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from casedesk import keys
-from casedesk.commands import ActionCommands, CaseJumpCommands
 from casedesk.core.errors import CasedeskError, Interrupted
 from casedesk.core.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.core.rules import humanize
@@ -30,10 +31,23 @@ NAG_MAX_LISTED = 5
 TICK_SECONDS = 30.0  # repaint "in 2h" / "3h overdue" as time passes
 
 
+def _action_commands() -> type[Provider]:
+    """The command palette's providers are loaded when it first opens, not at start."""
+    from casedesk.commands import ActionCommands
+
+    return ActionCommands
+
+
+def _case_jump_commands() -> type[Provider]:
+    from casedesk.commands import CaseJumpCommands
+
+    return CaseJumpCommands
+
+
 class CasedeskApp(App[None]):
     TITLE = "casedesk"
     BINDINGS = keys.APP
-    COMMANDS = App.COMMANDS | {ActionCommands, CaseJumpCommands}
+    COMMANDS = App.COMMANDS | {_action_commands, _case_jump_commands}
     CSS_PATH = STYLESHEETS
     CSS = """
     Toast { max-width: 70; }
@@ -187,10 +201,14 @@ class CasedeskApp(App[None]):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The queue is the first screen itself: pushing it over Textual's blank default
+        screen styled, laid out and painted that one first."""
         from casedesk.screens.queue import QueueScreen
 
-        self.push_screen(QueueScreen())
+        return QueueScreen()
+
+    def on_mount(self) -> None:
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll)
             self.set_interval(TICK_SECONDS, self.tick)

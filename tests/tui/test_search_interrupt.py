@@ -47,10 +47,10 @@ def _crawling(app) -> Crawl:
 
 
 async def _submit_search(pilot, text: str) -> None:
-    box = pilot.app.screen.query_one("#search", Input)
-    if not box.has_focus:
-        await pilot.press("slash")
+    if not any(box.has_focus for box in pilot.app.screen.query("#search")):
+        await pilot.press("slash")  # the search box is made on the first `/`
         await pilot.pause()
+    box = pilot.app.screen.query_one("#search", Input)
     assert box.has_focus
     box.value = text
     await pilot.press("enter")

@@ -3,6 +3,9 @@
 Each action asks what it needs in a dialog, calls one Desk method, and tells the app the store
 changed. State-dependent changes pass the version the agent saw, so a change made meanwhile by
 someone else is refused with a readable Conflict instead of being silently overwritten.
+
+The dialogs (and the text area, select and option list they use) are imported on first use: the
+queue is on screen before they are needed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from casedesk.core import lifecycle
 from casedesk.core.errors import InvalidInput
 from casedesk.core.model import INTAKE_CHANNELS, Channel, Status
 from casedesk.core.when import parse_when
-from casedesk.screens.dialogs import ConfirmDialog, Field, FormDialog, PickerDialog
 from casedesk.store import CaseRow
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class CaseActions:
         self.app.push_screen(ComposeScreen(case_id, kind))
 
     def action_note(self) -> None:
+        from casedesk.screens.dialogs import Field, FormDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id = row.case.id
@@ -67,6 +71,8 @@ class CaseActions:
         )
 
     def action_heard(self) -> None:
+        from casedesk.screens.dialogs import Field, FormDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id = row.case.id
@@ -91,6 +97,8 @@ class CaseActions:
     # -- ownership and status -------------------------------------------------------------
 
     def action_assign(self) -> None:
+        from casedesk.screens.dialogs import PickerDialog
+
         if (row := self._target_or_warn()) is None:
             return
         me = self.app.desk.actor
@@ -113,6 +121,8 @@ class CaseActions:
         )
 
     def action_status(self) -> None:
+        from casedesk.screens.dialogs import PickerDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id, version = row.case.id, row.case.version
@@ -133,6 +143,8 @@ class CaseActions:
     # -- resolving and closing ------------------------------------------------------------
 
     def action_resolve(self) -> None:
+        from casedesk.screens.dialogs import ConfirmDialog, Field, FormDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id, version = row.case.id, row.case.version
@@ -168,6 +180,8 @@ class CaseActions:
         )
 
     def action_close_case(self) -> None:
+        from casedesk.screens.dialogs import ConfirmDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id, version = row.case.id, row.case.version
@@ -186,6 +200,8 @@ class CaseActions:
         )
 
     def action_close_override(self) -> None:
+        from casedesk.screens.dialogs import Field, FormDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id, version = row.case.id, row.case.version
@@ -207,6 +223,8 @@ class CaseActions:
         )
 
     def action_reopen(self) -> None:
+        from casedesk.screens.dialogs import Field, FormDialog
+
         if (row := self._target_or_warn()) is None:
             return
         case_id, version = row.case.id, row.case.version
@@ -263,6 +281,7 @@ class CaseActions:
 
 def ask_snooze(app: CasedeskApp, case_id: int, then: Callable[[], None] | None = None) -> None:
     """Snooze the nag on `case_id` (asks until when, and why); `then` runs once it is snoozed."""
+    from casedesk.screens.dialogs import Field, FormDialog
 
     def submit(values: dict[str, str]) -> bool:
         until = parse_when(values["until"], app.desk.now())

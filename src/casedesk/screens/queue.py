@@ -37,17 +37,11 @@ class QueueScreen(CaseActions, Screen[None]):
         self._loaded = False
 
     def compose(self) -> ComposeResult:
+        # The search box (`/`) and an empty store's welcome are mounted when first needed:
+        # every widget is styled before the first paint.
         yield Static(Text("loading…"), id="counts")
-        yield Input(
-            placeholder="search titles, customers, messages (enter; esc clears)", id="search"
-        )
         yield Static(id="columns")
-        yield Static(id="welcome")
         yield CaseList(self.app.desk.now, self.app.desk.policy, id="cases")
-
-    def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
-        self.query_one("#welcome", Static).display = False
 
     def on_screen_resume(self) -> None:
         """First show, or back from a case: (re)count and page in, keeping the cursor."""
@@ -108,10 +102,11 @@ class QueueScreen(CaseActions, Screen[None]):
         app = self.app
 
         cases = self.query_one(CaseList)
-        welcome = self.query_one("#welcome", Static)
-        if empty and not welcome.display:
-            welcome.update(first_steps(config_file()))
-        welcome.display = empty
+        welcome = self.query("#welcome")
+        if empty and not welcome:
+            self.mount(Static(first_steps(config_file()), id="welcome"), before=cases)
+        elif welcome:
+            welcome.first().display = empty
         cases.display = self.query_one("#columns").display = not empty
 
         def load(offset: int, limit: int) -> list[CaseRow]:
@@ -192,8 +187,15 @@ class QueueScreen(CaseActions, Screen[None]):
         q = self.query_spec
         self._set_query(Query(q.view, sort, q.agent, q.ids))
 
-    def action_search(self) -> None:
-        box = self.query_one("#search", Input)
+    async def action_search(self) -> None:
+        found = self.query("#search")
+        if found:
+            box = found.first(Input)
+        else:
+            box = Input(
+                placeholder="search titles, customers, messages (enter; esc clears)", id="search"
+            )
+            await self.mount(box, after="#counts")
         box.display = True
         box.focus()
 
@@ -254,9 +256,9 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def action_clear_search(self) -> None:
         self.app.stop_search()
-        box = self.query_one("#search", Input)
-        box.value = ""
-        box.display = False
+        for box in self.query("#search").results(Input):
+            box.value = ""
+            box.display = False
         self.query_one(CaseList).focus()
         if self.query_spec.ids is not None:
             self.search_text = ""

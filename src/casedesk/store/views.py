@@ -16,7 +16,6 @@ from typing import Any
 from casedesk.core.clock import to_text
 from casedesk.core.model import DueReason, Priority
 from casedesk.paths import ServerStore, StoreLocation
-from casedesk.store.mail import WatchStore
 from casedesk.store.rows import CASE_SELECT
 from casedesk.store.store import CaseRow, Store
 
@@ -247,6 +246,8 @@ def header_counts(store: Store, agent: str, now: datetime) -> HeaderCounts:
         """,
         {"agent": agent, "now": to_text(now), "eod": to_text(end_of_day)},
     ).fetchone()
+    from casedesk.store.mail import WatchStore  # the mail statements: not needed for the rows
+
     watch = WatchStore(store)
     watchers = watch.watchers()
     intake = None
