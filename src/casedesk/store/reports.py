@@ -290,8 +290,10 @@ def update_steps(
     date, or None (nothing done) when more than `limit` cases are behind.
 
     A case with new events resumes from its latest step: only the new events are folded into
-    steps. The first run on a store without steps (or after a policy change) folds every case
-    (tens of seconds on 100,000 cases); `progress(done, total)` is told how it goes.
+    steps, in one write transaction that reads where the steps stand under the lock (another
+    process may have just folded the same events). The first run on a store without steps (or
+    after a policy change) folds every case in chunks (tens of seconds on 100,000 cases, the
+    write lock taken per chunk); `progress(done, total)` is told how it goes.
     """
     _sqlite_only(store)
     conn = store.conn
@@ -300,32 +302,7 @@ def update_steps(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_steps'"
     ).fetchone()
     stale = not exists or store.meta(_POLICY_KEY) != fingerprint
-    upto = 0 if stale else int(store.meta(_UPTO_KEY) or 0)
-    newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-    if stale or newest > upto:
-        # Stops at limit + 1: counting every case of a large store would slow each write.
-        case_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT case_id FROM events WHERE id > ? AND id <= ? LIMIT ?",
-                (upto, newest, -1 if limit is None else limit + 1),
-            )
-        ]
-        if limit is not None and len(case_ids) > limit:
-            return None
-        case_ids.sort()
-    else:
-        case_ids = []
-    if stale:
-        with store.transaction():
-            conn.execute("DROP TABLE IF EXISTS report_steps")
-            conn.execute("DROP TABLE IF EXISTS report_latest")
-            conn.execute("DROP TABLE IF EXISTS report_acts")
-            for statement in _CREATE:
-                conn.execute(statement)
-            store.set_meta(_POLICY_KEY, fingerprint)
-            store.set_meta(_UPTO_KEY, "0")
-    else:
+    if not stale:
         found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if not found >= _OBJECTS:  # written by an earlier casedesk: add what is missing
             with store.transaction():
@@ -339,47 +316,94 @@ def update_steps(
                     )
                 if "report_acts" not in found:
                     _count_acts(store)
-    if not case_ids:
-        return 0
-    for start in range(0, len(case_ids), _CHUNK):
-        chunk = case_ids[start : start + _CHUNK]
-        rows, moved, refolded = [], [], []
-        for after, events, state in _to_fold(store, chunk, bool(upto), known or {}):
-            steps = [_step_values(step) for step in case_steps(events, policy, after, state)]
-            if after is None:
-                refolded.append(events[0].case_id)
-            elif steps:
-                moved.append((steps[0][4], after.case_id, after.event_id))
-            rows += steps
-        latest = {row[0]: row for row in rows}  # the last step of each case wins
+    upto = 0 if stale else int(store.meta(_UPTO_KEY) or 0)
+    if upto:
         with store.transaction():
-            if upto and refolded:
-                conn.execute(
-                    "DELETE FROM report_steps WHERE case_id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(refolded),),
-                )
-            conn.executemany(
-                "UPDATE report_steps SET next_at = ? WHERE case_id = ? AND event_id = ?", moved
-            )
-            conn.executemany(
-                f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})",
-                rows,
-            )
-            conn.executemany(
-                f"INSERT OR REPLACE INTO report_latest ({_LATEST_COLUMNS}) "
-                f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
-                [[row[i] for i in _LATEST_INDEXES] for row in latest.values()],
-            )
-            if upto:  # the rows are new steps: add them to the day counts
-                _add_acts(store, rows)
+            upto = int(store.meta(_UPTO_KEY) or 0)
+            newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            case_ids = _behind(store, upto, newest, _CHUNK if limit is None else limit)
+            if case_ids is not None:
+                if case_ids:
+                    _fold_cases(store, policy, case_ids, True, known or {})
+                    store.set_meta(_UPTO_KEY, str(newest))
+                return len(case_ids)
+            if limit is not None:
+                return None
+    # No steps yet, of an older kind, never completed, or far behind (written by an older
+    # casedesk): fold those cases whole, a chunk per transaction.
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    case_ids = _behind(store, upto, newest, limit)
+    if case_ids is None:
+        return None
+    with store.transaction():
+        if stale:
+            conn.execute("DROP TABLE IF EXISTS report_steps")
+            conn.execute("DROP TABLE IF EXISTS report_latest")
+            conn.execute("DROP TABLE IF EXISTS report_acts")
+            for statement in _CREATE:
+                conn.execute(statement)
+            store.set_meta(_POLICY_KEY, fingerprint)
+            store.set_meta(_UPTO_KEY, "0")
+    for start in range(0, len(case_ids), _CHUNK):
+        with store.transaction():
+            _fold_cases(store, policy, case_ids[start : start + _CHUNK], False, {})
         if progress:
             progress(min(start + _CHUNK, len(case_ids)), len(case_ids))
     with store.transaction():
-        if not upto:  # whole cases were folded again, maybe over their old steps: recount
-            _count_acts(store)
+        _count_acts(store)  # cases were folded again over their old steps, maybe: recount
         if int(store.meta(_UPTO_KEY) or 0) < newest:
             store.set_meta(_UPTO_KEY, str(newest))
     return len(case_ids)
+
+
+def _behind(store: Store, upto: int, newest: int, limit: int | None) -> list[int] | None:
+    """The cases with events after `upto` (up to `newest`), in order; None if more than
+    `limit`. Stops at limit + 1: counting every case of a large store would slow each write."""
+    if newest <= upto:
+        return []
+    case_ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT case_id FROM events WHERE id > ? AND id <= ? LIMIT ?",
+            (upto, newest, -1 if limit is None else limit + 1),
+        )
+    ]
+    if limit is not None and len(case_ids) > limit:
+        return None
+    return sorted(case_ids)
+
+
+def _fold_cases(
+    store: Store, policy: Policy, case_ids: list[int], resume: bool, known: Mapping[int, CaseState]
+) -> None:
+    """Fold these cases' events into steps (only the events after their latest step when
+    resuming); inside the caller's write transaction."""
+    conn = store.conn
+    rows, moved, refolded = [], [], []
+    for after, events, state in _to_fold(store, case_ids, resume, known):
+        steps = [_step_values(step) for step in case_steps(events, policy, after, state)]
+        if after is None:
+            refolded.append(events[0].case_id)
+        elif steps:
+            moved.append((steps[0][4], after.case_id, after.event_id))
+        rows += steps
+    latest = {row[0]: row for row in rows}  # the last step of each case wins
+    if resume and refolded:
+        conn.execute(
+            "DELETE FROM report_steps WHERE case_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(refolded),),
+        )
+    conn.executemany(
+        "UPDATE report_steps SET next_at = ? WHERE case_id = ? AND event_id = ?", moved
+    )
+    conn.executemany(f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})", rows)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO report_latest ({_LATEST_COLUMNS}) "
+        f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
+        [[row[i] for i in _LATEST_INDEXES] for row in latest.values()],
+    )
+    if resume:  # only new steps: add them to the day counts
+        _add_acts(store, rows)
 
 
 def _add_acts(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
