@@ -319,24 +319,34 @@ def pg_report_figures(url: str, runs: int) -> list[Figure]:
 
 
 def side_by_side(sqlite: list[Figure], postgres: list[Figure], title: str) -> str:
-    """One row per figure: SQLite's and PostgreSQL's, each against the same target."""
+    """One row per figure: SQLite's and PostgreSQL's against the same target, each with its
+    ratio to the bare interpreter measured in its own part of the run."""
     rows = [
         f"### {title}: SQLite and PostgreSQL",
         "",
-        "| figure | SQLite | met | PostgreSQL | met | target | baseline, same run"
-        " | note (PostgreSQL) |",
-        "| --- | ---: | --- | ---: | --- | --- | --- | --- |",
+        "| figure | SQLite | PostgreSQL | target | met (SQLite / PostgreSQL) "
+        "| baseline, same run (SQLite part / PostgreSQL part) |",
+        "| --- | ---: | ---: | --- | --- | --- |",
     ]
     for lite, server in zip(sqlite, postgres, strict=True):
+        bases = " / ".join(f.baseline.split(";")[0] for f in (lite, server))
         rows.append(
-            f"| {lite.name} | {_value(lite)} | {lite.met()} | {_value(server)} | {server.met()}"
-            f" | {lite.target} {unit_of(lite)} | {lite.baseline} | {server.note} |"
+            f"| {lite.name} | {_value(lite)} | {_value(server)} | {lite.target} {unit_of(lite)}"
+            f" | {lite.met()} / {server.met()} | {bases} |"
         )
-    return "\n".join(rows) + "\n"
+    notes = []
+    for engine, figures in (("SQLite", sqlite), ("PostgreSQL", postgres)):
+        for f in figures:
+            extra = f.note.partition("; ")[2] if "× the baseline" in f.note else f.note
+            notes += [f"- {engine}, {f.name}: {extra}"] if extra else []
+    return "\n".join([*rows, *(["", *notes] if notes else [])]) + "\n"
 
 
 def _value(figure: Figure) -> str:
-    return "—" if figure.value is None else f"{figure.value:,.0f} {figure.unit}"
+    if figure.value is None:
+        return "—"
+    ratio = f" ({figure.value / figure.base_ms:.1f}×)" if figure.base_ms else ""
+    return f"{figure.value:,.0f} {figure.unit}{ratio}"
 
 
 def taskwarrior_baseline(runs: int) -> str:
