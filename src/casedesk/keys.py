@@ -104,6 +104,7 @@ ROUND: list[BindingType] = [
     Binding("z", "snooze", "Snooze, next"),
     Binding("a", "take", "Take it"),
     Binding("e", "edit", "Edit draft"),
+    Binding("p", "promise", "Promise by", show=False),
     Binding("c", "next_channel", "Channel", show=False),
     Binding("ctrl+t", "next_template", "Template", show=False),
     Binding("escape", "end", "End round"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import sys
 from email.policy import default
@@ -11,14 +12,17 @@ import pytest
 from textual.widgets import Input, TextArea
 from tui_helpers import drive, messages, settle, smtp_config
 
+from casedesk.core.clock import to_text
 from casedesk.core.model import Channel, EventKind, Status
 from casedesk.core.rules import is_overdue
+from casedesk.core.when import parse_when
 from casedesk.desk.desk import Desk
 from casedesk.screens.catchup import CatchUpScreen, Tally
 from casedesk.screens.dialogs import ConfirmDialog, FormDialog
 from casedesk.screens.help import HelpScreen
 from casedesk.screens.queue import QueueScreen
 from casedesk.widgets.case_list import CaseList
+from casedesk.widgets.presence import PresenceBeacon
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "mail"))
 from mail_helpers import Capture, SmtpServer, free_port
@@ -82,7 +86,7 @@ def test_t_walks_the_overdue_cases_most_overdue_first_with_a_draft_each(
         for _ in overdue:
             seen.append((screen.current.row.case.id, draft_of(app)))
             header = str(screen.query_one("#round-header").render())
-            assert "OVERDUE" in header and "Customer last heard" in header
+            assert "OVERDUE" in header and " · told " in header
             await keys(pilot, "ctrl+s")
         assert isinstance(app.screen, QueueScreen)
 
@@ -172,7 +176,7 @@ def test_a_takes_the_case_and_stays_on_it(make_app, overdue, desk):
         assert screen.current.row.case.id == nobody
         await keys(pilot, "a")
         assert screen.current.row.case.id == nobody
-        assert "Owner: ann" in str(screen.query_one("#round-header").render())
+        assert "owner ann · " in str(screen.query_one("#round-header").render())
         await keys(pilot, "ctrl+s")  # our own change is no reason to skip it
         assert isinstance(app.screen, QueueScreen)
 
@@ -390,3 +394,74 @@ def test_no_mail_goes_out_for_a_case_another_agent_told_meanwhile(
         drive(app, scenario)
         assert server.capture.received == []
     assert told(desk, overdue[1]) == []
+
+
+def test_others_see_the_round_writing_to_each_customer_in_turn(make_app, overdue, desk, clock):
+    bob = Desk(desk.store, desk.policy, "bob", clock)
+    bob.announce(overdue[1], "viewing")
+    app = make_app()
+    writing = "ann is writing to this customer"
+
+    async def scenario(pilot):
+        screen = await start(pilot)
+        assert bob.collision_warning(overdue[0]) == writing  # was None: the round said nothing
+        beacon = screen.query_one(PresenceBeacon)
+        assert not beacon.display
+        await keys(pilot, "ctrl+n")
+        assert bob.collision_warning(overdue[0]) is None  # left as the round moved on
+        assert bob.collision_warning(overdue[1]) == writing
+        assert beacon.display and "bob has this case open" in str(beacon.render())
+        await keys(pilot, "escape")
+        for _ in range(50):  # the mark is taken away by a thread as the screen goes
+            if bob.collision_warning(overdue[1]) is None:
+                break
+            await asyncio.sleep(0.05)
+        assert bob.collision_warning(overdue[1]) is None
+
+    drive(app, scenario)
+
+
+def test_p_promises_the_next_update_with_the_words_used_everywhere(make_app, overdue, desk, clock):
+    app = make_app()
+
+    async def scenario(pilot):
+        screen = await start(pilot)
+        await keys(pilot, "p")
+        assert screen.query_one("#round-promise", Input).has_focus
+        await keys(pilot, "t", "o", "m", "o", "r", "r", "o", "w", "space", "9", "enter")
+        assert screen.query_one("#round-draft", TextArea).has_focus  # enter: back to the draft
+        await keys(pilot, "ctrl+s")
+        assert screen.current.row.case.id == overdue[1]
+        assert screen.query_one("#round-promise", Input).value == ""  # not carried on
+
+    drive(app, scenario)
+    expected = parse_when("tomorrow 9", clock.now)
+    assert desk.store.case(overdue[0]).promise_at == expected
+    assert desk.events(overdue[0])[-1].data["promise"] == to_text(expected)
+
+
+def test_a_promise_that_cannot_be_read_is_said_and_nothing_is_told(make_app, overdue, desk):
+    app = make_app()
+
+    async def scenario(pilot):
+        screen = await start(pilot)
+        screen.query_one("#round-promise", Input).value = "someday soon"
+        await keys(pilot, "ctrl+s")
+        assert screen.current.row.case.id == overdue[0]
+        assert screen.query_one("#round-promise", Input).has_focus
+        assert any("someday soon" in m for m in messages(app)), messages(app)
+
+    drive(app, scenario)
+    assert told(desk, overdue[0]) == ["We ordered a new battery; it arrives Thursday."]
+
+
+def test_at_80_by_24_the_header_leaves_the_rows_to_the_entries_and_the_draft(make_app, overdue):
+    app = make_app()
+
+    async def scenario(pilot):
+        screen = await start(pilot)
+        assert screen.query_one("#round-header").outer_size.height == 4  # was 8
+        assert screen.query_one("#round-timeline").size.height >= 6
+        assert screen.query_one("#round-draft").size.height >= 8
+
+    drive(app, scenario, size=(80, 24))

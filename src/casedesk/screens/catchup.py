@@ -12,17 +12,20 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Footer, Input, Static, TextArea
 
 from casedesk import keys
 from casedesk.core.errors import CasedeskError, Conflict
 from casedesk.core.model import TELL_CHANNELS, Channel, Event
+from casedesk.core.when import parse_when
 from casedesk.desk.desk import Desk
 from casedesk.mail.send import deliver_and_tell
 from casedesk.mail.settings import load_mail_settings
@@ -32,7 +35,8 @@ from casedesk.screens.dialogs import ConfirmDialog
 from casedesk.screens.drafts import next_kind, render, starting_draft, tell_channel
 from casedesk.store import CaseRow, Store, views
 from casedesk.store.views import Query
-from casedesk.widgets.render import case_header
+from casedesk.widgets.presence import PresenceBeacon
+from casedesk.widgets.render import round_header
 from casedesk.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -115,9 +119,14 @@ class CatchUpScreen(Screen[str]):
     def compose(self) -> ComposeResult:
         yield Static(id="round-progress")
         yield Static(id="round-header")
+        # Others see this agent writing to each customer in turn, as from the compose screen.
+        yield PresenceBeacon(None, "composing", id="round-presence")
         yield Static(id="round-timeline-title")
         yield Timeline(self.app.desk.now, id="round-timeline")
-        yield Static(id="round-options")
+        with Horizontal(id="round-choices"):
+            yield Static(id="round-options")
+            yield Static("promise by (p)", id="round-promise-label")
+            yield Input(placeholder="+4h, fri 12:00", id="round-promise")
         area = TextArea("", id="round-draft", soft_wrap=True)
         area.show_line_numbers = False
         yield area
@@ -189,9 +198,11 @@ class CatchUpScreen(Screen[str]):
         self.channel = tell_channel(prepared.row.case)
         self.sending = False
         self._paint_case()
+        self.query_one(PresenceBeacon).move_to(prepared.row.case.id)
         timeline = self.query_one(Timeline)
         timeline.show(prepared.last, follow=True)
         self.query_one("#round-draft", TextArea).load_text(prepared.draft)
+        self._promise.value = ""  # a promise is made to one customer
         timeline.focus()
         if self._pressed is not None:
             self.call_after_refresh(self._painted, self._pressed)
@@ -218,15 +229,16 @@ class CatchUpScreen(Screen[str]):
         )
         self.query_one("#round-progress", Static).update(progress)
         now = self.app.desk.now()
-        self.query_one("#round-header", Static).update(case_header(row, now))
+        header = round_header(row, now, self.app.desk.policy)
+        self.query_one("#round-header", Static).update(header)
         shown = len(prepared.last)
         title = Text(f"Last {shown} of {prepared.events} entries", style="bold")
         self.query_one("#round-timeline-title", Static).update(title)
         options = Text("Tell by ")
         options.append(self.channel.value, style="bold")
-        options.append(" (c) · template: ")
+        options.append(" (c) · template ")
         options.append(self.kind, style="bold")
-        options.append(" (ctrl+t) · e edits the draft")
+        options.append(" (ctrl+t)")
         self.query_one("#round-options", Static).update(options)
 
     def _start_timing(self) -> None:
@@ -237,6 +249,10 @@ class CatchUpScreen(Screen[str]):
     @property
     def _draft(self) -> TextArea:
         return self.query_one("#round-draft", TextArea)
+
+    @property
+    def _promise(self) -> Input:
+        return self.query_one("#round-promise", Input)
 
     @property
     def case_id(self) -> int | None:
@@ -254,13 +270,20 @@ class CatchUpScreen(Screen[str]):
         if not text.strip():
             self.notify("the update is empty: write something or ctrl+n to skip", severity="error")
             return
+        promise_text = self._promise.value.strip()
+        try:
+            promise = parse_when(promise_text, self.app.desk.now()) if promise_text else None
+        except CasedeskError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            self._promise.focus()
+            return
         self._start_timing()
         case_id, channel = self.current.row.case.id, self.channel
         version = self.versions[case_id]
         if channel is Channel.EMAIL and self._mail_set_up:
             self.sending = True  # SMTP takes its time: in a worker, the screen stays live
             self._paint_case()
-            self._deliver(case_id, text, channel, version)
+            self._deliver(case_id, text, channel, version, promise)
             return
         # Only recording it: one local write, done here so moving on stays instant.
         notices: list[str] = []
@@ -270,6 +293,7 @@ class CatchUpScreen(Screen[str]):
                 case_id,
                 text,
                 channel,
+                promise,
                 notify=notices.append,
                 expected_version=version,
             )
@@ -282,10 +306,12 @@ class CatchUpScreen(Screen[str]):
         self._told(case_id, channel, notices)
 
     @work(thread=True, exclusive=True, group="round-send", exit_on_error=False)
-    def _deliver(self, case_id: int, text: str, channel: Channel, version: int) -> None:
+    def _deliver(
+        self, case_id: int, text: str, channel: Channel, version: int, promise: datetime | None
+    ) -> None:
         app = self.app
         try:
-            notices = tell_on_own_connection(app, case_id, text, channel, None, version)
+            notices = tell_on_own_connection(app, case_id, text, channel, promise, version)
         except Conflict as exc:
             app.call_from_thread(self._changed_meanwhile, str(exc))
             return
@@ -360,6 +386,14 @@ class CatchUpScreen(Screen[str]):
     def action_edit(self) -> None:
         self._draft.focus()
 
+    def action_promise(self) -> None:
+        self._promise.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """enter in the promise field: back to the draft, to read it once more and send."""
+        event.stop()
+        self._draft.focus()
+
     def action_next_channel(self) -> None:
         order = list(TELL_CHANNELS)
         self.channel = order[(order.index(self.channel) + 1) % len(order)]
@@ -382,7 +416,7 @@ class CatchUpScreen(Screen[str]):
         self._paint_case()
 
     def action_end(self) -> None:
-        if self._draft.has_focus:
+        if self._draft.has_focus or self._promise.has_focus:
             self.query_one(Timeline).focus()  # esc leaves the editor; a second esc ends
             return
         if self.sending:

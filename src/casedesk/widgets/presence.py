@@ -33,7 +33,8 @@ class PresenceBeacon(Static):
     """
     app: CasedeskApp
 
-    def __init__(self, case_id: int, activity: str = "viewing", **kwargs: object) -> None:
+    def __init__(self, case_id: int | None, activity: str = "viewing", **kwargs: object) -> None:
+        """`case_id` None: at no case yet (the catch-up round sets one with `move_to`)."""
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.case_id = case_id
         self.activity = activity
@@ -49,20 +50,41 @@ class PresenceBeacon(Static):
         # Not a Textual worker: those end with their widget, and this one is going.
         threading.Thread(target=self._leave, daemon=True).start()
 
+    def move_to(self, case_id: int) -> None:
+        """Be at another case now (the catch-up round moves on): the old mark goes at once."""
+        if case_id == self.case_id:
+            return
+        left, self.case_id = self.case_id, case_id
+        self._show(None)
+        self._move(left)
+
+    @work(thread=True, group="presence-move")
+    def _move(self, left: int | None) -> None:
+        self._beat(left)
+
     @work(thread=True, exclusive=True, group="presence")
     def beat(self) -> None:
         """Renew this agent's mark and read the others'."""
+        self._beat()
+
+    def _beat(self, left: int | None = None) -> None:
         with self._lock:
+            case_id = self.case_id
+            if case_id is None:
+                return
             try:
                 if self._desk is None:
                     self._desk = Desk.open(self.app.db, self.app.desk.actor)
                     self._desk.now = self.app.desk.now
                     self._desk.session = self.app.desk.session  # one console, one presence
-                self._desk.announce(self.case_id, self.activity)
-                warning = self._desk.collision_warning(self.case_id)
+                if left is not None:
+                    self._desk.leave(left, self.activity)
+                self._desk.announce(case_id, self.activity)
+                warning = self._desk.collision_warning(case_id)
             except CasedeskError:
                 return  # presence is a courtesy: a busy store must not bother the agent
-        self.app.call_from_thread(self._show, warning)
+        if case_id == self.case_id:  # not moved on meanwhile
+            self.app.call_from_thread(self._show, warning)
 
     def _show(self, warning: str | None) -> None:
         self.set_class(warning is None, "-quiet")
@@ -71,7 +93,7 @@ class PresenceBeacon(Static):
     def _leave(self) -> None:
         with self._lock:
             desk, self._desk = self._desk, None
-            if desk is None:
+            if desk is None or self.case_id is None:
                 return
             try:
                 desk.leave(self.case_id, self.activity)

@@ -286,6 +286,35 @@ def case_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Te
     return text
 
 
+def round_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
+    """The catch-up round's header: the case screen's facts in three lines that never wrap (an
+    80×24 terminal keeps its rows for the entries and the draft). What was last said is in the
+    entries below it, so only when and how it was said is here."""
+    case, customer = row.case, row.customer
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"#{case.id} {one_line(case.title)}", style="bold")
+    text.append(" — ").append(one_line(customer.name))
+    if customer.email:
+        text.append(f" <{one_line(customer.email)}>")
+    text.append("\nowner ")
+    text.append(one_line(case.owner) if case.owner else "nobody", style="bold")
+    text.append(f" · {case.status} · {case.priority} · ")
+    urgent = case.urgency.value in ("high", "critical")
+    text.append(f"customer says {case.urgency}", style="bold yellow" if urgent else "")
+    if getattr(case, "problem_id", None) is not None:
+        text.append(f" · P{case.problem_id}", style="bold")
+    text.append(" · told ")
+    if case.told_at is None:
+        text.append("nothing yet", style="yellow")
+    else:
+        text.append(f"{humanize(now - case.told_at)} ago by {case.told_channel}")
+    text.append("\n").append_text(next_due_line(row, now, policy))
+    if case.status is Status.RESOLVED and case.resolution_summary and not case.resolution_told:
+        text.append("\nResolved, not told: ", style=LOUD)
+        text.append(one_line(case.resolution_summary, 200))
+    return text
+
+
 DIRECTION_STYLE = {
     "inbound": ("IN", "cyan"),
     "outbound": ("OUT", "green"),
