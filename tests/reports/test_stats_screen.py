@@ -103,3 +103,36 @@ def test_the_overdue_chart_is_drawn_before_the_report_is_ready(built, monkeypatc
             assert not screen.query_one("#chart-agents", PlotextPlot).loading
 
     asyncio.run(run())
+
+
+def test_the_report_is_worked_out_beside_the_overdue_chart_not_after_it(built, monkeypatch):
+    """Two workers: the overdue series waits here until the report has started, which only
+    happens if the report does not wait for the series."""
+    import threading
+
+    from casedesk.store import reports
+
+    started = threading.Event()
+    real_report, real_series = reports.build_report, reports.overdue_series
+
+    def report(*args, **kwargs):
+        started.set()
+        return real_report(*args, **kwargs)
+
+    def series(*args, **kwargs):
+        assert started.wait(10), "the report waited for the overdue chart"
+        return real_series(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "build_report", report)
+    monkeypatch.setattr(reports, "overdue_series", series)
+
+    async def run() -> None:
+        app = Host(built.desk)
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, StatsScreen)
+            await _loaded(pilot, screen)
+            assert screen.data is not None and len(screen.data.overdue) == 30
+            assert not screen.query_one("#chart-overdue", PlotextPlot).loading
+
+    asyncio.run(run())

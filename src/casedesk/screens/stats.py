@@ -2,8 +2,9 @@
 
 A standalone screen: push `StatsScreen(desk)` from anywhere. The figures come from the same report
 as `casedesk report` (see `casedesk.core.reports`), computed in a worker thread on a connection
-of its own, so a large store never blocks the UI. Each part is drawn as soon as it is ready: the
-overdue chart first (a few index counts), then the report's charts and figures.
+of its own, so a large store never blocks the UI. Each part is drawn as soon as it is ready, by
+two workers side by side: the overdue chart (one grouped read of an index), and the report's
+charts and figures.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class StatsScreen(Screen[None]):
         self.desk = desk
         self.set_reactive(StatsScreen.days, days)
         self.data: StatsData | None = None
+        self._series: list[tuple[int, int]] | None = None
+        self._report: Report | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="stats-summary")
@@ -83,35 +86,79 @@ class StatsScreen(Screen[None]):
     def load(self) -> None:
         for plot in self.query(PlotextPlot):
             plot.loading = True
+        self._series: list[tuple[int, int]] | None = None
+        self._report: Report | None = None
         self._say(f"Working out the last {self.days} days…")
-        self._load(self.days)
+        self._load_overdue(self.days)
 
     def _say(self, words: str, style: str = "dim") -> None:
         self.query_one("#stats-summary", Static).update(Text(words, style=style))
 
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def _load(self, days: int) -> None:
-        """The figures for the `days` up to now, each part shown as soon as it is ready, on a
-        connection of the worker's own (it must not share the desk's with the UI thread)."""
-        from casedesk.store.reports import build_report, overdue_series, update_steps
+    def _window(self, days: int) -> Window:
+        now = self.desk.now()
+        return Window(now - timedelta(days=days), now)
+
+    @work(thread=True, exclusive=True, group="stats-overdue", exit_on_error=False)
+    def _load_overdue(self, days: int) -> None:
+        """Bring the report steps up to date (once for both workers), start the report's
+        worker, and draw the overdue chart: one indexed read, the first thing shown. Each
+        worker has a connection of its own (it must not share the desk's with the UI thread)."""
+        from casedesk.store.reports import overdue_series, update_steps
 
         call = self.app.call_from_thread
         policy = self.desk.policy
-        now = self.desk.now()
-        window = Window(now - timedelta(days=days), now)
+        window = self._window(days)
         try:
             store = Store.open(self.desk.store.path)
             try:
                 update_steps(store, policy, lambda done, total: call(self._folding, done, total))
+                call(self._load_report, days)
                 series = overdue_series(store, policy, window, SERIES_POINTS)
-                call(self._overdue_chart, window, series)
-                report = build_report(store, policy, window, top=0)
             finally:
                 store.close()
         except Exception as exc:  # shown, not raised: a report must never take the console down
             call(self._failed, exc)
             return
-        call(self.show, StatsData(report, series))
+        call(self._overdue_ready, days, window, series)
+
+    @work(thread=True, exclusive=True, group="stats-report", exit_on_error=False)
+    def _load_report(self, days: int) -> None:
+        """The report behind the other charts and the headline figures, beside the overdue
+        chart's worker."""
+        from casedesk.store.reports import build_report
+
+        call = self.app.call_from_thread
+        try:
+            store = Store.open(self.desk.store.path)
+            try:
+                report = build_report(store, self.desk.policy, self._window(days), top=0)
+            finally:
+                store.close()
+        except Exception as exc:  # shown, not raised
+            call(self._failed, exc)
+            return
+        call(self._report_ready, days, report)
+
+    def _overdue_ready(self, days: int, window: Window, series: list[tuple[int, int]]) -> None:
+        if days != self.days:  # a worker of the span shown before
+            return
+        self._series = series
+        self._overdue_chart(window, series)
+        self._both_ready()
+
+    def _report_ready(self, days: int, report: Report) -> None:
+        if days != self.days:
+            return
+        self._report = report
+        self.query_one("#stats-summary", Static).update(summary_text(report, self.days))
+        self._first_response_chart(report)
+        self._agents_chart(report)
+        self._silence_chart(report)
+        self._both_ready()
+
+    def _both_ready(self) -> None:
+        if self._series is not None and self._report is not None:
+            self.data = StatsData(self._report, self._series)
 
     def _folding(self, done: int, total: int) -> None:
         """A store never reported on (or after a policy change) is folded into report steps
@@ -126,14 +173,6 @@ class StatsScreen(Screen[None]):
         self._say(f"Could not work out the figures: {one_line(str(exc), 200)}", style="red")
 
     # -- drawing ----------------------------------------------------------------------------
-
-    def show(self, data: StatsData) -> None:
-        self.data = data
-        self.query_one("#stats-summary", Static).update(summary_text(data.report, self.days))
-        self._overdue_chart(data.report.window, data.overdue)
-        self._first_response_chart(data.report)
-        self._agents_chart(data.report)
-        self._silence_chart(data.report)
 
     def _plot(self, widget_id: str, title: str) -> PlotextPlot:
         widget = self.query_one(f"#{widget_id}", PlotextPlot)

@@ -59,7 +59,7 @@ _CHUNK = 5000  # cases replayed per write transaction (keeps the write lock shor
 
 _CARRIED = "case_id, due, cum_open, cum_overdue, cum_told, wcum_open, wcum_overdue"
 _OBJECTS = {"report_steps", "report_latest", "report_steps_from", "report_steps_to"}
-_OBJECTS |= {"report_steps_actor", "report_acts"}
+_OBJECTS |= {"report_steps_actor", "report_acts", "report_steps_overdue"}
 _DAY = 86400
 _TABLES = [
     """
@@ -135,6 +135,10 @@ _INDEXES = [
     f"CREATE INDEX IF NOT EXISTS report_steps_to ON report_steps(next_at, at, {_CARRIED})",
     # Events acted per agent in a window: a range count per agent, read from the index alone.
     "CREATE INDEX IF NOT EXISTS report_steps_actor ON report_steps(actor, at, kind)",
+    # The steps a case can be overdue after (its due time comes before its next step): all the
+    # overdue chart reads.
+    "CREATE INDEX IF NOT EXISTS report_steps_overdue ON report_steps(next_at, at, due, case_id) "
+    "WHERE due <= next_at",
 ]
 _CREATE = _TABLES + _INDEXES
 _COLUMNS = (
@@ -820,39 +824,42 @@ def overdue_series(
     one at most `until`), by the events before each moment. With `owner`, only the cases that
     agent owns at `until`. Returns (epoch seconds, count) pairs.
 
-    At each moment t: the cases whose last step before t left a due time at or before t, counted
-    in whichever index holds fewer candidates (split at the median step time), from the index
-    alone.
+    A case is overdue at t when its last step before t left a due time at or before t: a step
+    counts at the moments in [max(at + 1, due), next_at]. Only steps whose due time comes
+    before their next step can count (`report_steps_overdue` holds just those); one grouped
+    read gives each step's first and last moment, and a running sum the counts.
     """
     _sqlite_only(store)
     update_steps(store, policy)
     _fast_reads(store)
-    conn = store.conn
     s, u = window.s, window.u
     points = max(points, 2)
     step = max((u - s) // (points - 1), 1)
-    total = conn.execute(
-        "SELECT count(*) FROM report_steps INDEXED BY report_steps_actor"
-    ).fetchone()[0]
-    middle = conn.execute(
-        "SELECT at FROM report_steps INDEXED BY report_steps_from ORDER BY at LIMIT 1 OFFSET ?",
-        (total // 2,),
-    ).fetchone()
+    last = points - 1
+    params: dict[str, object] = {"s": s, "step": step, "last": last, "tl": s + last * step}
     owned = ""
-    params: dict[str, object] = {}
     if owner is not None:
         owned = (
             f" AND case_id IN (SELECT case_id FROM ({_until_rows(store, u)}) WHERE owner = :owner)"
         )
-        params = {"u": u, "owner": owner}
-    series = []
+        params |= {"u": u, "owner": owner}
+    starts = [0] * (points + 1)  # cases that become overdue at moment k, less those that stop
+    for first, final, cases in store.conn.execute(
+        f"""
+        SELECT first, final, count(*) FROM (
+            SELECT CASE WHEN max(at + 1, due) <= :s THEN 0
+                        ELSE (max(at + 1, due) - :s + :step - 1) / :step END AS first,
+                   min((next_at - :s) / :step, :last) AS final
+            FROM report_steps INDEXED BY report_steps_overdue
+            WHERE due <= next_at AND next_at >= :s AND at < :tl AND due <= :tl{owned})
+        WHERE first <= final GROUP BY first, final
+        """,
+        params,
+    ):
+        starts[first] += cases
+        starts[final + 1] -= cases
+    series, overdue = [], 0
     for k in range(points):
-        t = s + k * step
-        index = "report_steps_from" if middle is None or t <= middle[0] else "report_steps_to"
-        count = conn.execute(
-            f"SELECT count(*) FROM report_steps INDEXED BY {index} "
-            f"WHERE at < :t AND next_at >= :t AND due <= :t{owned}",
-            {**params, "t": t},
-        ).fetchone()[0]
-        series.append((t, count))
+        overdue += starts[k]
+        series.append((s + k * step, overdue))
     return series
