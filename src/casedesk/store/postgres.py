@@ -10,6 +10,7 @@ in `PostgresStore`, here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -634,10 +635,21 @@ def to_tsquery(query: str) -> str:
     return " ".join(parts)
 
 
+_LATIN_ACCENTS = re.compile(r"([a-z])[\u0300-\u036f]+")
+
+
+def fold_words(text: str) -> str:
+    """Text as `casedesk_words` (postgres_schema migration 10) folds it before splitting it into
+    words: lowercase, and Latin letters without their accents (café → cafe), as SQLite's
+    unicode61 remove_diacritics does; other scripts keep theirs (й is not и)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return unicodedata.normalize("NFC", _LATIN_ACCENTS.sub(r"\1", decomposed))
+
+
 def _phrase(text: str, prefix: bool = False) -> str:
     """Words (letters and digits, as FTS5's unicode61 splits them) that must follow each other;
     with `prefix`, the last one may go on."""
-    words = [f"'{w.lower()}'" for w in re.findall(r"[^\W_]+", text)]
+    words = [f"'{w}'" for w in re.findall(r"[^\W_]+", fold_words(text))]
     if not words:
         return ""
     if prefix:

@@ -290,6 +290,24 @@ MIGRATIONS: list[str] = [
         SELECT DISTINCT id, r FROM mail_messages, unnest(string_to_array(refs, ' ')) AS r
         WHERE r <> '';
     """,
+    # 10: search folds Latin accents as SQLite's unicode61 remove_diacritics does (café is
+    # cafe), and lowercases every script (to_tsvector lowercases by the database's locale:
+    # under "C" only ASCII). `postgres.fold_words` folds queries the same way.
+    r"""
+    CREATE OR REPLACE FUNCTION casedesk_words(text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        to_tsvector('simple', regexp_replace(
+            normalize(
+                regexp_replace(
+                    normalize(lower($1 COLLATE casedesk_words), NFD),
+                    '([a-z])[\u0300-\u036f]+', '\1', 'g'
+                ),
+                NFC
+            ) COLLATE casedesk_words,
+            '[^[:alnum:]]+', ' ', 'g'));
+    REINDEX INDEX events_fts;
+    UPDATE cases_fts SET title = title;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)
