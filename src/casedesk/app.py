@@ -23,6 +23,7 @@ from casedesk.screens import STYLESHEETS
 from casedesk.store import CaseRow, Store, views
 from casedesk.store.views import ChangeWatcher
 from casedesk.widgets.case_list import PAGE
+from casedesk.widgets.presence import PresenceBeacon
 
 T = TypeVar("T")
 
@@ -197,6 +198,8 @@ class CasedeskApp(App[None]):
         reload = getattr(self.screen, "reload", None)
         if reload is not None:
             reload()
+        for beacon in self.screen.query(PresenceBeacon):
+            beacon.look()
         # Screens underneath reload when they come back (on_screen_resume).
 
     # -- lifecycle ------------------------------------------------------------------------

@@ -152,3 +152,41 @@ def test_resolve_then_tell_now_composes_for_the_resolved_case(make_app, seeded, 
         assert pilot.app.screen.case_id == seeded["laptop"]
 
     drive(app, scenario)
+
+
+def test_another_agent_coming_and_going_shows_at_once_not_at_the_next_heartbeat(
+    make_app, seeded, db_path, clock, monkeypatch
+):
+    """On PostgreSQL the console hears the presence change by NOTIFY; on SQLite by its poll.
+    The heartbeat is pushed out of reach: only hearing the change can show bob."""
+    from casedesk.widgets import presence
+
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 3600.0)
+    app = make_app()
+
+    async def scenario(pilot):
+        pilot.app.open_case(seeded["printer"])
+        await settle(pilot)
+        beacon = pilot.app.screen.query_one(PresenceBeacon)
+        assert not beacon.display
+        await pilot.pause(0.3)
+        app.poll()  # our own mark, heard: from here on only bob's changes are news
+        await settle(pilot)
+        bob = Desk.open(db_path, "bob")
+        bob.now = clock
+        try:
+            bob.announce(seeded["printer"])
+            app.watcher.wait(5)
+            app.poll()
+            await settle(pilot)
+            assert "bob has this case open" in str(beacon.render())
+            assert beacon.display
+            bob.leave()
+            app.watcher.wait(5)
+            app.poll()
+            await settle(pilot)
+            assert not beacon.display
+        finally:
+            bob.close()
+
+    drive(app, scenario)

@@ -1,9 +1,11 @@
 """Who else is here: marks this agent at a case, and warns when another agent is too.
 
 Each beacon renews its mark every few seconds ("viewing" a case, or "composing" to its customer)
-and shows the other agents' marks: "bob is writing to this customer". The work runs in a thread
-worker on the beacon's own store connection, so a busy store never stalls the screen; a console
-that dies leaves marks that expire by themselves (Desk.PRESENCE_TTL).
+and shows the other agents' marks: "bob is writing to this customer". It reads them again as
+soon as the console hears a change (`look`), so another agent coming or going shows at once.
+The work runs in a thread worker on the beacon's own store connection, so a busy store never
+stalls the screen; a console that dies leaves marks that expire by themselves
+(Desk.PRESENCE_TTL).
 """
 
 from __future__ import annotations
@@ -66,6 +68,21 @@ class PresenceBeacon(Static):
     def beat(self) -> None:
         """Renew this agent's mark and read the others'."""
         self._beat()
+
+    @work(thread=True, exclusive=True, group="presence-look")
+    def look(self) -> None:
+        """Read the others' marks now: the store changed (the console heard it: NOTIFY on
+        PostgreSQL), so someone may have come or gone. The heartbeat reads them too, later."""
+        with self._lock:
+            case_id = self.case_id
+            if case_id is None or self._desk is None:
+                return  # the first beat, still to come, reads them
+            try:
+                warning = self._desk.collision_warning(case_id)
+            except CasedeskError:
+                return
+        if case_id == self.case_id:
+            self.app.call_from_thread(self._show, warning)
 
     def _beat(self, left: int | None = None) -> None:
         with self._lock:
