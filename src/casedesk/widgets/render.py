@@ -372,7 +372,10 @@ def size_words(size: int) -> str:
 
 
 def is_long(event: Event) -> bool:
-    body = event_body(event)
+    return _is_long(event_body(event))
+
+
+def _is_long(body: str) -> bool:
     return body.count("\n") >= FOLD_LINES or len(body) > FOLD_CHARS
 
 
@@ -394,7 +397,7 @@ def event_head(event: Event, now: datetime) -> Text:
 def event_body_text(event: Event, folded: bool = True) -> str:
     """The words of an entry, cut to a few lines while folded."""
     body = event_body(event)
-    if body and folded and is_long(event):
+    if body and folded and _is_long(body):
         short = "\n".join(body.splitlines()[:FOLD_LINES])[:FOLD_CHARS]
         body = short + "\n… (x to unfold)"
     return body
