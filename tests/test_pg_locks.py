@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from casedesk.core.errors import Conflict, Refused
+from casedesk.core.errors import Conflict, Refused, StoreError
 from casedesk.core.model import Status
 from casedesk.desk.desk import Desk
 from casedesk.paths import ServerStore
@@ -180,3 +180,16 @@ def test_a_case_change_may_not_lock_more_cases_as_it_goes(opened) -> None:
     ):
         ann.note(b.id, "out of order")
     assert [e.text for e in ann.events(b.id)] == [""]
+
+
+def test_a_change_that_waits_too_long_says_so_in_one_line(opened) -> None:
+    """As a SQLite file's busy timeout: 15 s (shortened here), then one line, nothing done."""
+    ann, bob = opened("ann"), opened("bob")
+    case = ann.new_case("Acme <ops@acme.example>", "Printer on fire")
+    assert bob.store.conn.execute("SHOW lock_timeout").fetchone()[0] == "15s"
+    bob.store.conn.execute("SET lock_timeout = 100")
+    with ann.store.transaction(cases=(case.id,)):
+        ann.note(case.id, "ann is still at it")
+        with pytest.raises(StoreError, match=r"is busy: .*; try again$"):
+            bob.note(case.id, "bob gives up")
+    assert "bob gives up" not in [e.text for e in ann.events(case.id)]

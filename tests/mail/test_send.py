@@ -10,6 +10,7 @@ import sqlite3
 import stat
 from email.policy import default
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mail_helpers import Capture, SmtpServer, free_port, make_mail
@@ -18,6 +19,7 @@ from casedesk.core.model import Channel, EventKind, Status
 from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, take_in
 from casedesk.mail.send import NotSent, SentNotRecorded, deliver_and_tell
+from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store.mail import MailStore
 
 pytestmark = pytest.mark.both_engines
@@ -305,30 +307,40 @@ def test_a_bounce_of_our_update_lands_on_the_case_as_a_note(desk: Desk, config, 
 
 
 class LockingCapture(Capture):
-    """Accepts the mail, then has another connection take the store's write lock and keep it:
-    the mail is out, but the store is too busy to record it."""
+    """Accepts the mail, then has another connection lock what recording it needs and keep it
+    (SQLite: the file's write lock; PostgreSQL: the case's row, as another agent's change
+    would): the mail is out, but the store is too busy to record it."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: StoreLocation) -> None:
         super().__init__()
         self.db = db
-        self.holder: sqlite3.Connection | None = None
+        self.holder: Any = None
 
     async def handle_DATA(self, server, session, envelope):
         answer = await super().handle_DATA(server, session, envelope)
-        self.holder = sqlite3.connect(self.db, isolation_level=None, check_same_thread=False)
-        self.holder.execute("BEGIN IMMEDIATE")
+        if isinstance(self.db, ServerStore):
+            import psycopg
+
+            self.holder = psycopg.connect(self.db.url, autocommit=True)
+            self.holder.execute("BEGIN")
+            self.holder.execute("SELECT id FROM cases FOR NO KEY UPDATE")
+        else:
+            self.holder = sqlite3.connect(self.db, isolation_level=None, check_same_thread=False)
+            self.holder.execute("BEGIN IMMEDIATE")
         return answer
 
 
-@pytest.mark.sqlite_only(reason="holds SQLite's write lock past a shortened busy timeout")
 def test_sent_but_not_recorded_says_so_and_keeps_the_draft(desk: Desk, config, db_path):
     capture = LockingCapture(db_path)
     with SmtpServer(capture) as server:
         settings = config(smtp_config(server.port))
         case_id = take_in(desk, make_mail(), "t", settings).case_id
         before = desk.store.event_count(case_id)
-        # The store's own busy timeout, shortened so three tries take a moment, not 45 s.
-        desk.store.conn.execute("PRAGMA busy_timeout = 50")
+        # The store's own lock wait, shortened so three tries take a moment, not 45 s.
+        if isinstance(db_path, ServerStore):
+            desk.store.conn.execute("SET lock_timeout = 50")
+        else:
+            desk.store.conn.execute("PRAGMA busy_timeout = 50")
         try:
             with pytest.raises(SentNotRecorded) as failed:
                 deliver_and_tell(desk, case_id, "Your printer ships today.", settings=settings)

@@ -22,6 +22,7 @@ from casedesk.core.model import Customer
 from casedesk.core.search import INDEXED_CHARS, parse_query
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
+from casedesk.store.connection import BUSY_TIMEOUT_MS
 from casedesk.store.store import Store
 
 try:
@@ -199,15 +200,18 @@ class PgConnection:
     def _connect(self) -> Any:
         require_driver()
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 self.location.url,
                 autocommit=True,
                 row_factory=_row_factory,
                 connect_timeout=_CONNECT_TIMEOUT,
                 application_name="casedesk",
             )
+            # A change waits for a lock as long as one waits for a SQLite file's, then says so.
+            conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to {self.location}: {_first_line(exc)}") from None
+        return conn
 
     @property
     def raw(self) -> Any:
@@ -310,13 +314,13 @@ class PostgresStore(Store):
         self._begin("BEGIN")
         try:
             if wanted is None:
-                self.conn.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+                self._execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
             else:
-                self.conn.execute("SELECT pg_advisory_xact_lock_shared(?)", (_WRITE_LOCK,))
+                self._execute("SELECT pg_advisory_xact_lock_shared(?)", (_WRITE_LOCK,))
                 if wanted:
                     # NO KEY UPDATE: what UPDATE cases takes anyway; rows that only refer to
                     # the case (presence, drafts) can still be added meanwhile.
-                    self.conn.execute(
+                    self._execute(
                         "SELECT id FROM cases WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE",
                         (sorted(wanted),),
                     )
@@ -390,6 +394,11 @@ class PostgresStore(Store):
             raise
         except psycopg.errors.RaiseException as exc:
             raise StoreError(describe_pg_error(self.path, exc)) from None
+        except psycopg.errors.LockNotAvailable:
+            raise StoreError(
+                f"{self.path} is busy: another casedesk kept what this change needs locked too "
+                "long; try again"
+            ) from None
         except psycopg.errors.QueryCanceled:
             # `interrupt()` from another thread (a search the agent replaced or abandoned).
             raise Interrupted("stopped before it finished") from None
