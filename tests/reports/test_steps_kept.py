@@ -86,7 +86,7 @@ def test_steps_kept_at_each_write_equal_a_full_fold(steps):
             histories = [store.events(c) for c in store.all_case_ids()]
             for events in histories:
                 assert stored_steps(store, events[0].case_id) == list(case_steps(events, policy))
-            window = Window(T0 + timedelta(hours=5), moment[0] + timedelta(hours=10))
+            window = Window(T0 + timedelta(hours=5), max(moment[0], T0) + timedelta(hours=10))
             slow = report_from_events(
                 histories,
                 policy,

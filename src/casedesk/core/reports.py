@@ -161,6 +161,26 @@ def fold_steps(
     state: CaseState | None = None,
 ) -> tuple[list[Step], CaseState | None]:
     """`case_steps`, and the case's state after the last event (the projection)."""
+    steps, state = _fold(events, policy, after, state, raw=False)
+    return steps, state
+
+
+def fold_rows(events: Iterable[Event], policy: Policy) -> tuple[list[tuple[Any, ...]], CaseState]:
+    """`fold_steps` of a whole history as plain tuples in `Step`'s field order (for a bulk
+    insert: no Step objects made), and the case's state after its last event."""
+    rows, state = _fold(events, policy, None, None, raw=True)
+    if state is None:
+        raise ValueError("a case has at least one event")
+    return rows, state
+
+
+def _fold(
+    events: Iterable[Event],
+    policy: Policy,
+    after: Step | None,
+    state: CaseState | None,
+    raw: bool,
+) -> tuple[list[Any], CaseState | None]:
     measure = measure_of(policy)
     prev_at = prev_due = first_told_at = silent_since = None
     longest = cum_open = cum_overdue = cum_told = wcum_open = wcum_overdue = 0
@@ -169,7 +189,7 @@ def fold_steps(
         silent_since, longest = after.silent_since, after.longest_silence
         cum_open, cum_overdue, cum_told = after.cum_open, after.cum_overdue, after.cum_told
         wcum_open, wcum_overdue = after.wcum_open, after.wcum_overdue
-    steps: list[Step] = []
+    steps: list[Any] = []
     pending: tuple[Any, ...] | None = None
     for event in events:
         if after is not None and (event.id or 0) <= after.event_id:
@@ -202,7 +222,8 @@ def fold_steps(
         elif silent_since is None:
             silent_since = at
         if pending is not None:
-            steps.append(Step(*pending[:20], at, *pending[20:]))  # next_at: this event's time
+            values = (*pending[:20], at, *pending[20:])  # next_at: this event's time
+            steps.append(values if raw else Step(*values))
         # The Step's fields in order, but for next_at (known at the next event).
         pending = (
             event.case_id,
@@ -231,7 +252,8 @@ def fold_steps(
         )
         prev_at, prev_due = at, due
     if pending is not None:
-        steps.append(Step(*pending[:20], NEVER, *pending[20:]))
+        values = (*pending[:20], NEVER, *pending[20:])
+        steps.append(values if raw else Step(*values))
     return steps, state
 
 

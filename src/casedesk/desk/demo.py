@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from casedesk.core import clock
 from casedesk.core.identity import current_agent
@@ -25,7 +26,7 @@ from casedesk.core.model import (
     Urgency,
 )
 from casedesk.core.policy import DEFAULT_POLICY, Policy
-from casedesk.core.reports import Step, fold_steps
+from casedesk.core.reports import fold_rows
 from casedesk.core.rules import next_update_due
 from casedesk.store import Store
 from casedesk.store import reports as report_steps
@@ -237,7 +238,7 @@ HOSTILE = (
 
 NATURAL_EVENTS = 11.0  # events per case the default demo histories come to
 # A made-up case: its state, history, due time, and report steps (before its events have ids).
-DemoCase = tuple[CaseState, list[Event], Due | None, list[Step]]
+DemoCase = tuple[CaseState, list[Event], Due | None, list[tuple[Any, ...]]]
 
 
 @dataclass
@@ -442,8 +443,7 @@ def _demo_case(
     else:
         _history(plan, title, body, customer_id, length)
         _keep_up(plan, agents)
-    steps, state = fold_steps(plan.events, policy)
-    assert state is not None
+    steps, state = fold_rows(plan.events, policy)
     return state, plan.events, next_update_due(state, policy), steps
 
 

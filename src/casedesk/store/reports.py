@@ -444,18 +444,15 @@ def start_bulk(store: Store) -> None:
         store.conn.execute(statement)
 
 
-def add_bulk(store: Store, steps: Iterable[Step], event_ids: Iterable[int]) -> None:
-    """Whole cases' steps (from `fold_steps`, made before their events had ids), with the ids
-    their events were given, in the same order."""
-    rows = [
-        (values[0], event_id, *values[2:])
-        for values, event_id in zip(map(_step_values, steps), event_ids, strict=True)
-    ]
-    store.conn.executemany(f"INSERT INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})", rows)
+def add_bulk(store: Store, rows: Iterable[tuple[Any, ...]], event_ids: Iterable[int]) -> None:
+    """Whole cases' steps as `fold_rows` gives them (made before their events had ids), with
+    the ids their events were given, in the same order."""
+    with_ids = [(row[0], event_id, *row[2:]) for row, event_id in zip(rows, event_ids, strict=True)]
+    store.conn.executemany(f"INSERT INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})", with_ids)
     store.conn.executemany(
         f"INSERT INTO report_latest ({_LATEST_COLUMNS}) "
         f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
-        [[row[i] for i in _LATEST_INDEXES] for row in rows if row[20] == NEVER],
+        [[row[i] for i in _LATEST_INDEXES] for row in with_ids if row[20] == NEVER],
     )
 
 
