@@ -17,6 +17,7 @@ from casedesk.core.model import Channel, EventKind
 from casedesk.desk.desk import Desk
 from casedesk.store import Store, postgres_schema
 from casedesk.store.postgres import to_tsquery
+from note_loop import NoteLoop
 
 # -- choosing the engine --------------------------------------------------------------------
 
@@ -284,32 +285,14 @@ def test_a_cli_loop_survives_a_server_restart(pg_server, pg_url: str, tmp_path: 
     subprocess.run(
         [*run, "new", "--customer", "a@example.com", "--title", "t"], env=env, check=True
     )
-    script = tmp_path / "loop.sh"
-    script.write_text(
-        "for i in $(seq 1 20); do\n"
-        f'  if {" ".join(run)} note 1 "loop-$i" 2>"{tmp_path}/err-$i"; then echo "ok $i"; '
-        'else echo "failed $i"; fi\n'
-        "done\n"
-    )
-    loop = subprocess.Popen(["bash", str(script)], env=env, stdout=subprocess.PIPE, text=True)
+    loop = NoteLoop(pg_url, tmp_path, 20)
     time.sleep(2)
     pg_server.restart()
-    out, _ = loop.communicate(timeout=600)
-    outcomes = dict(line.split()[::-1] for line in out.splitlines())
-    assert len(outcomes) == 20
+    loop.finish()
     shown = subprocess.run(
         [*run, "show", "1", "--json"], env=env, capture_output=True, text=True, check=True
     )
-    texts = [e["text"] for e in json.loads(shown.stdout)["events"]]
-    texts = [t for t in texts if t.startswith("loop-")]
-    assert len(texts) == len(set(texts)), "a note was stored twice"
-    for i, outcome in outcomes.items():
-        err = (tmp_path / f"err-{i}").read_text()
-        assert "Traceback" not in err
-        if outcome == "ok":
-            assert f"loop-{i}" in texts
-        else:
-            assert err.startswith("casedesk: ") and len(err.splitlines()) == 1, err
+    loop.check([e["text"] for e in json.loads(shown.stdout)["events"]])
 
 
 # -- live refresh -----------------------------------------------------------------------------

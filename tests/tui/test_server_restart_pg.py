@@ -4,10 +4,6 @@ once, its live refresh hears changes again, and the CLI loop stores each note at
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,22 +18,9 @@ from casedesk.desk.desk import Desk
 from casedesk.paths import ServerStore
 from casedesk.screens.dialogs import FormDialog
 from casedesk.widgets.timeline import Timeline
+from note_loop import NoteLoop
 
 LOOP = 25
-
-
-def _cli_loop(url: str, tmp_path: Path) -> subprocess.Popen[str]:
-    """Notes added one CLI process each; prints "ok N" or "failed N" after each."""
-    env = {**os.environ, "CASEDESK_DB": url, "CASEDESK_AGENT": "cli"}
-    casedesk = f"{sys.executable} -m casedesk"
-    script = tmp_path / "loop.sh"
-    script.write_text(
-        f"for i in $(seq 1 {LOOP}); do\n"
-        f'  if {casedesk} note 1 "loop-$i" 2>"{tmp_path}/err-$i"; then echo "ok $i"; '
-        'else echo "failed $i"; fi\n'
-        "done\n"
-    )
-    return subprocess.Popen(["bash", str(script)], env=env, stdout=subprocess.PIPE, text=True)
 
 
 def _texts(url: str) -> list[str]:
@@ -54,14 +37,14 @@ def test_the_console_and_a_cli_loop_live_through_a_server_restart(
     seed.new_case("Acme <ops@acme.example>", "Printer on fire", owner="ann")
     seed.close()
     app = CasedeskApp(location, "ann", settings={}, poll_seconds=None)
-    outcomes: dict[str, str] = {}
+    loop: list[NoteLoop] = []
 
     async def scenario(pilot):
         case = await open_case(pilot, 1)
-        loop = _cli_loop(pg_url, tmp_path)
+        loop.append(NoteLoop(pg_url, tmp_path, LOOP, agent="cli"))
         deadline = time.monotonic() + 120
         while sum(t.startswith("loop-") for t in _texts(pg_url)) < 3:
-            assert time.monotonic() < deadline and loop.poll() is None, "the loop did not start"
+            assert time.monotonic() < deadline and loop[0].running(), "the loop did not start"
             time.sleep(0.2)
 
         # The console saves a note while another agent's change holds the case: it is in
@@ -85,8 +68,7 @@ def test_the_console_and_a_cli_loop_live_through_a_server_restart(
         assert not isinstance(app.screen, FormDialog)
         assert _texts(pg_url).count("console note") == 1
 
-        out, _ = loop.communicate(timeout=600)
-        outcomes.update(line.split()[::-1] for line in out.splitlines())
+        loop[0].finish()
 
         # Live refresh hears changes again: another agent's note shows without a keypress.
         app.poll()
@@ -102,19 +84,9 @@ def test_the_console_and_a_cli_loop_live_through_a_server_restart(
 
     drive(app, scenario)
 
-    texts = [t for t in _texts(pg_url) if t.startswith("loop-")]
-    assert len(outcomes) == LOOP
-    assert len(texts) == len(set(texts)), "a note was stored twice"
-    for i, outcome in outcomes.items():
-        err = (tmp_path / f"err-{i}").read_text()
-        assert "Traceback" not in err
-        if outcome == "ok":
-            assert f"loop-{i}" in texts
-        else:
-            assert err.startswith("casedesk: ") and len(err.splitlines()) == 1, err
+    loop[0].check(_texts(pg_url))
     desk = Desk.open(location, "ann")
     try:
         assert desk.check().clean
     finally:
         desk.close()
-    print(json.dumps({"loop": LOOP, "failed": sorted(k for k, v in outcomes.items() if v != "ok")}))
