@@ -136,6 +136,20 @@ def test_cannot_reach_the_server_is_one_line(cli) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("driver", ["libpq", "psycopg"])
+def test_the_nag_that_cannot_reach_the_server_says_so_in_one_line(
+    cli, driver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.store import libpq
+
+    if driver == "psycopg":
+        monkeypatch.setattr(libpq, "load", lambda: None)
+    result = cli("nag", "--db", "postgresql://nobody:secret@127.0.0.1:1/casedesk")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("casedesk: postgresql://nobody:***@127.0.0.1:1/casedesk: ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "secret" not in result.stderr
+
+
 def test_events_are_append_only_on_the_server(pg_url: str, clock) -> None:
     desk = Desk.open(paths.store_location(pg_url), "ann")
     desk.now = clock
@@ -467,3 +481,44 @@ def test_an_export_reads_the_events_through_a_server_side_cursor(
         cursors = store.conn.execute("SELECT name FROM pg_cursors").fetchall()
         assert [row[0] for row in cursors] == ["casedesk_export"]
         lines.close()
+
+
+def _stderr_on_a_terminal(args: list[str]) -> bytes:
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casedesk", *args],
+        stderr=secondary,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0, b"".join(chunks)
+    os.close(primary)
+    return b"".join(chunks)
+
+
+def test_a_bulk_import_shows_its_progress_on_a_terminal_only(
+    desk, clock, cli, tmp_path: Path, pg_server, pg_url: str
+) -> None:
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    shown = _stderr_on_a_terminal(["import", "--format", "jsonl", str(dump), "--db", pg_url])
+    assert b"reading the export" in shown and b"building indexes" in shown
+    second = pg_server.new_store()
+    try:
+        piped = cli("import", "--format", "jsonl", str(dump), "--db", second)
+        assert piped.exit_code == 0 and "building indexes" not in piped.stderr
+    finally:
+        pg_server.drop_store(second)

@@ -56,10 +56,12 @@ def overdue(
                 rows += run(_SELECT.format(owner=owner), [*params, cutoff, str(limit)])
                 counted = run(_COUNT.format(owner=owner.replace("cases.", "")), [*params, cutoff])
                 total += int(counted[0]["count"])
+    except libpq.LibpqError as exc:
+        raise StoreError(f"{location}: {exc}") from None
     except Exception as exc:
-        if not _driver_error(exc):
+        if not type(exc).__module__.startswith("psycopg"):
             raise
-        raise StoreError(f"{location}: {(str(exc).strip().splitlines() or ['error'])[0]}") from None
+        raise StoreError(f"{location}: {_first_line(exc)}") from None
     for row in rows:
         row["id"] = int(row["id"])
     rows.sort(key=lambda row: row["due_at"])
@@ -69,8 +71,8 @@ def overdue(
 _CONNECT_TIMEOUT = 10
 
 
-def _driver_error(exc: BaseException) -> bool:
-    return type(exc).__name__ == "LibpqError" or type(exc).__module__.startswith("psycopg")
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or ["error"])[0]
 
 
 def _needs_full_path(run: Callable[..., list[dict[str, Any]]]) -> bool:
@@ -113,4 +115,4 @@ def _psycopg_query(location: ServerStore) -> _Psycopg:
             psycopg.connect(location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT)
         )
     except psycopg.Error as exc:
-        raise StoreError(f"{location}: {(str(exc).strip().splitlines() or ['error'])[0]}") from None
+        raise StoreError(f"{location}: {_first_line(exc)}") from None
