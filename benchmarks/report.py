@@ -2,6 +2,7 @@
 
     python benchmarks/report.py --db /tmp/r100k.db          # builds the store first if missing
     python benchmarks/report.py --db /tmp/r100k.db --runs 7
+    python benchmarks/report.py --db /tmp/r10k.db --cases 10000 --engine postgres  # and on PG
 
 Builds the store with `casedesk demo --cases 100000` when the file does not exist (about 1.5
 minutes), then the report steps once (the first report on a store replays every case: about a
@@ -14,7 +15,9 @@ minute on 100,000 cases, once), and then measures:
 * a report right after a few new events (the steps catch up on those cases only).
 
 Each figure is over `--runs` runs: median and best wall time, and CPU time (which a busy shared
-machine does not inflate). A benchmark, not a test.
+machine does not inflate). With `--engine postgres`, the same figures follow on a PostgreSQL copy
+of the store (a temporary server, or `--pg-url`), whose first report folds every case. A
+benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from casedesk.core import clock
 from casedesk.core.policy import DEFAULT_POLICY
 from casedesk.core.reports import Window
 from casedesk.desk.desk import Desk
+from casedesk.paths import ServerStore, StoreLocation
 from casedesk.store import Store
 from casedesk.store.reports import build_report, update_steps
 
@@ -58,6 +62,13 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/r100k.db"))
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: then the same figures on a PostgreSQL copy of the store",
+    )
+    parser.add_argument("--pg-url", help="the server for --engine postgres (default: start one)")
     args = parser.parse_args()
 
     env = {**os.environ, "CASEDESK_AGENT": "ann"}
@@ -68,8 +79,29 @@ def main() -> None:
             check=True,
             env=env,
         )
-    store = Store.open(args.db)
-    print(f"store: {store.counts()}")
+    measure(args.db, args.runs, env)
+    if args.engine == "postgres":
+        from run import pg_server_url, pg_store_for
+
+        server_url, server = pg_server_url(args.pg_url)
+        try:
+            url = pg_store_for(args.db, server_url, args.cases)
+            print(f"\n-- the same store on PostgreSQL ({uptime()})")
+            measure(ServerStore(url), args.runs, env)
+        finally:
+            if server is not None:
+                server.close()  # type: ignore[attr-defined]
+
+
+def uptime() -> str:
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def measure(db: StoreLocation, runs: int, env: dict[str, str]) -> None:
+    """Every figure on one store (a SQLite file or a server store)."""
+    where = str(getattr(db, "url", db))
+    store = Store.open(db)
+    print(f"store: {store.counts()} ({store.engine}, {uptime()})")
     start = time.perf_counter()
     replayed = update_steps(store, DEFAULT_POLICY)
     print(
@@ -85,21 +117,19 @@ def main() -> None:
         "last 365 days": Window(now - timedelta(days=365), now),
     }
     for name, window in windows.items():
-        figures = timed(
-            args.runs, lambda w=window: build_report(store, DEFAULT_POLICY, w, weekly=False)
-        )
+        figures = timed(runs, lambda w=window: build_report(store, DEFAULT_POLICY, w, weekly=False))
         print(f"report, {name:<28} {figures}")
 
     def whole_process() -> None:
         subprocess.run(
-            [CASEDESK, "report", "--db", args.db],
+            [CASEDESK, "report", "--db", where],
             check=True,
             env=env,
             stdout=subprocess.DEVNULL,
         )
 
     walls = []
-    for _ in range(args.runs):
+    for _ in range(runs):
         start = time.perf_counter()
         whole_process()
         walls.append(time.perf_counter() - start)

@@ -339,16 +339,6 @@ def test_the_listener_hears_each_commit_and_nothing_else(pg_url: str, clock) -> 
         desk.close()
 
 
-def test_a_report_on_a_server_store_is_one_clear_line(pg_url: str, cli) -> None:
-    cli("new", "--customer", "a@example.com", "--title", "t", "--db", pg_url)
-    result = cli("report", "--db", pg_url)
-    assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [
-        "casedesk: reports are not available on a PostgreSQL store yet; "
-        "`casedesk export` to a SQLite file and report there"
-    ]
-
-
 # -- moving a store in bulk, and the nag on the server -----------------------------------------
 
 
@@ -377,7 +367,9 @@ def _schema_objects(url: str) -> set[tuple[str, ...]]:
             "FROM pg_constraint WHERE contype = 'f' "
             "AND connamespace = current_schema()::regnamespace"
         ).fetchall()
-    return {tuple(row) for row in indexes} | {tuple(row) for row in keys}
+    # The report steps' tables are derived data the import folds after its load, not the schema.
+    found = {tuple(row) for row in indexes} | {tuple(row) for row in keys}
+    return {o for o in found if not o[0].startswith("report_")}
 
 
 def test_a_bulk_import_leaves_every_index_and_foreign_key_as_a_new_store_has(

@@ -14,6 +14,8 @@ from casedesk.core.errors import InvalidInput
 
 from .conftest import Built, H
 
+pytestmark = pytest.mark.both_engines
+
 
 def window_args(built: Built, start: float = 0, end: float = 240) -> list[str]:
     return ["--since", built.at(start).isoformat(), "--until", built.at(end).isoformat()]

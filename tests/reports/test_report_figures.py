@@ -14,6 +14,7 @@ from casedesk.core.reports import (
     report_from_events,
     summarize_case,
 )
+from casedesk.store import reports
 from casedesk.store.reports import (
     build_report,
     case_figures,
@@ -24,6 +25,8 @@ from casedesk.store.reports import (
 )
 
 from .conftest import Built, H
+
+pytestmark = pytest.mark.both_engines
 
 
 def sql_report(built: Built, start: float, end: float, **kwargs):
@@ -236,8 +239,9 @@ def test_each_write_keeps_the_steps_up_to_date(built, clock):
     assert update_steps(store, policy) == 0  # the desk folded every event as it was written
     clock.advance(hours=1)
     built.desk.tell(4, "Still on it.")
-    newest = store.conn.execute("SELECT max(id) FROM events").fetchone()[0]
-    assert store.meta("report_steps_upto") == str(newest)
+    if store.engine == "sqlite":  # PostgreSQL's writes fold the cases they wrote instead
+        newest = store.conn.execute("SELECT max(id) FROM events").fetchone()[0]
+        assert store.meta("report_steps_upto") == str(newest)
     assert update_steps(store, policy) == 0
     window = built.window(0, 300)
     sql = {f.case_id: f for f in case_figures(store, window)}
@@ -247,12 +251,41 @@ def test_each_write_keeps_the_steps_up_to_date(built, clock):
         assert summarize_case(steps, window) == sql[case_id]
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL keeps no steps watermark at writes")
 def test_a_store_far_behind_is_caught_up_by_the_report_not_by_a_write(built, clock):
     store, policy = built.desk.store, built.desk.policy
     store.conn.execute("UPDATE meta SET value = '0' WHERE key = 'report_steps_upto'")
     assert update_steps(store, policy, limit=4) is None  # 5 cases behind: left alone
     assert store.meta("report_steps_upto") == "0"
     assert update_steps(store, policy) == 5
+    for case_id in store.all_case_ids():
+        assert stored_steps(store, case_id) == list(case_steps(store.events(case_id), policy))
+
+
+def test_steps_of_another_policy_are_folded_again_by_the_report_on_a_large_store(
+    built, monkeypatch
+):
+    store, policy = built.desk.store, built.desk.policy
+    monkeypatch.setattr(reports, "KEEP_LIMIT", 4)  # 5 cases: too many for a write to refold
+    with store.transaction():
+        store.set_meta("report_steps_policy", "folded with another policy")
+    built.desk.note(1, "Written while the steps are stale.")
+    assert store.meta("report_steps_policy") == "folded with another policy"
+    assert update_steps(store, policy) == 5
+    for case_id in store.all_case_ids():
+        assert stored_steps(store, case_id) == list(case_steps(store.events(case_id), policy))
+    built.desk.note(2, "And one after.")
+    assert update_steps(store, policy) == 0
+    assert stored_steps(store, 2) == list(case_steps(store.events(2), policy))
+
+
+def test_a_small_store_with_stale_steps_is_folded_again_by_the_next_write(built):
+    store, policy = built.desk.store, built.desk.policy
+    with store.transaction():
+        store.set_meta("report_steps_policy", "folded with another policy")
+    built.desk.note(1, "Written while the steps are stale.")
+    assert store.meta("report_steps_policy") != "folded with another policy"
+    assert update_steps(store, policy) == 0
     for case_id in store.all_case_ids():
         assert stored_steps(store, case_id) == list(case_steps(store.events(case_id), policy))
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from casedesk import paths
 from casedesk.core.reports import (
     CALENDAR_TIME,
     WORKING_TIME,
@@ -39,10 +40,18 @@ def at(day: int, hour: int) -> datetime:
     return datetime(2026, 11 if day > 7 else 12, day, hour, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.both_engines
+
+
+def policy_file():
+    """The shop's policy, where either engine's store finds it (the user's config dir)."""
+    return paths.config_dir() / "policy.toml"
+
+
 @pytest.fixture
 def shop(db_path, clock):
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    (db_path.parent / "policy.toml").write_text(SHOP)
+    policy_file().parent.mkdir(parents=True, exist_ok=True)
+    policy_file().write_text(SHOP)
     desk = Desk.open(db_path, "ann")
     desk.now = clock
     clock.set(at(25, 12))
@@ -113,7 +122,7 @@ def test_a_window_starting_inside_open_stretches(shop):
 
 
 def test_without_hours_nothing_changes(db_path, clock, shop):
-    (db_path.parent / "policy.toml").unlink()
+    policy_file().unlink()
     desk = Desk.open(db_path, "ann")
     try:
         fast, slow = reports(desk, Window(at(23, 0), at(7, 0)))

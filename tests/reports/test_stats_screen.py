@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual.app import App
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from casedesk.desk.desk import Desk
 from casedesk.screens.stats import StatsScreen
+
+pytestmark = pytest.mark.both_engines
 
 
 class Host(App[None]):
@@ -27,6 +30,7 @@ async def _loaded(pilot, screen: StatsScreen, previous=None) -> None:
     for _ in range(200):
         await pilot.pause(0.05)
         if screen.data is not None and screen.data is not previous:
+            await pilot.pause()  # the charts that stop loading are laid out on the next refresh
             return
     raise AssertionError("the stats never loaded")
 
@@ -95,6 +99,7 @@ def test_the_overdue_chart_is_drawn_before_the_report_is_ready(built, monkeypatc
                 await pilot.pause(0.05)
                 if not overdue.loading:
                     break
+            await pilot.pause()  # laid out on the next refresh
             assert "Cases overdue for an update" in str(overdue.render())
             assert screen.data is None
             assert screen.query_one("#chart-agents", PlotextPlot).loading

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casedesk import paths
 from casedesk.core.errors import CasedeskError
 from casedesk.core.model import Channel, Status
 from casedesk.core.reports import Window, case_steps, report_from_events
@@ -69,49 +71,78 @@ def _act(desk: Desk, action: str, case_id: int) -> None:
         desk.snooze(case_id, now + timedelta(hours=30), "away")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(actions)
-def test_steps_kept_at_each_write_equal_a_full_fold(steps):
-    with tempfile.TemporaryDirectory() as tmp:
-        moment = [T0]
-        desk = Desk.open(Path(tmp) / "s.db", "ann", policy_path=Path(tmp) / "policy.toml")
-        desk.now = lambda: moment[0]  # type: ignore[method-assign]
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_store(request, tmp_path) -> Iterator[Callable[[], ContextManager[Desk]]]:
+    """Opens a fresh, empty store of the engine at each call (one per hypothesis example)."""
+    counter = iter(range(10**6))
+
+    @contextlib.contextmanager
+    def sqlite() -> Iterator[Desk]:
+        folder = tmp_path / str(next(counter))
+        folder.mkdir()
+        desk = Desk.open(folder / "s.db", "ann", policy_path=folder / "policy.toml")
         try:
-            for action, case_id, hours in steps:
-                moment[0] += timedelta(hours=hours)
-                # Not allowed in the case's state, or no such case yet: nothing is written.
-                with contextlib.suppress(CasedeskError):
-                    _act(desk, action, case_id)
-            store, policy = desk.store, desk.policy
-            histories = [store.events(c) for c in store.all_case_ids()]
-            for events in histories:
-                assert stored_steps(store, events[0].case_id) == list(case_steps(events, policy))
-            window = Window(T0 + timedelta(hours=5), max(moment[0], T0) + timedelta(hours=10))
-            slow = report_from_events(
-                histories,
-                policy,
-                window,
-                top=0,
-                customer_names=lambda ids: {i: store.customer(i).name for i in ids},
-                agent_events=agent_events(store, window),
-                problem_titles=problem_titles(store, window),
-            )
-            assert build_report(store, policy, window, top=0) == slow
-            # Events acted per agent, kept per day at each write, against the fold.
-            for since in (T0, T0 + timedelta(hours=5), T0 + timedelta(hours=30)):
-                part = Window(since, max(moment[0], since) + timedelta(hours=1))
-                acted: dict[str, list[int]] = {}
-                for events in histories:
-                    for step in case_steps(events, policy):
-                        if part.s <= step.at < part.u:
-                            counts = acted.setdefault(step.actor, [0, 0])
-                            counts[0] += 1
-                            counts[1] += step.kind == "told"
-                kept = {a: c for a, c in agent_events(store, part).items() if c[0]}
-                agents = set(store.agents())  # the report counts known agents
-                assert kept == {a: tuple(c) for a, c in acted.items() if a in agents}
+            yield desk
         finally:
             desk.close()
+
+    @contextlib.contextmanager
+    def postgres() -> Iterator[Desk]:
+        server = request.getfixturevalue("pg_server")
+        url = server.new_store()
+        desk = Desk.open(paths.store_location(url), "ann", policy_path=tmp_path / "none.toml")
+        try:
+            yield desk
+        finally:
+            desk.close()
+            server.drop_store(url)
+
+    yield sqlite if request.param == "sqlite" else postgres
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(steps=actions)
+def test_steps_kept_at_each_write_equal_a_full_fold(new_store, steps):
+    with new_store() as desk:
+        moment = [T0]
+        desk.now = lambda: moment[0]  # type: ignore[method-assign]
+        for action, case_id, hours in steps:
+            moment[0] += timedelta(hours=hours)
+            # Not allowed in the case's state, or no such case yet: nothing is written.
+            with contextlib.suppress(CasedeskError):
+                _act(desk, action, case_id)
+        store, policy = desk.store, desk.policy
+        histories = [store.events(c) for c in store.all_case_ids()]
+        for events in histories:
+            assert stored_steps(store, events[0].case_id) == list(case_steps(events, policy))
+        window = Window(T0 + timedelta(hours=5), max(moment[0], T0) + timedelta(hours=10))
+        slow = report_from_events(
+            histories,
+            policy,
+            window,
+            top=0,
+            customer_names=lambda ids: {i: store.customer(i).name for i in ids},
+            agent_events=agent_events(store, window),
+            problem_titles=problem_titles(store, window),
+        )
+        assert build_report(store, policy, window, top=0) == slow
+        # Events acted per agent, kept per day at each write, against the fold.
+        for since in (T0, T0 + timedelta(hours=5), T0 + timedelta(hours=30)):
+            part = Window(since, max(moment[0], since) + timedelta(hours=1))
+            acted: dict[str, list[int]] = {}
+            for events in histories:
+                for step in case_steps(events, policy):
+                    if part.s <= step.at < part.u:
+                        counts = acted.setdefault(step.actor, [0, 0])
+                        counts[0] += 1
+                        counts[1] += step.kind == "told"
+            kept = {a: c for a, c in agent_events(store, part).items() if c[0]}
+            agents = set(store.agents())  # the report counts known agents
+            assert kept == {a: tuple(c) for a, c in acted.items() if a in agents}
 
 
 def test_a_write_resumes_the_steps_from_the_case_as_it_was_without_replaying_it(

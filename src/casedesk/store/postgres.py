@@ -18,7 +18,7 @@ from typing import Any
 
 from casedesk.core.clock import to_text
 from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
-from casedesk.core.model import Customer
+from casedesk.core.model import Customer, Event
 from casedesk.core.search import INDEXED_CHARS, parse_query
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
@@ -64,7 +64,12 @@ _INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _COLUMNS = re.compile(r"INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
 # The conflict target of each table the Store writes with INSERT OR REPLACE.
-_KEYS = {"cases": "id", "mail_watchers": "name"}
+_KEYS = {
+    "cases": ("id",),
+    "mail_watchers": ("name",),
+    "report_steps": ("case_id", "event_id"),
+    "report_latest": ("case_id",),
+}
 
 
 @lru_cache(maxsize=512)
@@ -81,7 +86,7 @@ def translate(sql: str) -> tuple[str, bool]:
             columns = [c.strip() for c in _COLUMNS.search(sql)[1].split(",")]  # type: ignore[index]
             keys = _KEYS[table]
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
-            sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+            sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
     else:
         inserted = _INSERT.match(sql)
         if inserted and inserted[1] in pg_schema.IDENTITY_TABLES and "RETURNING" not in sql.upper():
@@ -285,6 +290,20 @@ class PostgresStore(Store):
     # The cases the running write transaction locked; None: the whole store (or none running).
     _locked_cases: frozenset[int] | None = None
 
+    def __init__(self, location: ServerStore, conn: PgConnection) -> None:
+        super().__init__(location, conn)
+        self.written_cases: set[int] = set()  # by the running transaction (the report steps)
+
+    def append_event(self, event: Event) -> int:
+        self.written_cases.add(event.case_id)
+        return super().append_event(event)
+
+    def report_sql(self) -> Any:
+        """What the reports say differently here (`store.reports` asks)."""
+        from casedesk.store.postgres_reports import PG_SQL
+
+        return PG_SQL
+
     @classmethod
     def open_server(cls, location: ServerStore) -> PostgresStore:
         conn = PgConnection(location)
@@ -330,6 +349,8 @@ class PostgresStore(Store):
             raise
         try:
             yield
+            for hook in list(self.before_commit.values()):
+                hook()
         except BaseException:
             self._end("ROLLBACK")
             raise
@@ -365,6 +386,7 @@ class PostgresStore(Store):
         self._in_transaction = self.conn.in_transaction = False
         self._locked_cases = None
         self.folded_from.clear()
+        self.written_cases.clear()
         try:
             self.conn.execute(statement)
         except ConnectionLost as exc:

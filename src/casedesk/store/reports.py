@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from casedesk.core.clock import to_text
-from casedesk.core.errors import StoreError
 from casedesk.core.model import CaseState, Event
 from casedesk.core.reports import (
     NEVER,
@@ -158,19 +157,77 @@ _LATEST_INDEXES = [
 ]
 
 
-def reports_available(store: Store) -> bool:
-    """Whether reports (and their steps) run on this store's engine."""
-    return store.engine == "sqlite"
+class SqliteSql:
+    """The few things the report's SQL says differently by engine, as SQLite says them; a
+    PostgreSQL store answers `report_sql()` with its own (`postgres_reports.PgSql`), which also
+    keeps the steps its own way (row locks instead of the file's one write lock)."""
 
+    tables = _TABLES
+    indexes = _INDEXES
+    create = _CREATE
+    greatest = "max"  # the larger of two values
+    least = "min"  # the smaller of two values
+    no_limit: int | None = -1  # LIMIT :n for every row
+    temp = "temp."  # where DROP finds the report's temporary tables
+    in_ids = "IN (SELECT value FROM json_each(?))"  # a list of ids as one parameter
 
-def _sqlite_only(store: Store) -> None:
-    """The report's SQL is SQLite's (temporary tables, total(), json_each); on a PostgreSQL
-    store it says so in one line instead of failing halfway."""
-    if not reports_available(store):
-        raise StoreError(
-            "reports are not available on a PostgreSQL store yet; "
-            "`casedesk export` to a SQLite file and report there"
+    @staticmethod
+    def ids(values: Iterable[int]) -> object:
+        return json.dumps(list(values))
+
+    @staticmethod
+    def has_table(store: Store, name: str) -> bool:
+        return bool(
+            store.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
         )
+
+    @staticmethod
+    def hint(index: str | None) -> str:
+        return f"INDEXED BY {index}" if index else ""
+
+    @staticmethod
+    def fewer_candidates(store: Store, t: int) -> str | None:
+        """The index holding fewer steps to look at for "each case's last step before t".
+
+        Rows before t, or rows whose next step is at or after t: counting both (up to a cap)
+        tells which, since events crowd into recent weeks and where t falls in time says
+        little."""
+        counted = {}
+        for index, condition in (
+            ("report_steps_from", "at < ?"),
+            ("report_steps_to", "next_at >= ?"),
+        ):
+            counted[index] = store.conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM report_steps INDEXED BY {index} "
+                f"WHERE {condition} LIMIT {_COUNT_CAP})",
+                (t,),
+            ).fetchone()[0]
+            if counted[index] < _COUNT_CAP // 2:  # few enough: no need to count the other side
+                break
+        return min(counted, key=lambda name: counted[name])
+
+    @staticmethod
+    def upsert(store: Store, table: str, columns: str, rows: list[tuple[object, ...]]) -> None:
+        """Write rows, each replacing the one with its key."""
+        marks = ", ".join("?" for _ in columns.split(","))
+        store.conn.executemany(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    @staticmethod
+    def fast_reads(store: Store) -> None:
+        """Memory-map the file: the reports read steps all over it, which the small page
+        cache otherwise turns into one system call per page. Only a reading setting."""
+        store.conn.execute(f"PRAGMA mmap_size = {1 << 30}")
+        store.conn.execute("PRAGMA temp_store = MEMORY")
+
+
+SQLITE = SqliteSql()
+
+
+def _sql(store: Store) -> Any:
+    """The report SQL of the store's engine."""
+    return SQLITE if store.engine == "sqlite" else store.report_sql()  # type: ignore[attr-defined]
 
 
 def _step_values(step: Step) -> tuple[object, ...]:
@@ -208,10 +265,10 @@ def _step_values(step: Step) -> tuple[object, ...]:
 def _histories(store: Store, case_ids: list[int]) -> Iterator[list[Event]]:
     """The events of these cases, one case at a time, oldest first."""
     current: list[Event] = []
+    sql = _sql(store)
     rows = store.conn.execute(
-        "SELECT * FROM events WHERE case_id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY case_id, id",
-        (json.dumps(case_ids),),
+        f"SELECT * FROM events WHERE case_id {sql.in_ids} ORDER BY case_id, id",
+        (sql.ids(case_ids),),
     )
     for row in rows:
         event = _event_from_row(row)
@@ -299,13 +356,11 @@ def update_steps(
     after a policy change) folds every case in chunks (tens of seconds on 100,000 cases, the
     write lock taken per chunk); `progress(done, total)` is told how it goes.
     """
-    _sqlite_only(store)
+    if store.engine != "sqlite":
+        return int(_sql(store).update_steps(store, policy, progress))
     conn = store.conn
-    fingerprint = f"{STEPS_VERSION}:{policy.fingerprint}"
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_steps'"
-    ).fetchone()
-    stale = not exists or store.meta(_POLICY_KEY) != fingerprint
+    fingerprint = steps_fingerprint(policy)
+    stale = not SQLITE.has_table(store, "report_steps") or store.meta(_POLICY_KEY) != fingerprint
     if not stale:
         found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if not found >= _OBJECTS:  # written by an earlier casedesk: add what is missing
@@ -339,15 +394,9 @@ def update_steps(
     case_ids = _behind(store, upto, newest, limit)
     if case_ids is None:
         return None
-    with store.transaction():
-        if stale:
-            conn.execute("DROP TABLE IF EXISTS report_steps")
-            conn.execute("DROP TABLE IF EXISTS report_latest")
-            conn.execute("DROP TABLE IF EXISTS report_acts")
-            for statement in _CREATE:
-                conn.execute(statement)
-            store.set_meta(_POLICY_KEY, fingerprint)
-            store.set_meta(_UPTO_KEY, "0")
+    if stale:
+        with store.transaction():
+            recreate_steps(store, fingerprint)
     for start in range(0, len(case_ids), _CHUNK):
         with store.transaction():
             _fold_cases(store, policy, case_ids[start : start + _CHUNK], False, {})
@@ -358,6 +407,21 @@ def update_steps(
         if int(store.meta(_UPTO_KEY) or 0) < newest:
             store.set_meta(_UPTO_KEY, str(newest))
     return len(case_ids)
+
+
+def steps_fingerprint(policy: Policy) -> str:
+    """What the kept steps were folded with: when it changes, they are folded again."""
+    return f"{STEPS_VERSION}:{policy.fingerprint}"
+
+
+def recreate_steps(store: Store, fingerprint: str) -> None:
+    """Empty step tables for a fold of every case (inside a write transaction)."""
+    for table in ("report_steps", "report_latest", "report_acts"):
+        store.conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in _sql(store).create:
+        store.conn.execute(statement)
+    store.set_meta(_POLICY_KEY, fingerprint)
+    store.set_meta(_UPTO_KEY, "0")
 
 
 def _behind(store: Store, upto: int, newest: int, limit: int | None) -> list[int] | None:
@@ -382,7 +446,7 @@ def _fold_cases(
 ) -> None:
     """Fold these cases' events into steps (only the events after their latest step when
     resuming); inside the caller's write transaction."""
-    conn = store.conn
+    conn, sql = store.conn, _sql(store)
     rows, moved, refolded = [], [], []
     for after, events, state in _to_fold(store, case_ids, resume, known):
         steps = [_step_values(step) for step in case_steps(events, policy, after, state)]
@@ -393,18 +457,16 @@ def _fold_cases(
         rows += steps
     latest = {row[0]: row for row in rows}  # the last step of each case wins
     if resume and refolded:
-        conn.execute(
-            "DELETE FROM report_steps WHERE case_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(refolded),),
-        )
+        conn.execute(f"DELETE FROM report_steps WHERE case_id {sql.in_ids}", (sql.ids(refolded),))
     conn.executemany(
         "UPDATE report_steps SET next_at = ? WHERE case_id = ? AND event_id = ?", moved
     )
-    conn.executemany(f"INSERT OR REPLACE INTO report_steps ({_COLUMNS}) VALUES ({_MARKS})", rows)
-    conn.executemany(
-        f"INSERT OR REPLACE INTO report_latest ({_LATEST_COLUMNS}) "
-        f"VALUES ({', '.join('?' * len(_LATEST_INDEXES))})",
-        [[row[i] for i in _LATEST_INDEXES] for row in latest.values()],
+    sql.upsert(store, "report_steps", _COLUMNS, rows)
+    sql.upsert(
+        store,
+        "report_latest",
+        _LATEST_COLUMNS,
+        [tuple(row[i] for i in _LATEST_INDEXES) for row in latest.values()],
     )
     if resume:  # only new steps: add them to the day counts
         _add_acts(store, rows)
@@ -418,7 +480,8 @@ def _add_acts(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
         counts[1] += row[8] == "told"
     store.conn.executemany(
         "INSERT INTO report_acts (actor, day, acted, told) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT DO UPDATE SET acted = acted + excluded.acted, told = told + excluded.told",
+        "ON CONFLICT (actor, day) DO UPDATE SET acted = report_acts.acted + excluded.acted, "
+        "told = report_acts.told + excluded.told",
         [(actor, day, acted, told) for (actor, day), (acted, told) in days.items()],
     )
 
@@ -427,7 +490,8 @@ def _count_acts(store: Store) -> None:
     store.conn.execute("DELETE FROM report_acts")
     store.conn.execute(
         f"INSERT INTO report_acts (actor, day, acted, told) SELECT actor, at / {_DAY}, "
-        f"count(*), total(kind = 'told') FROM report_steps GROUP BY actor, at / {_DAY}"
+        f"count(*), count(CASE WHEN kind = 'told' THEN 1 END) FROM report_steps "
+        f"GROUP BY actor, at / {_DAY}"
     )
 
 
@@ -437,10 +501,9 @@ def _count_acts(store: Store) -> None:
 def start_bulk(store: Store) -> None:
     """Empty report tables, without their indexes (built once at the end: far faster than
     keeping them row by row). Inside the caller's transaction, on a store nobody else uses."""
-    _sqlite_only(store)
     for table in ("report_steps", "report_latest", "report_acts"):
         store.conn.execute(f"DROP TABLE IF EXISTS {table}")
-    for statement in _TABLES:
+    for statement in _sql(store).tables:
         store.conn.execute(statement)
 
 
@@ -458,10 +521,10 @@ def add_bulk(store: Store, rows: Iterable[tuple[Any, ...]], event_ids: Iterable[
 
 def finish_bulk(store: Store, policy: Policy) -> None:
     """The indexes, the day counts, and the marks that say the steps are complete."""
-    for statement in _INDEXES:
+    for statement in _sql(store).indexes:
         store.conn.execute(statement)
     _count_acts(store)
-    store.set_meta(_POLICY_KEY, f"{STEPS_VERSION}:{policy.fingerprint}")
+    store.set_meta(_POLICY_KEY, steps_fingerprint(policy))
     newest = store.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     store.set_meta(_UPTO_KEY, str(newest))
 
@@ -474,6 +537,9 @@ def keep_steps(store: Store, policy: Policy, known: Mapping[int, CaseState]) -> 
     reports find them ready, resuming each case from the state `known` before them. A store
     far behind (never reported on by this casedesk, or a policy change on a large store) is
     left to the next report, which shows its progress."""
+    if store.engine != "sqlite":
+        _sql(store).keep_steps(store, policy, known)
+        return
     update_steps(store, policy, limit=KEEP_LIMIT, known=known)
 
 
@@ -486,30 +552,21 @@ _COUNT_CAP = 200_000  # counting this many index entries takes a few millisecond
 def _last_steps_before(store: Store, param: str, t: int, columns: str) -> str:
     """SQL for each case's last step before the moment `:param` (= t): at < t <= next_at.
 
-    Searched in whichever index holds fewer candidates: rows before t, or rows whose next step
-    is at or after t. Counting both (up to a cap) tells which: events crowd into recent weeks,
-    so where t falls in time says little. Columns the indexes carry are read from them alone;
-    others from the rows found.
+    Searched in whichever index holds fewer candidates (on SQLite; PostgreSQL's planner
+    chooses by its statistics). Columns the indexes carry are read from them alone; others
+    from the rows found.
     """
-    counted = {}
-    for index, condition in (("report_steps_from", "at < ?"), ("report_steps_to", "next_at >= ?")):
-        counted[index] = store.conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM report_steps INDEXED BY {index} "
-            f"WHERE {condition} LIMIT {_COUNT_CAP})",
-            (t,),
-        ).fetchone()[0]
-        if counted[index] < _COUNT_CAP // 2:  # few enough: no need to count the other side
-            break
-    index = min(counted, key=lambda name: counted[name])
+    sql = _sql(store)
+    index = sql.hint(sql.fewer_candidates(store, t))
     carried = {c.strip() for c in f"at, next_at, {_CARRIED}".split(",")}
     if {c.strip() for c in columns.split(",")} <= carried:
         return (
-            f"SELECT {columns} FROM report_steps INDEXED BY {index} "
+            f"SELECT {columns} FROM report_steps {index} "
             f"WHERE at < :{param} AND next_at >= :{param}"
         )
     return (
         f"SELECT {', '.join('r.' + c.strip() for c in columns.split(','))} "
-        f"FROM (SELECT case_id, event_id FROM report_steps INDEXED BY {index} "
+        f"FROM (SELECT case_id, event_id FROM report_steps {index} "
         f"WHERE at < :{param} AND next_at >= :{param}) AS k "
         "JOIN report_steps AS r USING (case_id, event_id)"
     )
@@ -521,13 +578,6 @@ def _until_rows(store: Store, u: int) -> str:
     if newest is None or newest < u:
         return f"SELECT {_UNTIL_COLUMNS} FROM report_latest"
     return _last_steps_before(store, "u", u, _UNTIL_COLUMNS)
-
-
-def _fast_reads(store: Store) -> None:
-    """Memory-map the file: the reports read steps all over it, which the small page cache
-    otherwise turns into one system call per page. Only a reading setting."""
-    store.conn.execute(f"PRAGMA mmap_size = {1 << 30}")
-    store.conn.execute("PRAGMA temp_store = MEMORY")
 
 
 # Each case's figures for the window: the difference between its last step before `until` (u)
@@ -543,33 +593,35 @@ SELECT u.case_id AS case_id, u.customer_id AS customer_id, u.owner AS owner,
     u.cum_open + CASE WHEN u.due IS NULL THEN 0 ELSE :u - u.at END
         - coalesce(s.cum_open + CASE WHEN s.due IS NULL THEN 0 ELSE :s - s.at END, 0)
         AS open_s,
-    u.cum_overdue + CASE WHEN u.due IS NULL THEN 0 ELSE max(0, :u - max(u.at, u.due)) END
+    u.cum_overdue
+        + CASE WHEN u.due IS NULL THEN 0 ELSE {greatest}(0, :u - {greatest}(u.at, u.due)) END
         - coalesce(s.cum_overdue
-                   + CASE WHEN s.due IS NULL THEN 0 ELSE max(0, :s - max(s.at, s.due)) END, 0)
+            + CASE WHEN s.due IS NULL THEN 0 ELSE {greatest}(0, :s - {greatest}(s.at, s.due)) END,
+            0)
         AS overdue_s,
     u.cum_told - coalesce(s.cum_told, 0) AS told,
     u.created >= :s AS created_in,
     CASE WHEN u.created >= :s THEN u.first_told_at - u.created END AS first_response,
     CASE WHEN u.resolved_at >= :s THEN u.resolved_at - u.created END AS resolution,
     CASE WHEN u.due IS NOT NULL AND u.silent_since IS NOT NULL
-         THEN max(u.longest_silence, :u - u.silent_since) END AS longest_silence,
+         THEN {greatest}(u.longest_silence, :u - u.silent_since) END AS longest_silence,
     CASE WHEN u.due IS NOT NULL AND u.silent_since IS NOT NULL
          THEN :u - u.silent_since END AS current_silence,
     u.first_told_at AS first_told_at, u.at AS u_at, u.wcum_open AS u_wopen,
     u.wcum_overdue AS u_wover, s.at AS s_at, s.due AS s_due, s.wcum_open AS s_wopen,
     s.wcum_overdue AS s_wover
 FROM u LEFT JOIN s ON s.case_id = u.case_id
-WHERE :owner IS NULL OR u.owner = :owner
+WHERE CAST(:owner AS TEXT) IS NULL OR u.owner = :owner
 """
 
 _SINCE_COLUMNS = "case_id, at, due, cum_open, cum_overdue, cum_told, wcum_open, wcum_overdue"
 
 _TOTALS = """
-SELECT count(*), total(open_s > 0), total(due IS NOT NULL),
-       total(created_in AND first_response IS NULL),
-       total(CASE WHEN open_s > 0 THEN told END), total(open_s > 0 AND told = 0),
-       total(CASE WHEN open_s > 0 THEN open_s END), total(CASE WHEN open_s > 0 THEN overdue_s END),
-       total(res_untold)
+SELECT count(*), count(CASE WHEN open_s > 0 THEN 1 END), count(due),
+       count(CASE WHEN created_in AND first_response IS NULL THEN 1 END),
+       sum(CASE WHEN open_s > 0 THEN told END), count(CASE WHEN open_s > 0 AND told = 0 THEN 1 END),
+       sum(CASE WHEN open_s > 0 THEN open_s END), sum(CASE WHEN open_s > 0 THEN overdue_s END),
+       sum(res_untold)
 FROM report_figures
 """
 
@@ -585,10 +637,11 @@ def _column(conn: sqlite3.Connection, column: str) -> list[Any]:
 def _figures_table(store: Store, window: Window, owner: str | None) -> dict[str, object]:
     """Fill the connection's temporary `report_figures` with every case's figures."""
     params: dict[str, object] = {"s": window.s, "u": window.u, "owner": owner}
-    conn = store.conn
-    conn.execute("DROP TABLE IF EXISTS temp.report_figures")
+    conn, sql = store.conn, _sql(store)
+    conn.execute(f"DROP TABLE IF EXISTS {sql.temp}report_figures")
     conn.execute(
         _FIGURES.format(
+            greatest=sql.greatest,
             until_rows=_until_rows(store, window.u),
             since_rows=_last_steps_before(store, "s", window.s, _SINCE_COLUMNS),
         ),
@@ -625,7 +678,6 @@ def case_figures(
 ) -> Iterator[CaseFigures]:
     """Every case created before `until`, with its figures for the window (as the SQL sees it);
     with `measure`, also in working time."""
-    _sqlite_only(store)
     _figures_table(store, window, None)
     rows = store.conn.execute(
         "SELECT case_id, customer_id, owner, created, open_s, overdue_s, told, first_response, "
@@ -635,7 +687,7 @@ def case_figures(
     work = {}
     if measure is not None:
         work = {r[0]: _working(window, measure, r) for r in store.conn.execute(_WORKING)}
-    store.conn.execute("DROP TABLE IF EXISTS temp.report_figures")
+    store.conn.execute(f"DROP TABLE IF EXISTS {_sql(store).temp}report_figures")
     for row in rows:
         values = list(row)
         values[10], values[14] = bool(values[10]), bool(values[14])
@@ -652,19 +704,19 @@ def agent_events(store: Store, window: Window) -> dict[str, tuple[int, int]]:
         edges = [(s, u)]
     else:
         edges = [(s, first * _DAY), (last * _DAY, u)]
-    conn = store.conn
+    conn, hint = store.conn, _sql(store).hint("report_steps_actor")
     result: dict[str, tuple[int, int]] = {}
     for agent in store.agents():
         acted, told = conn.execute(
-            "SELECT total(acted), total(told) FROM report_acts "
+            "SELECT coalesce(sum(acted), 0), coalesce(sum(told), 0) FROM report_acts "
             "WHERE actor = ? AND day >= ? AND day < ?",
             (agent, first, last),
         ).fetchone()
         for start, end in edges:
             if start < end:
                 more, more_told = conn.execute(
-                    "SELECT count(*), total(kind = 'told') FROM report_steps "
-                    "INDEXED BY report_steps_actor WHERE actor = ? AND at >= ? AND at < ?",
+                    "SELECT count(*), count(CASE WHEN kind = 'told' THEN 1 END) "
+                    f"FROM report_steps {hint} WHERE actor = ? AND at >= ? AND at < ?",
                     (agent, start, end),
                 ).fetchone()
                 acted, told = acted + more, told + more_told
@@ -673,20 +725,16 @@ def agent_events(store: Store, window: Window) -> dict[str, tuple[int, int]]:
 
 
 def customer_names(store: Store, ids: Iterable[int]) -> dict[int, str]:
+    sql = _sql(store)
     rows = store.conn.execute(
-        "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(ids)),),
+        f"SELECT id, name FROM customers WHERE id {sql.in_ids}", (sql.ids(sorted(ids)),)
     )
     return {row[0]: row[1] for row in rows}
 
 
 def has_problems(store: Store) -> bool:
     """Whether the store tracks problems (issue 5's migration added the table)."""
-    return bool(
-        store.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'problems'"
-        ).fetchone()
-    )
+    return bool(_sql(store).has_table(store, "problems"))
 
 
 def problem_titles(store: Store, window: Window) -> dict[int, str] | None:
@@ -723,14 +771,14 @@ def build_report(
     Gives the same Report as `reports.report_from_events` on the same events (the tests check).
     `weekly=False` leaves out the first response per week (only the charts show it).
     """
-    _sqlite_only(store)
     update_steps(store, policy, progress)
-    _fast_reads(store)
+    sql = _sql(store)
+    sql.fast_reads(store)
     conn = store.conn
     params = _figures_table(store, window, owner)
     measure = measure_of(policy)
-    limit = {"n": top if top > 0 else -1}
-    counts = ReportCounts(*(int(v) for v in conn.execute(_TOTALS).fetchone()))
+    limit = {"n": top if top > 0 else sql.no_limit}
+    counts = ReportCounts(*(int(v or 0) for v in conn.execute(_TOTALS).fetchone()))
     by_week: list[tuple[datetime, Spread]] = []
     if weekly:
         first_responses = conn.execute(
@@ -760,7 +808,7 @@ def build_report(
     owned = {
         r[0]: (int(r[1]), int(r[2]))
         for r in conn.execute(
-            "SELECT owner, count(*), total(due <= :u) FROM report_figures "
+            "SELECT owner, count(*), count(CASE WHEN due <= :u THEN 1 END) FROM report_figures "
             "WHERE due IS NOT NULL AND owner IS NOT NULL GROUP BY owner",
             params,
         )
@@ -773,7 +821,7 @@ def build_report(
     ).fetchall()
     untold = conn.execute(
         "SELECT case_id, customer_id, owner, resolved_at FROM report_figures "
-        "WHERE res_untold ORDER BY resolved_at, case_id LIMIT :n",
+        "WHERE res_untold = 1 ORDER BY resolved_at, case_id LIMIT :n",
         limit,
     ).fetchall()
     problems = None
@@ -826,9 +874,9 @@ def overdue_series(
     before their next step can count (`report_steps_overdue` holds just those); one grouped
     read gives each step's first and last moment, and a running sum the counts.
     """
-    _sqlite_only(store)
     update_steps(store, policy)
-    _fast_reads(store)
+    sql = _sql(store)
+    sql.fast_reads(store)
     s, u = window.s, window.u
     points = max(points, 2)
     step = max((u - s) // (points - 1), 1)
@@ -837,18 +885,19 @@ def overdue_series(
     owned = ""
     if owner is not None:
         owned = (
-            f" AND case_id IN (SELECT case_id FROM ({_until_rows(store, u)}) WHERE owner = :owner)"
+            f" AND case_id IN (SELECT case_id FROM ({_until_rows(store, u)}) AS o "
+            "WHERE owner = :owner)"
         )
         params |= {"u": u, "owner": owner}
     starts = [0] * (points + 1)  # cases that become overdue at moment k, less those that stop
     for first, final, cases in store.conn.execute(
         f"""
         SELECT first, final, count(*) FROM (
-            SELECT CASE WHEN max(at + 1, due) <= :s THEN 0
-                        ELSE (max(at + 1, due) - :s + :step - 1) / :step END AS first,
-                   min((next_at - :s) / :step, :last) AS final
-            FROM report_steps INDEXED BY report_steps_overdue
-            WHERE due <= next_at AND next_at >= :s AND at < :tl AND due <= :tl{owned})
+            SELECT CASE WHEN {sql.greatest}(at + 1, due) <= :s THEN 0
+                        ELSE ({sql.greatest}(at + 1, due) - :s + :step - 1) / :step END AS first,
+                   {sql.least}((next_at - :s) / :step, :last) AS final
+            FROM report_steps {sql.hint("report_steps_overdue")}
+            WHERE due <= next_at AND next_at >= :s AND at < :tl AND due <= :tl{owned}) AS moments
         WHERE first <= final GROUP BY first, final
         """,
         params,
