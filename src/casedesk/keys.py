@@ -6,6 +6,9 @@ generated from the same list and a key is changed once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.binding import Binding, BindingType
 
 # Acting on a case: the same keys on the case screen and on the queue's selected row.
@@ -127,3 +130,18 @@ PICKER: list[BindingType] = [
 HELP: list[BindingType] = [
     Binding("escape,q,question_mark", "dismiss", "Close"),
 ]
+
+
+def after_typed_keys(screen: Any, action: Callable[[], None]) -> None:
+    """Run `action` (a priority binding's: ctrl+s) once the focused widget has taken every key
+    typed before it.
+
+    The app runs a priority binding the moment it reads the key, but the keys read just before
+    it were only passed on to the focused widget's own queue: read now, the text would lack the
+    end of what a fast typist (or a paste) put in ("Cleaned the scanner g"). A callback queued
+    behind those keys runs after them."""
+    focused = screen.app.focused
+    if focused is None:
+        action()
+    else:
+        focused.call_later(action)

@@ -53,9 +53,14 @@ class Terminal:
 
     def type(self, text: str) -> None:
         self._run("send-keys", "-l", text)
-        # A key sent before the console has drawn all of the text can overtake its end (seen:
-        # ctrl+s submitting "Cleaned the scanner g"): wait until the text's end is on screen.
+        # Each step waits for its text on screen, so what a screen shows is checked in order;
+        # text and ctrl+s read together are test_text_typed_fast_then_ctrl_s_is_saved_whole's.
         self.wait_for(text[-10:], timeout=10.0)
+
+    def type_then(self, text: str, key: str) -> None:
+        """Text and a key in one tmux command: the console reads them together, as from a
+        fast typist or a paste followed at once by the key."""
+        self._run("send-keys", "-l", text, ";", "send-keys", key)
 
     def wait_for(self, text: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
@@ -174,6 +179,33 @@ def test_a_whole_case_typed_through_the_console(require_tool, tmp_path: Path):
     assert kinds == ["created", "told", "inbound", "resolved", "told", "closed"]
     assert case["events"][2]["text"] == "Called back: still blank on the second tray."
     assert case["events"][4]["text"].startswith("Hello Zoe,")
+
+
+def test_text_typed_fast_then_ctrl_s_is_saved_whole(require_tool, tmp_path: Path):
+    tmux = require_tool("tmux")
+    db = tmp_path / "fast.db"
+    env = console_env(db)
+    new = [CASEDESK, "new", "--customer", "Zoe <zoe@example.com>", "--title", "Scanner"]
+    subprocess.run([*new, "--owner", "ann"], env=env, check=True, capture_output=True)
+    term = Terminal(tmux, env)
+    said = [f"Cleaned the scanner glass and rollers, try {n}; all fine now." for n in range(8)]
+    try:
+        term.start([CASEDESK, "--db", str(db)])
+        term.wait_for("view: mine")
+        term.keys("Enter")
+        term.wait_for("Customer last heard")
+        for text in said:
+            term.keys("h")
+            term.wait_for("What the customer said")
+            term.type_then(text, "C-s")  # before the fix, 20 of 30 came out cut short
+            term.wait_gone("What the customer said")
+    finally:
+        term.kill()
+    shown = subprocess.run(
+        [CASEDESK, "show", "1", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    heard = [e["text"] for e in json.loads(shown.stdout)["events"] if e["kind"] == "inbound"]
+    assert heard == said
 
 
 def test_another_process_writing_shows_up_within_two_seconds(require_tool, tmp_path: Path):

@@ -266,6 +266,14 @@ class CatchUpScreen(Screen[str]):
     def action_send(self) -> None:
         if self.sending or self.current is None:
             return
+        shown = self.current.row.case.id
+        keys.after_typed_keys(self, lambda: self._send(shown))
+
+    def _send(self, shown: int) -> None:
+        """Send the update to the case that was on screen when ctrl+s was pressed, if it still
+        is (a second ctrl+s read meanwhile must not tell the next customer unread)."""
+        if self.sending or self.current is None or self.current.row.case.id != shown:
+            return
         text = self._draft.text
         if not text.strip():
             self.notify("the update is empty: write something or ctrl+n to skip", severity="error")

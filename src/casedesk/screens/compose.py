@@ -143,6 +143,9 @@ class ComposeScreen(Screen[bool]):
         self.query_one("#kind", Label).update(Text(label))
 
     def action_send(self) -> None:
+        keys.after_typed_keys(self, self._send)
+
+    def _send(self) -> None:
         if self.sending:
             return
         channel = Channel(str(self.query_one("#channel", Select).value))

@@ -122,6 +122,7 @@ class FormDialog(ModalScreen[Any]):
         self.fields = list(fields)
         self.submit = submit
         self.note = note
+        self._submitting = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -158,6 +159,12 @@ class FormDialog(ModalScreen[Any]):
         return found
 
     def action_submit(self) -> None:
+        if not self._submitting:  # a second ctrl+s before the first was read: one is enough
+            self._submitting = True
+            keys.after_typed_keys(self, self._submit)
+
+    def _submit(self) -> None:
+        self._submitting = False
         try:
             result = self.submit(self.values())
         except CasedeskError as exc:
