@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casedesk.cli.output import Reader, console, open_reader, print_json, say
+from casedesk.cli.output import Reader, open_reader, print_json, say
 from casedesk.cli.serialize import case_json, customer_json
 from casedesk.core.merge import timeline
 from casedesk.core.model import Status
@@ -45,9 +45,10 @@ def list_cases(
         if json_:
             print_json([case_json(row, now, policy=reader.policy) for row in rows])
             return
+        from casedesk.cli.plain import Printer
         from casedesk.cli.render import case_table
 
-        out = console()
+        out = Printer()
         if not rows:
             out.print("no cases")
             return
@@ -76,9 +77,10 @@ def show_case(case_id: int, full: bool, db: Path | None, as_: str | None, json_:
         if json_:
             print_json(case_json(row, reader.now(), shown, reader.policy))
         else:
+            from casedesk.cli.plain import Printer
             from casedesk.cli.render import case_detail
 
-            console().print(case_detail(row, shown, reader.now(), full, reader.policy))
+            Printer().print(case_detail(row, shown, reader.now(), full, reader.policy))
             _show_work(reader, row, events)
 
 
@@ -86,10 +88,11 @@ def _show_work(reader: Reader, row: CaseRow, events: list[Event]) -> None:
     """Sub-task progress, the problem link and a pending drafted update, under the case."""
     from rich.text import Text
 
+    from casedesk.cli.plain import Printer
     from casedesk.cli.render import plain
     from casedesk.core.subtasks import subtasks_of
 
-    out = console()
+    out = Printer()
     if row.problem is not None:
         out.print(
             Text(f"problem P{row.problem.id}: ")
@@ -129,8 +132,10 @@ def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_
                 ]
             )
             return
+        from casedesk.cli.plain import Printer
+
         if not hits:
-            console().print("no matches")
+            Printer().print("no matches")
             return
         from rich.table import Table
 
@@ -148,7 +153,7 @@ def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_
                 plain(row.case.title, 40),
                 plain(snippet, 60),
             )
-        console().print(table)
+        Printer().print(table)
 
 
 def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> None:
@@ -180,12 +185,13 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
         from rich.table import Table
         from rich.text import Text
 
+        from casedesk.cli.plain import Printer
         from casedesk.cli.render import case_table, plain
         from casedesk.core.rules import humanize
 
         if asked.id != who.id:
             say(f"customer #{asked.id} was merged into #{who.id}")
-        out = console()
+        out = Printer()
         line = Text(f"Customer #{who.id}: ", style="bold").append(plain(who.name))
         if who.email:
             line.append(" <").append(plain(who.email)).append(">")

@@ -1,0 +1,177 @@
+"""The read verbs' human output when rich would print it without styles (to a pipe or a file,
+no FORCE_COLOR): laid out here, byte for byte as rich lays it out, without rich's rendering.
+
+Rich renders every table cell and every line through several passes (measure, wrap, justify,
+crop, pad, segments): ~5 ms a row, half a second for 100 rows or a 500-event timeline on a
+loaded machine, where the query takes milliseconds. Here a Text is its `.plain` and a table's
+columns are sized by rich's own rule for a table that fits its width. Anything else (a line
+longer than the width, a tab, a table that must shrink, a terminal, colours) goes to rich as
+before. tests/test_plain_output.py holds the two ways equal on hostile stores.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def plain_width() -> int | None:
+    """The width rich would print to stdout at, when it would print it unstyled; else None."""
+    environ = os.environ
+    compatible = environ.get("TTY_COMPATIBLE", "")
+    if sys.platform == "win32" or compatible == "1" or environ.get("FORCE_COLOR") is not None:
+        return None
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        if isatty is not None and isatty():
+            return None
+    except ValueError:
+        pass
+    columns = environ.get("COLUMNS")
+    if not columns:
+        return 160  # output.console()'s width for a pipe
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+class Printer:
+    """`console().print` for the read verbs, plain where rich's output would be plain."""
+
+    def __init__(self) -> None:
+        self.width = plain_width()
+        self._rich: Console | None = None
+
+    def print(self, item: Any, style: str | None = None) -> None:
+        lines = None if self.width is None else _lines(item, self.width)
+        if lines is not None:
+            sys.stdout.write("".join(line + "\n" for line in lines))
+            return
+        if self._rich is None:
+            from casedesk.cli.output import console
+
+            self._rich = console()
+        self._rich.print(item, style=style)
+
+
+def _lines(item: Any, width: int) -> list[str] | None:
+    from rich.console import Group
+    from rich.table import Table
+
+    if isinstance(item, Text):
+        return _text_lines(item.plain, width)
+    if isinstance(item, str):
+        # rich reads a str as markup and :emoji: codes; only the verbs' own words come as str
+        return None if "[" in item or ":" in item else _text_lines(item, width)
+    if isinstance(item, Group):
+        out: list[str] = []
+        for part in item.renderables:
+            lines = _lines(part, width)
+            if lines is None:
+                return None
+            out.extend(lines)
+        return out
+    if isinstance(item, Table):
+        return _table_lines(item, width)
+    return None
+
+
+def _raw_controls(text: str) -> bool:
+    """Whether `text` holds a control character (rich drops some); the verbs' text never
+    does, being made printable first."""
+    return not text.isprintable() and any(
+        c != "\n" and (c < " " or "\x7f" <= c < "\xa0") for c in text
+    )
+
+
+def _text_lines(text: str, width: int) -> list[str] | None:
+    """The lines of a Text that rich prints as they are: none wider than `width`, no tab."""
+    if _raw_controls(text):
+        return None
+    lines = text.split("\n")
+    for line in lines:
+        if "\t" in line or (len(line) > width // 2 and cell_len(line) > width):
+            return None
+    return lines
+
+
+def _cell_text(cell: Any) -> str | None:
+    if isinstance(cell, Text):
+        text = cell.plain
+    elif isinstance(cell, str) and "[" not in cell and ":" not in cell:
+        text = cell
+    else:
+        return None
+    return None if "\n" in text or "\t" in text or _raw_controls(text) else text
+
+
+def _table_lines(table: Any, width: int) -> list[str] | None:
+    """A table without borders or lines, one line a row, when its columns fit `width` at their
+    natural widths (so rich neither shrinks nor wraps them)."""
+    columns = table.columns
+    if (
+        table.box is not None
+        or table.pad_edge
+        or tuple(table.padding) != (0, 1, 0, 1)
+        or table.collapse_padding
+        or table.expand
+        or table.min_width is not None
+        or table.width is not None
+        or table.show_footer
+        or table.show_lines
+        or table.leading
+        or table.title
+        or table.caption
+        or not columns
+    ):
+        return None
+    rows: list[list[str]] = []
+    if table.show_header:
+        rows.append([str(column.header) for column in columns])
+    for index in range(table.row_count):
+        row = []
+        for column in columns:
+            text = _cell_text(column._cells[index])
+            if text is None:
+                return None
+            row.append(text)
+        rows.append(row)
+    last = len(columns) - 1
+    widths = []  # without padding
+    for i, column in enumerate(columns):
+        if column.width is not None or column.justify not in ("left", "right"):
+            return None
+        padding = (i > 0) + (i < last)
+        texts = [row[i] for row in rows]
+        # rich's measurement's maximum, clamped to the column's min_width and max_width
+        most = max(cell_len(text.rstrip() if column.justify == "right" else text) for text in texts)
+        most += padding
+        if column.min_width is not None:
+            most = max(most, column.min_width + padding)
+        if column.max_width is not None:
+            most = min(most, column.max_width + padding)
+        widths.append((most or 1) - padding)
+    if sum(widths) + 2 * last > width:
+        return None
+    lines = []
+    for row in rows:
+        cells = []
+        for i, (text, column, size) in enumerate(zip(row, columns, widths, strict=True)):
+            if column.justify == "right":
+                text = text.rstrip()
+            if cell_len(text) > size:
+                if not column.no_wrap or column.overflow != "ellipsis":
+                    return None
+                text = set_cell_size(text, size - 1) + "…"
+            elif column.justify == "right":
+                text = " " * (size - cell_len(text)) + text
+            else:
+                text = text + " " * (size - cell_len(text))
+            cells.append((" " if i > 0 else "") + text + (" " if i < last else ""))
+        lines.append("".join(cells))
+    return lines

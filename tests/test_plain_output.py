@@ -1,0 +1,157 @@
+"""The read verbs' plain human output (`cli/plain.py`) is byte for byte what rich prints.
+
+Golden comparison: the same verb printed by the plain layout and by rich (the plain layout
+turned off), on a random demo store with hostile, wide and long customer text, at several
+widths; and random tables and texts against rich directly.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.table import Table
+from rich.text import Text
+
+from casedesk.cli import plain
+from casedesk.cli.output import console
+from casedesk.entry import main
+
+HOSTILE = "[bold red]Ev\x1bil[/] \u202efdp.exe Müller\x07 \x9b2J :smile:"
+WIDE = "東京の顧客サポート係 🎉 e\u0301"
+VERBS = [
+    ["list"],
+    ["list", "--overdue"],
+    ["list", "--limit", "3"],
+    ["show", "1"],
+    ["show", "2", "--full"],
+    ["show", "61"],
+    ["search", "printer"],
+    ["customer", "show", "1"],
+    ["customer", "show", "evil@example.com"],
+]
+
+
+def _print(args: list[str], monkeypatch: pytest.MonkeyPatch, by_rich: bool) -> tuple:
+    out, err = io.StringIO(), io.StringIO()
+    used: list[int | None] = []
+    with monkeypatch.context() as patch:
+        if by_rich:
+            patch.setattr(plain, "plain_width", lambda: None)
+        else:
+            real = plain.plain_width
+            patch.setattr(plain, "plain_width", lambda: used.append(real()) or used[-1])
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(args)
+            except SystemExit as exc:
+                assert exc.code in (0, None), err.getvalue()
+    return out.getvalue(), err.getvalue(), used
+
+
+@pytest.fixture
+def store(cli, clock, db_path):
+    assert cli("demo", "--db", db_path, "--cases", "60", "--seed", "7", "--no-open").exit_code == 0
+    long_line = "printer " + "word " * 60 + "x" * 200
+    new = cli(
+        "new", "--customer", f"{HOSTILE} {WIDE} <evil@example.com>",
+        "--title", f"printer {HOSTILE} {WIDE}",
+        "--body", f"[link=x]{HOSTILE}[/link]\r\n\ttabbed\n{long_line}\n{WIDE * 12}",
+        "--owner", "ann",
+    )  # fmt: skip
+    case = new.stdout.strip()
+    assert cli("note", case, f"printer note {HOSTILE}\n\n{WIDE}\t{long_line}").exit_code == 0
+    assert cli("customer", "note", "evil@example.com", f"note {HOSTILE}").exit_code == 0
+    clock.advance(days=3)
+    return case
+
+
+@pytest.mark.parametrize("columns", ["", "160", "120", "80", "50"])
+def test_verbs_print_what_rich_prints(store, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    plain_used = 0
+    for args in VERBS:
+        fast, fast_err, used = _print(args, monkeypatch, by_rich=False)
+        slow, slow_err, _ = _print(args, monkeypatch, by_rich=True)
+        assert (fast, fast_err) == (slow, slow_err), args
+        assert "\x1b" not in fast and "\u202e" not in fast and "\x9b" not in fast
+        plain_used += any(width is not None for width in used)
+    assert plain_used == len(VERBS)  # (not a test of rich against itself)
+
+
+def test_hostile_text_is_shown_literally(store, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "")
+    out, _, _ = _print(["show", store], monkeypatch, by_rich=False)
+    assert "[bold red]Ev\\x1bil[/]" in out and ":smile:" in out and "\\u202efdp.exe" in out
+
+
+def test_a_terminal_or_forced_colour_is_left_to_rich(monkeypatch):
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    monkeypatch.setenv("COLUMNS", "")
+    with redirect_stdout(io.StringIO()):
+        monkeypatch.delenv("FORCE_COLOR", raising=False)
+        assert plain.plain_width() == 160
+        monkeypatch.setenv("FORCE_COLOR", "1")
+        assert plain.plain_width() is None
+        monkeypatch.delenv("FORCE_COLOR")
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        assert plain.plain_width() is None
+        monkeypatch.setenv("TTY_COMPATIBLE", "0")
+        monkeypatch.setenv("COLUMNS", "nonsense")
+        assert plain.plain_width() is None
+
+
+WORDS = st.text(
+    st.sampled_from(list("ab cd—…#!東🎉\u0301xyz  ")) | st.characters(codec="utf-8"), max_size=40
+).map(lambda t: t.replace("\r", ""))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(WORDS, min_size=4, max_size=4), max_size=6),
+    width=st.integers(10, 170),
+    no_wrap=st.booleans(),
+)
+def test_random_tables_and_texts_as_rich_prints_them(rows, width, no_wrap):
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("due", overflow="ellipsis", no_wrap=no_wrap, min_width=5)
+    table.add_column("id", justify="right", overflow="ellipsis", no_wrap=no_wrap)
+    table.add_column("customer", overflow="ellipsis", no_wrap=no_wrap, max_width=12, min_width=4)
+    table.add_column("title", overflow="ellipsis", no_wrap=no_wrap, ratio=1)
+    for row in rows:
+        table.add_row(*(Text(cell, style="bold") for cell in row))
+    texts = [Text(" ".join(row)) for row in rows] + [Text("\n".join(r[0] for r in rows))]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", str(width))
+        for item in [table, *texts]:
+            fast, slow = io.StringIO(), io.StringIO()
+            with redirect_stdout(fast):
+                plain.Printer().print(item)
+            with redirect_stdout(slow):
+                console().print(item)
+            assert fast.getvalue() == slow.getvalue()
+
+
+def test_count_of_many_statuses_is_the_number_listed(store, db_path):
+    """count_cases (read from the (status, due_at) index) counts what case_rows lists."""
+    from datetime import UTC, datetime
+
+    from casedesk.core.model import Status
+    from casedesk.store import Store
+
+    db = Store.open(db_path)
+    try:
+        active = [s for s in Status if s is not Status.CLOSED]
+        for filters in [
+            {"statuses": active, "closed_when_due": True, "due_before": datetime.now(UTC)},
+            {"statuses": active, "closed_when_due": True},
+            {"statuses": [Status.OPEN, Status.NEW], "owner": "ann"},
+            {"statuses": list(Status)},
+        ]:
+            listed = db.case_rows(**filters, limit=None)
+            assert db.count_cases(**filters) == len(listed) > 0, filters
+    finally:
+        db.close()
