@@ -12,6 +12,7 @@ import pytest
 
 from casedesk.cli import VERB_MODULES, full_app
 from casedesk.store import Store
+from terminal import on_a_terminal
 
 pytestmark = pytest.mark.both_engines
 
@@ -332,30 +333,12 @@ def test_nag_help_and_bad_options(cli):
 
 
 def test_nag_colours_only_on_a_terminal_and_respects_no_color(cli, clock, db_path):
-    import pty
-
     cli("new", "--customer", "a@example.com", "--title", "t", "--owner", "ann")
     clock.advance(days=3)
 
     def on_tty(extra: dict[str, str]) -> bytes:
-        primary, secondary = pty.openpty()
         env = {**os.environ, "CASEDESK_DB": str(db_path), **extra}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "casedesk", "nag"], stdout=secondary, env=env
-        )
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                data = os.read(primary, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait(timeout=30)
-        os.close(primary)
-        return b"".join(chunks)
+        return on_a_terminal(["nag"], env)[1]
 
     assert b"\x1b[1;31m" in on_tty({})
     assert b"\x1b[" not in on_tty({"NO_COLOR": "1"})

@@ -18,6 +18,7 @@ from casedesk.desk.desk import Desk
 from casedesk.store import Store, postgres_schema
 from casedesk.store.postgres import to_tsquery
 from note_loop import NoteLoop
+from terminal import on_a_terminal
 
 # -- choosing the engine --------------------------------------------------------------------
 
@@ -354,6 +355,14 @@ def _overdue_sqlite_store(desk, clock, cli) -> None:
     clock.advance(days=4)
 
 
+def _exported(desk, clock, cli, tmp_path: Path) -> Path:
+    """That store's export, to import into a server store."""
+    _overdue_sqlite_store(desk, clock, cli)
+    dump = tmp_path / "d.jsonl"
+    assert cli("export", str(dump)).exit_code == 0
+    return dump
+
+
 def _schema_objects(url: str) -> set[tuple[str, ...]]:
     import psycopg
 
@@ -376,9 +385,7 @@ def test_a_bulk_import_leaves_every_index_and_foreign_key_as_a_new_store_has(
     desk, clock, cli, tmp_path: Path, pg_server, pg_url: str
 ) -> None:
     """The import drops the indexes and foreign keys to load by COPY; all come back."""
-    _overdue_sqlite_store(desk, clock, cli)
-    dump = tmp_path / "d.jsonl"
-    assert cli("export", str(dump)).exit_code == 0
+    dump = _exported(desk, clock, cli, tmp_path)
     fresh = pg_server.new_store()
     try:
         Store.open(paths.ServerStore(fresh)).close()
@@ -401,9 +408,7 @@ def test_a_bulk_import_leaves_every_index_and_foreign_key_as_a_new_store_has(
 def test_a_bad_row_in_a_bulk_batch_is_named_by_its_line_and_nothing_stays(
     desk, clock, cli, tmp_path: Path, pg_url: str
 ) -> None:
-    _overdue_sqlite_store(desk, clock, cli)
-    dump = tmp_path / "d.jsonl"
-    assert cli("export", str(dump)).exit_code == 0
+    dump = _exported(desk, clock, cli, tmp_path)
     lines = dump.read_text().splitlines()
     last = max(n for n, line in enumerate(lines) if '"table": "events"' in line)
     event = json.loads(lines[last])
@@ -433,9 +438,7 @@ def test_nag_says_the_same_on_both_engines(
         monkeypatch.setattr(libpq, "load", lambda: None)
     else:
         assert libpq.load() is not None
-    _overdue_sqlite_store(desk, clock, cli)
-    dump = tmp_path / "d.jsonl"
-    assert cli("export", str(dump)).exit_code == 0
+    dump = _exported(desk, clock, cli, tmp_path)
     assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
     on_sqlite = cli("nag", *args)
     on_server = cli("nag", *args, "--db", pg_url)
@@ -461,9 +464,7 @@ def test_an_export_reads_the_events_through_a_server_side_cursor(
     """Millions of events are never held in memory at once: they come a few thousand at a time."""
     from casedesk.store.portable import export_lines
 
-    _overdue_sqlite_store(desk, clock, cli)
-    dump = tmp_path / "d.jsonl"
-    assert cli("export", str(dump)).exit_code == 0
+    dump = _exported(desk, clock, cli, tmp_path)
     assert cli("import", "--format", "jsonl", str(dump), "--db", pg_url).exit_code == 0
     with Store.open(paths.ServerStore(pg_url)) as store, store.snapshot():
         lines = export_lines(store)
@@ -475,38 +476,14 @@ def test_an_export_reads_the_events_through_a_server_side_cursor(
         lines.close()
 
 
-def _stderr_on_a_terminal(args: list[str]) -> bytes:
-    import pty
-
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "casedesk", *args],
-        stderr=secondary,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": "120"},
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.wait(timeout=120) == 0, b"".join(chunks)
-    os.close(primary)
-    return b"".join(chunks)
-
-
 def test_a_bulk_import_shows_its_progress_on_a_terminal_only(
     desk, clock, cli, tmp_path: Path, pg_server, pg_url: str
 ) -> None:
-    _overdue_sqlite_store(desk, clock, cli)
-    dump = tmp_path / "d.jsonl"
-    assert cli("export", str(dump)).exit_code == 0
-    shown = _stderr_on_a_terminal(["import", "--format", "jsonl", str(dump), "--db", pg_url])
+    dump = _exported(desk, clock, cli, tmp_path)
+    code, shown, _ = on_a_terminal(
+        ["import", "--format", "jsonl", str(dump), "--db", pg_url], dict(os.environ), "stderr"
+    )
+    assert code == 0, shown
     assert b"reading the export" in shown and b"building indexes" in shown
     second = pg_server.new_store()
     try:

@@ -5,13 +5,13 @@ reprogram it."""
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 
 from casedesk.desk.desk import Desk
 from casedesk.mail.intake import Outcome, take_in
 from casedesk.mail.settings import load_mail_settings
+from terminal import on_a_terminal
 
 # No From: quarantined. OSC retitles the terminal, CSI 2J clears it, \xff is no UTF-8.
 HOSTILE = b"Subject: \x1b]0;pwned\x07hi\nMessage-ID: <q@x>\n\n\x1b[2Jgone \xff\x9b31m\r\nend\n"
@@ -30,22 +30,9 @@ def _show_raw(db_path, on_tty: bool) -> tuple[bytes, bytes]:
         done = subprocess.run(command, capture_output=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
         return done.stdout, done.stderr
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(command, stdout=secondary, stderr=subprocess.PIPE, env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    err = proc.stderr.read() if proc.stderr else b""
-    assert proc.wait(timeout=60) == 0, err
-    os.close(primary)
-    return b"".join(chunks), err
+    code, out, err = on_a_terminal(command[3:], env)
+    assert code == 0, err
+    return out, err
 
 
 def test_raw_to_a_pipe_is_the_exact_bytes(desk: Desk, db_path):
