@@ -56,27 +56,31 @@ class Printer:
             from casedesk.cli.output import console
 
             self._rich = console()
+        if isinstance(item, list):
+            from rich.console import Group
+
+            item = Group(*item)
         self._rich.print(item, style=style)
 
 
 def _lines(item: Any, width: int) -> list[str] | None:
-    from rich.console import Group
-    from rich.table import Table
-
+    """`item` (a Text, str, list of them, or a Table) as rich would print it unstyled at
+    `width`, or None for rich to print it."""
     if isinstance(item, Text):
         return _text_lines(item.plain, width)
     if isinstance(item, str):
         # rich reads a str as markup and :emoji: codes; only the verbs' own words come as str
         return None if "[" in item or ":" in item else _text_lines(item, width)
-    if isinstance(item, Group):
+    if isinstance(item, list):  # a Group's parts
         out: list[str] = []
-        for part in item.renderables:
+        for part in item:
             lines = _lines(part, width)
             if lines is None:
                 return None
             out.extend(lines)
         return out
-    if isinstance(item, Table):
+    tables = sys.modules.get("rich.table")  # (not imported for output without tables)
+    if tables is not None and isinstance(item, tables.Table):
         return _table_lines(item, width)
     return None
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from casedesk.core.clock import from_text
@@ -18,7 +16,11 @@ from casedesk.mail.quote import fold
 from casedesk.store import CaseRow
 from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
 
+# rich.console and rich.table are imported when used: plain output needs neither.
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
     from casedesk.core.policy import Policy
 
 
@@ -44,6 +46,8 @@ def told_cell(row: CaseRow, now: datetime) -> Text:
 
 
 def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name, kwargs in [
         ("due", {"min_width": 13}),
@@ -118,7 +122,8 @@ def case_detail(
     now: datetime,
     full: bool = False,
     policy: Policy | None = None,
-) -> RenderableType:
+) -> list[RenderableType]:
+    """The case and its timeline, one renderable a paragraph (`cli.plain.Printer` prints them)."""
     case, customer = row.case, row.customer
     title = Text(f"#{case.id} ", style="bold").append(printable(case.title), style="bold")
     who = Text("Customer: ").append(printable(customer.name))
@@ -145,4 +150,4 @@ def case_detail(
     parts.append(Text(""))
     parts.append(Text(f"Timeline ({len(events)} events):", style="bold"))
     parts.extend(event_lines(e, now, full, case.id) for e in events)
-    return Group(*parts)
+    return parts
