@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from casedesk.core.describe import describe_event, signed
-from casedesk.core.model import Event, EventKind, Status
+from casedesk.core.model import CaseState, Customer, Event, EventKind, Status
 from casedesk.core.rules import (
     describe_reason,
     due_cell_words,
@@ -265,14 +265,11 @@ def case_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Te
     text = Text()
     text.append(f"#{case.id} ", style="bold")
     text.append(one_line(case.title), style="bold")
-    text.append("\nCustomer: ").append(one_line(customer.name))
-    if customer.email:
-        text.append(f" <{one_line(customer.email)}>")
+    text.append("\nCustomer: ").append(_customer(customer))
     text.append("\nOwner: ")
     text.append(one_line(case.owner) if case.owner else "unassigned", style="bold")
     text.append(f"   Status: {case.status}   Priority: {case.priority}   ")
-    urgent = case.urgency.value in ("high", "critical")
-    text.append(f"Customer says: {case.urgency}", style="bold yellow" if urgent else "")
+    text.append(f"Customer says: {case.urgency}", style=_urgency_style(case))
     text.append(f"   Via: {case.channel}")
     problem_id = getattr(case, "problem_id", None)
     if problem_id is not None:
@@ -286,6 +283,17 @@ def case_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Te
     return text
 
 
+def _customer(customer: Customer) -> str:
+    """'Bob Stone <bob@example.com>', safe to show."""
+    name = one_line(customer.name)
+    return f"{name} <{one_line(customer.email)}>" if customer.email else name
+
+
+def _urgency_style(case: CaseState) -> str:
+    """What the customer says of their urgency stands out when it is high or critical."""
+    return "bold yellow" if case.urgency.value in ("high", "critical") else ""
+
+
 def round_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
     """The catch-up round's header: the case screen's facts in three lines that never wrap (an
     80×24 terminal keeps its rows for the entries and the draft). What was last said is in the
@@ -293,14 +301,11 @@ def round_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> T
     case, customer = row.case, row.customer
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"#{case.id} {one_line(case.title)}", style="bold")
-    text.append(" — ").append(one_line(customer.name))
-    if customer.email:
-        text.append(f" <{one_line(customer.email)}>")
+    text.append(" — ").append(_customer(customer))
     text.append("\nowner ")
     text.append(one_line(case.owner) if case.owner else "nobody", style="bold")
     text.append(f" · {case.status} · {case.priority} · ")
-    urgent = case.urgency.value in ("high", "critical")
-    text.append(f"customer says {case.urgency}", style="bold yellow" if urgent else "")
+    text.append(f"customer says {case.urgency}", style=_urgency_style(case))
     if getattr(case, "problem_id", None) is not None:
         text.append(f" · P{case.problem_id}", style="bold")
     text.append(" · told ")
