@@ -64,7 +64,7 @@ class Printer:
 
 
 def _lines(item: Any, width: int) -> list[str] | None:
-    """`item` (a Text, str, list of them, or a Table) as rich would print it unstyled at
+    """`item` (a Text, str, list of them, or this module's Table) as rich would print it unstyled at
     `width`, or None for rich to print it."""
     if isinstance(item, Text):
         return _text_lines(item.plain, width)
@@ -79,8 +79,7 @@ def _lines(item: Any, width: int) -> list[str] | None:
                 return None
             out.extend(lines)
         return out
-    tables = sys.modules.get("rich.table")  # (not imported for output without tables)
-    if tables is not None and isinstance(item, tables.Table):
+    if isinstance(item, Table):
         return _table_lines(item, width)
     return None
 
@@ -114,51 +113,65 @@ def _cell_text(cell: Any) -> str | None:
     return None if "\n" in text or "\t" in text or _raw_controls(text) else text
 
 
-def _table_lines(table: Any, width: int) -> list[str] | None:
-    """A table without borders or lines, one line a row, when its columns fit `width` at their
-    natural widths (so rich neither shrinks nor wraps them)."""
-    columns = table.columns
-    if (
-        table.box is not None
-        or table.pad_edge
-        or tuple(table.padding) != (0, 1, 0, 1)
-        or table.collapse_padding
-        or table.expand
-        or table.min_width is not None
-        or table.width is not None
-        or table.show_footer
-        or table.show_lines
-        or table.leading
-        or table.title
-        or table.caption
-        or not columns
-    ):
+class Table:
+    """A borderless table, as `rich.table.Table(box=None, pad_edge=False, header_style="bold")`
+    with the same `add_column` and `add_row`, which becomes a rich Table only when rich prints
+    it (so plain output imports neither rich.table nor rich.console)."""
+
+    def __init__(self) -> None:
+        self.columns: list[tuple[str, dict[str, Any]]] = []
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add_column(self, header: str, **options: Any) -> None:
+        self.columns.append((header, options))
+
+    def add_row(self, *cells: Any) -> None:
+        self.rows.append(cells)
+
+    def __rich__(self) -> Any:
+        from rich.table import Table as RichTable
+
+        table = RichTable(box=None, pad_edge=False, header_style="bold")
+        for header, options in self.columns:
+            table.add_column(header, **options)
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+
+_COLUMN_OPTIONS = {"justify", "no_wrap", "overflow", "min_width", "max_width", "ratio"}
+
+
+def _table_lines(table: Table, width: int) -> list[str] | None:
+    """The table, one line a row, when its columns fit `width` at their natural widths (so
+    rich neither shrinks nor wraps them)."""
+    columns = [{"header": header, **options} for header, options in table.columns]
+    if not columns or any(not _COLUMN_OPTIONS.issuperset(options) for _, options in table.columns):
         return None
     rows: list[list[str]] = []
-    if table.show_header:
-        rows.append([str(column.header) for column in columns])
-    for index in range(table.row_count):
+    for cells in [[column["header"] for column in columns], *table.rows]:
         row = []
-        for column in columns:
-            text = _cell_text(column._cells[index])
+        for cell in cells:
+            text = _cell_text(cell)
             if text is None:
                 return None
             row.append(text)
+        if len(row) != len(columns):
+            return None
         rows.append(row)
     last = len(columns) - 1
     widths = []  # without padding
     for i, column in enumerate(columns):
-        if column.width is not None or column.justify not in ("left", "right"):
+        justify = column.setdefault("justify", "left")
+        if justify not in ("left", "right"):
             return None
         padding = (i > 0) + (i < last)
-        texts = [row[i] for row in rows]
         # rich's measurement's maximum, clamped to the column's min_width and max_width
-        most = max(cell_len(text.rstrip() if column.justify == "right" else text) for text in texts)
-        most += padding
-        if column.min_width is not None:
-            most = max(most, column.min_width + padding)
-        if column.max_width is not None:
-            most = min(most, column.max_width + padding)
+        most = max(cell_len(row[i]) for row in rows) + padding
+        if column.get("min_width") is not None:
+            most = max(most, column["min_width"] + padding)
+        if column.get("max_width") is not None:
+            most = min(most, column["max_width"] + padding)
         widths.append((most or 1) - padding)
     if sum(widths) + 2 * last > width:
         return None
@@ -166,13 +179,13 @@ def _table_lines(table: Any, width: int) -> list[str] | None:
     for row in rows:
         cells = []
         for i, (text, column, size) in enumerate(zip(row, columns, widths, strict=True)):
-            if column.justify == "right":
+            if column["justify"] == "right":
                 text = text.rstrip()
             if cell_len(text) > size:
-                if not column.no_wrap or column.overflow != "ellipsis":
+                if not column.get("no_wrap") or column.get("overflow", "ellipsis") != "ellipsis":
                     return None
                 text = set_cell_size(text, size - 1) + "…"
-            elif column.justify == "right":
+            elif column["justify"] == "right":
                 text = " " * (size - cell_len(text)) + text
             else:
                 text = text + " " * (size - cell_len(text))

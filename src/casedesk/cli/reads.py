@@ -137,11 +137,10 @@ def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_
         if not hits:
             Printer().print("no matches")
             return
-        from rich.table import Table
-
+        from casedesk.cli.plain import Table
         from casedesk.cli.render import plain
 
-        table = Table(box=None, pad_edge=False, header_style="bold")
+        table = Table()
         for name in ("id", "status", "customer", "title", "match"):
             table.add_column(name, overflow="ellipsis")
         for case_id, snippet in hits:
@@ -182,10 +181,9 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
                 }
             )
             return
-        from rich.table import Table
         from rich.text import Text
 
-        from casedesk.cli.plain import Printer
+        from casedesk.cli.plain import Printer, Table
         from casedesk.cli.render import case_table, plain
         from casedesk.core.rules import humanize
 
@@ -209,7 +207,7 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
             out.print(Text(f"  {to_local_text(n.at)[:16]} {n.actor}: ").append(plain(n.text)))
         if rows:
             out.print(case_table(rows, now, reader.policy))
-            heard = Table(box=None, pad_edge=False, header_style="bold")
+            heard = Table()
             for name in ("id", "last heard from them", "last told"):
                 heard.add_column(name, overflow="ellipsis")
             for row in rows:

@@ -19,8 +19,8 @@ from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
 # rich.console and rich.table are imported when used: plain output needs neither.
 if TYPE_CHECKING:
     from rich.console import RenderableType
-    from rich.table import Table
 
+    from casedesk.cli.plain import Table
     from casedesk.core.policy import Policy
 
 
@@ -46,9 +46,9 @@ def told_cell(row: CaseRow, now: datetime) -> Text:
 
 
 def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None) -> Table:
-    from rich.table import Table
+    from casedesk.cli.plain import Table
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
+    table = Table()
     for name, kwargs in [
         ("due", {"min_width": 13}),
         ("id", {"justify": "right", "min_width": 5}),
