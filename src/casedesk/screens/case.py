@@ -38,6 +38,7 @@ class CaseScreen(CaseActions, Screen[None]):
         self.case_id = case_id
         self.row: CaseRow = self.app.desk.case_row(case_id)
         self.events: list[Event] = self.app.desk.timeline(case_id)
+        self._just_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="case-header")
@@ -50,9 +51,14 @@ class CaseScreen(CaseActions, Screen[None]):
 
     def on_mount(self) -> None:
         self._show(follow=True)
+        self._just_shown = True
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        """Back from a dialog or another screen: read the case again. Not on the first show:
+        the case was read a moment ago, to compose the screen (the live poll still looks)."""
+        if self._just_shown:
+            self._just_shown = False
+        elif self.is_mounted:
             self.reload()
 
     def target(self) -> CaseRow | None:
