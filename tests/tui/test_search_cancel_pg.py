@@ -16,8 +16,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from textual.widgets import Input
-from tui_helpers import drive, settle
+from tui_helpers import drive, settle, submit_search
 
 from casedesk.app import CasedeskApp
 from casedesk.core.errors import Interrupted
@@ -108,16 +107,6 @@ def _app(pg_url: str) -> CasedeskApp:
     return CasedeskApp(ServerStore(pg_url), "ann", settings={}, poll_seconds=None)
 
 
-async def _submit_search(pilot, text: str) -> None:
-    box = pilot.app.screen.query_one("#search", Input)
-    if not box.has_focus:
-        await pilot.press("slash")
-        await pilot.pause()
-    assert box.has_focus
-    box.value = text
-    await pilot.press("enter")
-
-
 async def _until_async(pilot, condition, seconds: float = STOPPED_WITHIN) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -154,9 +143,9 @@ def test_a_replaced_search_is_stopped_on_the_server(pg_url, seeded) -> None:
 
     async def scenario(pilot):
         with search_held_up(pg_url) as release:
-            await _submit_search(pilot, "printer")
+            await submit_search(pilot, "printer")
             await _until_async(pilot, lambda: _waiting_on_the_lock(pg_url))
-            await _submit_search(pilot, "battery")
+            await submit_search(pilot, "battery")
             # The lock is still held: only a cancel can have ended the first search.
             await _until_async(pilot, lambda: ("printer", "stopped") in ended)
             release.set()
@@ -174,7 +163,7 @@ def test_an_abandoned_search_is_stopped_on_the_server(pg_url, seeded) -> None:
 
     async def scenario(pilot):
         with search_held_up(pg_url):
-            await _submit_search(pilot, "printer")
+            await submit_search(pilot, "printer")
             await _until_async(pilot, lambda: _waiting_on_the_lock(pg_url))
             await pilot.press("escape")
             await _until_async(pilot, lambda: not app._searching)
@@ -190,7 +179,7 @@ def test_quitting_during_a_stuck_search_ends_the_console(pg_url, seeded) -> None
     quit_at: list[float] = []
 
     async def scenario(pilot):
-        await _submit_search(pilot, "printer")
+        await submit_search(pilot, "printer")
         await _until_async(pilot, lambda: _waiting_on_the_lock(pg_url))
         quit_at.append(time.monotonic())
         await pilot.press("q")

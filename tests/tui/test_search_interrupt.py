@@ -12,8 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
-from textual.widgets import Input
-from tui_helpers import drive, settle
+from tui_helpers import drive, settle, submit_search
 
 from casedesk.widgets.case_list import CaseList
 
@@ -46,16 +45,6 @@ def _crawling(app) -> Crawl:
     return crawl
 
 
-async def _submit_search(pilot, text: str) -> None:
-    if not any(box.has_focus for box in pilot.app.screen.query("#search")):
-        await pilot.press("slash")  # the search box is made on the first `/`
-        await pilot.pause()
-    box = pilot.app.screen.query_one("#search", Input)
-    assert box.has_focus
-    box.value = text
-    await pilot.press("enter")
-
-
 async def _until(pilot, condition, seconds: float = 5.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -74,10 +63,10 @@ def test_a_replaced_search_is_interrupted(make_app, seeded):
 
     async def scenario(pilot):
         crawl.set()
-        await _submit_search(pilot, "printer")
+        await submit_search(pilot, "printer")
         await _until(pilot, lambda: app._searching)
         started = time.monotonic()
-        await _submit_search(pilot, "battery")
+        await submit_search(pilot, "battery")
         await _until(pilot, lambda: _ids(app) == [seeded["laptop"]])
         assert time.monotonic() - started < 5
         await settle(pilot)
@@ -92,7 +81,7 @@ def test_an_abandoned_search_is_interrupted(make_app, seeded):
 
     async def scenario(pilot):
         crawl.set()
-        await _submit_search(pilot, "printer")
+        await submit_search(pilot, "printer")
         await _until(pilot, lambda: app._searching)
         await pilot.press("escape")
         await _until(pilot, lambda: not app._searching)
@@ -110,7 +99,7 @@ def test_quitting_during_a_slow_search_ends_the_console(make_app, seeded):
 
     async def scenario(pilot):
         crawl.set()
-        await _submit_search(pilot, "printer")
+        await submit_search(pilot, "printer")
         await _until(pilot, lambda: app._searching)
         quit_at.append(time.monotonic())
         await pilot.press("q")

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input
+
 from casedesk.app import CasedeskApp
 
 
@@ -29,6 +31,18 @@ def drive(app: CasedeskApp, scenario: Scenario, size: tuple[int, int] = (100, 30
             await scenario(pilot)
 
     asyncio.run(main())
+
+
+async def submit_search(pilot: Any, text: str) -> None:
+    """Type `text` into the queue's search box and press enter; the box is made by the first
+    `/`, and a box already focused is typed into again."""
+    if not any(box.has_focus for box in pilot.app.screen.query("#search")):
+        await pilot.press("slash")
+        await pilot.pause()
+    box = pilot.app.screen.query_one("#search", Input)
+    assert box.has_focus
+    box.value = text
+    await pilot.press("enter")
 
 
 def messages(app: CasedeskApp) -> list[str]:
