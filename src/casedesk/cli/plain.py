@@ -67,7 +67,7 @@ def _lines(item: Any, width: int) -> list[str] | None:
     """`item` (a Text, str, list of them, or this module's Table) as rich would print it unstyled at
     `width`, or None for rich to print it."""
     if isinstance(item, Text):
-        return _text_lines(item.plain, width)
+        return None if _own_layout(item) else _text_lines(item.plain, width)
     if isinstance(item, str):
         # rich reads a str as markup and :emoji: codes; only the verbs' own words come as str
         return None if "[" in item or ":" in item else _text_lines(item, width)
@@ -82,6 +82,11 @@ def _lines(item: Any, width: int) -> list[str] | None:
     if isinstance(item, Table):
         return _table_lines(item, width)
     return None
+
+
+def _own_layout(text: Text) -> bool:
+    """Whether a Text asks for a layout of its own (justified, cropped, another end)."""
+    return bool(text.justify or text.overflow or text.no_wrap is not None or text.end != "\n")
 
 
 def _raw_controls(text: str) -> bool:
@@ -105,6 +110,8 @@ def _text_lines(text: str, width: int) -> list[str] | None:
 
 def _cell_text(cell: Any) -> str | None:
     if isinstance(cell, Text):
+        if _own_layout(cell):
+            return None
         text = cell.plain
     elif isinstance(cell, str) and "[" not in cell and ":" not in cell:
         text = cell
