@@ -96,3 +96,19 @@ def built(desk: Desk, clock) -> Built:
     when(260)
     assert (dan, ann_old, ann_new, ben, cara) == (1, 2, 3, 4, 5)
     return Built(desk, t0)
+
+
+def acted_from_steps(store, histories, window, policy) -> dict[str, tuple[int, int]]:
+    """Events each known agent acted in the window, and told events, from a fold of every
+    case: what `agent_events` must say."""
+    from casedesk.core.reports import case_steps
+
+    agents = set(store.agents())
+    acted: dict[str, list[int]] = {}
+    for events in histories:
+        for step in case_steps(events, policy):
+            if window.s <= step.at < window.u and step.actor in agents:
+                counts = acted.setdefault(step.actor, [0, 0])
+                counts[0] += 1
+                counts[1] += step.kind == "told"
+    return {agent: (n, told) for agent, (n, told) in acted.items()}

@@ -18,6 +18,8 @@ from casedesk.core.reports import Window, case_steps, report_from_events
 from casedesk.desk.desk import Desk
 from casedesk.store.reports import agent_events, build_report, problem_titles, stored_steps
 
+from .conftest import acted_from_steps
+
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ACTIONS = [
     "new",
@@ -133,16 +135,8 @@ def test_steps_kept_at_each_write_equal_a_full_fold(new_store, steps):
         # Events acted per agent, kept per day at each write, against the fold.
         for since in (T0, T0 + timedelta(hours=5), T0 + timedelta(hours=30)):
             part = Window(since, max(moment[0], since) + timedelta(hours=1))
-            acted: dict[str, list[int]] = {}
-            for events in histories:
-                for step in case_steps(events, policy):
-                    if part.s <= step.at < part.u:
-                        counts = acted.setdefault(step.actor, [0, 0])
-                        counts[0] += 1
-                        counts[1] += step.kind == "told"
             kept = {a: c for a, c in agent_events(store, part).items() if c[0]}
-            agents = set(store.agents())  # the report counts known agents
-            assert kept == {a: tuple(c) for a, c in acted.items() if a in agents}
+            assert kept == acted_from_steps(store, histories, part, policy)
 
 
 def test_a_write_resumes_the_steps_from_the_case_as_it_was_without_replaying_it(
