@@ -144,6 +144,29 @@ def test_copies_of_a_private_store_are_0600(cli, tmp_path):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
 
 
+def test_a_new_private_store_and_its_wal_and_shm_are_0600(tmp_path):
+    path = tmp_path / "new" / "casedesk.db"
+    old = os.umask(0o022)
+    try:
+        desk = Desk.open(path, "ann")
+        desk.new_case("a@example.com", "held open: the -wal and -shm files exist")
+        parts = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+        modes = {part.name: stat.S_IMODE(part.stat().st_mode) for part in parts}
+        desk.close()
+    finally:
+        os.umask(old)
+    assert modes == dict.fromkeys(modes, 0o600)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_an_existing_stores_mode_is_left_as_it_is(tmp_path):
+    path = tmp_path / "casedesk.db"
+    Desk.open(path, "ann").close()
+    path.chmod(0o640)
+    Desk.open(path, "ann").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
 @pytest.fixture
 def shared_store(two_users, cli_as):
     """A store made by `init --shared` for a real group of two real users, in a folder of /tmp

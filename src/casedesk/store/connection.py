@@ -42,7 +42,8 @@ def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(path)
     except OSError as exc:
         raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from None
     try:
@@ -58,6 +59,22 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(describe_sqlite_error(path, exc)) from None
     return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create a new store file closed to other users before SQLite opens it (SQLite gives the
+    -wal and -shm files the store's mode). In a shared store's folder (setgid, see
+    `store/shared.py`) the group keeps read and write."""
+    folder_mode = os.stat(path.parent).st_mode
+    mode = 0o660 if folder_mode & stat.S_ISGID else 0o600
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        return  # an existing store (or a planted link, which SQLite's checks refuse) keeps its mode
+    try:
+        os.fchmod(fd, mode)  # the umask may have narrowed it; never widened beyond `mode`
+    finally:
+        os.close(fd)
 
 
 def describe_access_problem(path: Path) -> str | None:
