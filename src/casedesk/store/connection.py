@@ -9,6 +9,7 @@ import sqlite3
 import stat
 
 from casedesk.core.errors import StoreError
+from casedesk.safe_files import UnsafeFile, create_new
 
 TYPE_CHECKING = False  # not `typing`'s: the read verbs' JSON path loads this module
 if TYPE_CHECKING:
@@ -64,17 +65,14 @@ def connect(path: Path) -> sqlite3.Connection:
 def _create_private(path: Path) -> None:
     """Create a new store file closed to other users before SQLite opens it (SQLite gives the
     -wal and -shm files the store's mode). In a shared store's folder (setgid, see
-    `store/shared.py`) the group keeps read and write."""
-    folder_mode = os.stat(path.parent).st_mode
-    mode = 0o660 if folder_mode & stat.S_ISGID else 0o600
+    `store/shared.py`) the group keeps read and write. An existing store (or a planted link,
+    which SQLite's checks refuse) keeps its mode."""
+    mode = 0o660 if os.stat(path.parent).st_mode & stat.S_ISGID else 0o600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-    except FileExistsError:
-        return  # an existing store (or a planted link, which SQLite's checks refuse) keeps its mode
-    try:
-        os.fchmod(fd, mode)  # the umask may have narrowed it; never widened beyond `mode`
-    finally:
-        os.close(fd)
+        os.close(create_new(path, mode))
+    except UnsafeFile:
+        if not os.path.lexists(path):
+            raise
 
 
 def describe_access_problem(path: Path) -> str | None:
