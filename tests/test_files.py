@@ -159,6 +159,17 @@ def test_a_new_private_store_and_its_wal_and_shm_are_0600(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+def test_a_link_to_nothing_at_the_store_path_is_refused_and_nothing_is_created(cli, tmp_path):
+    planted = tmp_path / "casedesk.db"
+    target = tmp_path / "elsewhere" / "victim.db"
+    target.parent.mkdir()
+    planted.symlink_to(target)
+    result = cli("--db", str(planted), "new", "--customer", "a@example.com", "--title", "t")
+    assert result.exit_code == 1
+    assert f"{planted} is a symbolic link to a missing file" in result.stderr
+    assert not target.exists()
+
+
 def test_an_existing_stores_mode_is_left_as_it_is(tmp_path):
     path = tmp_path / "casedesk.db"
     Desk.open(path, "ann").close()

@@ -65,14 +65,18 @@ def connect(path: Path) -> sqlite3.Connection:
 def _create_private(path: Path) -> None:
     """Create a new store file closed to other users before SQLite opens it (SQLite gives the
     -wal and -shm files the store's mode). In a shared store's folder (setgid, see
-    `store/shared.py`) the group keeps read and write. An existing store (or a planted link,
-    which SQLite's checks refuse) keeps its mode."""
+    `store/shared.py`) the group keeps read and write. An existing store keeps its mode."""
     mode = 0o660 if os.stat(path.parent).st_mode & stat.S_ISGID else 0o600
     try:
         os.close(create_new(path, mode))
     except UnsafeFile:
         if not os.path.lexists(path):
             raise
+        if not path.exists():  # a link to nothing: SQLite would make a store wherever it points
+            raise UnsafeFile(
+                f"{path} is a symbolic link to a missing file; "
+                "casedesk never creates a store through one (remove it)"
+            ) from None
 
 
 def describe_access_problem(path: Path) -> str | None:
