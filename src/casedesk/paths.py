@@ -143,10 +143,12 @@ given_db: str | None = None
 told_db: str | None = None
 
 
-def command(words: str) -> str:
+def command(words: str = "", *, reader: str | None = None) -> str:
     """`casedesk WORDS` for the user to run next, with the --db and --as this run was given
     (quoted for the shell): the store and the agent that CASEDESK_DB or the config name may be
-    others. `words` must already be quoted where they carry text."""
+    others. `words` must already be quoted where they carry text. Text another agent reads (a
+    digest mail) names that `reader` instead where this run was given --as, never the agent who
+    ran it; "" for a reader who is no agent (the triage address) names none."""
     import shlex  # not at import: the nag loads this module at every login
 
     from casedesk.core import identity
@@ -154,9 +156,10 @@ def command(words: str) -> str:
     parts = ["casedesk"]
     if told_db:
         parts += ["--db", shlex.quote(redact_url(told_db))]
-    if identity.told_agent:
-        parts += ["--as", shlex.quote(identity.told_agent)]
-    return " ".join([*parts, words])
+    agent = identity.told_agent if reader is None or not identity.told_agent else reader
+    if agent:
+        parts += ["--as", shlex.quote(agent)]
+    return " ".join([*parts, words] if words else parts)
 
 
 def db_path(explicit: str | os.PathLike[str] | ServerStore | None = None) -> StoreLocation:

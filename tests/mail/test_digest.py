@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import json
+import re
+import shlex
 from email.policy import default
 
 import pytest
@@ -101,3 +103,29 @@ def test_a_bad_agent_address_is_one_clear_line(config, smtp, cli):
     result = cli("digest")
     assert result.exit_code == 1
     assert "[agents] ann must be a mail address" in result.stderr
+
+
+def test_the_digest_hints_carry_the_store_and_name_their_reader(
+    desk: Desk, clock, config, smtp, cli, db_path, monkeypatch
+):
+    """A digest run from cron with --db and --as tells each reader a command that opens that
+    store as themselves: never the agent who ran it, and nobody's name to the triage address."""
+    config(agents_config(smtp.port, 'ann = "ann@shop.example"', 'triage = "t@shop.example"\n'))
+    ids = overdue_desk(desk, clock)
+    monkeypatch.delenv("CASEDESK_DB")  # the reader's shell does not know the store
+    store = str(db_path.url if hasattr(db_path, "url") else db_path)
+    assert cli("--db", store, "--as", "cron", "digest").exit_code == 0
+
+    mails = received(smtp)
+    quoted = shlex.quote(store)
+    ann, triage = mails["ann@shop.example"].get_content(), mails["t@shop.example"].get_content()
+    assert f"`casedesk --db {quoted} --as ann` (the catch-up round: T)" in ann
+    assert "cron" not in ann and "cron" not in triage
+    assert f"`casedesk --db {quoted}` (the catch-up round: T)" in triage
+    hint = re.search(r"or `(casedesk [^`]*show ID)`", ann)
+    assert hint, ann
+    words = shlex.split(hint.group(1).replace("ID", str(ids["ann-old"])))
+    assert words[:5] == ["casedesk", "--db", store, "--as", "ann"]
+    shown = cli(*words[1:], "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["title"] == "VPN drops"

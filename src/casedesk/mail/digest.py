@@ -17,6 +17,7 @@ from casedesk.core.rules import explain, humanize
 from casedesk.core.safetext import one_line
 from casedesk.mail.settings import MailSettings
 from casedesk.mail.thread import format_tag
+from casedesk.paths import command
 from casedesk.store import CaseRow, Store
 
 TRIAGE = "triage"  # the digest's name for the [mail] triage address
@@ -117,13 +118,15 @@ def compose(digest: Digest, now: datetime, settings: MailSettings) -> EmailMessa
     )
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: never answer this automatically
     who = "Unassigned cases" if digest.agent == TRIAGE else f"Hello {digest.agent},"
+    reader = "" if digest.agent == TRIAGE else digest.agent
     body = [
         who,
         "",
         f"{count} {noun} waiting to hear from us, most overdue first:",
         "",
         *(line(row, now, settings.tag_prefix) + "\n" for row in digest.rows),
-        "Open them with `casedesk` (the catch-up round: T), or `casedesk show ID`.",
+        f"Open them with `{command(reader=reader)}` (the catch-up round: T), "
+        f"or `{command('show ID', reader=reader)}`.",
     ]
     message.set_content("\n".join(body))
     return message
