@@ -41,9 +41,9 @@ def test_no_policy_file_means_the_defaults(tmp_path):
     [
         ("chase = ", "not valid TOML"),
         ('nonsense = "1h"', "unknown setting 'nonsense'"),
-        ('[first_response]\nhigh = "soon"', "is not a duration"),
+        ('[first_response]\nhigh = "soon"', "high must be a duration from 1m to 520w"),
         ('[first_response]\nmedium = "1h"', "unknown priority 'medium'"),
-        ('resolution_notice = "0h"', "longer than zero"),
+        ('resolution_notice = "0h"', "resolution_notice must be a duration from 1m"),
         ('halve_periodic_for_urgency = ["extreme"]', "halve_periodic_for_urgency"),
     ],
 )

@@ -14,6 +14,7 @@ from typing import Any
 
 from casedesk import paths
 from casedesk.core.errors import CasedeskError
+from casedesk.core.settings_check import not_
 
 
 class ConfigError(CasedeskError):
@@ -59,6 +60,9 @@ def tui_settings(path: Path | None = None) -> dict[str, Any]:
             known = ", ".join(sorted(DEFAULTS))
             raise ConfigError(f"{path or config_file()}: [tui] has no setting {key!r} ({known})")
         if not isinstance(value, type(DEFAULTS[key])):
-            kind = type(DEFAULTS[key]).__name__
-            raise ConfigError(f"{path or config_file()}: [tui] {key} must be a {kind}")
+            default = DEFAULTS[key]
+            kind = "true or false" if isinstance(default, bool) else type(default).__name__
+            raise ConfigError(
+                f"{path or config_file()}: [tui] {key} must be {kind} ({not_(value)})"
+            )
     return {**DEFAULTS, **found}

@@ -679,7 +679,7 @@ def test_tui_settings_read_bell_from_config(tmp_path, monkeypatch):
     path.write_text("[tui]\nbell = true\n")
     assert tui_settings(path) == {"bell": True}
     path.write_text('[tui]\nbell = "loud"\n')
-    with pytest.raises(ConfigError, match="bell must be a bool"):
+    with pytest.raises(ConfigError, match=r"\[tui\] bell must be true or false \(not 'loud'\)"):
         tui_settings(path)
     path.write_text("[tui]\nbel = true\n")
     with pytest.raises(ConfigError, match="no setting 'bel'"):

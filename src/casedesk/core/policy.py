@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from casedesk.core.errors import PolicyError
 from casedesk.core.model import DueReason, Priority, Urgency
+from casedesk.core.settings_check import not_, number_in
 
 if TYPE_CHECKING:  # loaded only for a policy with [hours]: zoneinfo is not free
     from casedesk.core.hours import Calendar, WorkingWeek
@@ -50,19 +51,25 @@ low = "168h"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)?\s*$")
 _UNIT = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800, None: 3600}
+# A target shorter than a minute is always overdue; one longer than ten years is never due (and
+# a due time past the year 9999 cannot be stored).
+DURATION = (60.0, 520 * 604800.0)
+DURATION_WORDS = 'must be a duration from 1m to 520w, like "90m", "4h", "3d" or 8 (hours)'
 
 
 def parse_duration(value: object, where: str) -> timedelta:
-    """Parse "90m", "4h", "3d", "1w" or a bare number of hours."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise PolicyError(f'{where}: expected a duration like "4h", got {value!r}')
-    match = _DURATION.match(str(value))
-    if not match:
-        raise PolicyError(f'{where}: {value!r} is not a duration (use e.g. "90m", "4h", "3d")')
-    seconds = float(match.group(1)) * _UNIT[match.group(2)]
-    if seconds <= 0:
-        raise PolicyError(f"{where}: a target must be longer than zero")
-    return timedelta(seconds=seconds)
+    """Parse "90m", "4h", "3d", "1w" or a bare number of hours, from 1 minute to 520 weeks."""
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    hours = number_in(value, 0, DURATION[1] / 3600)
+    if match:
+        seconds = float(match.group(1)) * _UNIT[match.group(2)]
+    elif hours is not None:
+        seconds = hours * 3600
+    else:
+        seconds = None
+    if number_in(seconds, *DURATION) is None:
+        raise PolicyError(f"{where} {DURATION_WORDS} ({not_(value)})")
+    return timedelta(seconds=seconds)  # type: ignore[arg-type]
 
 
 def _per_priority(table: object, name: str) -> dict[Priority, timedelta]:

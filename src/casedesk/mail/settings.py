@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from casedesk.config import ConfigError, config_file, load_config
+from casedesk.core.settings_check import not_, number_in
 from casedesk.mail.thread import DEFAULT_TAG_PREFIX
 
 # Accepted ranges, in seconds: a poll faster than this hammers the server, a longer one (or a
@@ -121,9 +122,9 @@ def _server(table: dict[str, Any], name: str, choices: tuple[str, ...], ports: d
     if security not in choices:
         raise ConfigError(f"{_where(name, 'security')} must be one of {', '.join(choices)}")
     port = table.get("port", ports[security])
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+    if number_in(port, 1, 65535, whole=True) is None:
         raise ConfigError(
-            f"{_where(name, 'port')} must be a port number, 1 to 65535 ({_not(port)})"
+            f"{_where(name, 'port')} must be a port number, 1 to 65535 ({not_(port)})"
         )
     timeout = _seconds(table, name, "timeout", 30.0, TIMEOUT)
     return Server(
@@ -173,7 +174,7 @@ def load_mail_settings(path: Path | None = None) -> MailSettings:
 def _flag(table: dict[str, Any], name: str, key: str) -> bool:
     value = table.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError(f"{_where(name, key)} must be true or false")
+        raise ConfigError(f"{_where(name, key)} must be true or false ({not_(value)})")
     return value
 
 
@@ -181,15 +182,10 @@ def _seconds(
     table: dict[str, Any], name: str, key: str, default: float, accepted: tuple[float, float]
 ) -> float:
     value = table.get(key, default)
-    number = None if isinstance(value, bool) or not isinstance(value, int | float) else value
-    if number is None or not accepted[0] <= number <= accepted[1]:
-        raise ConfigError(f"{_where(name, key)} {seconds_range(accepted)} ({_not(value)})")
+    number = number_in(value, *accepted)
+    if number is None:
+        raise ConfigError(f"{_where(name, key)} {seconds_range(accepted)} ({not_(value)})")
     return float(number)
-
-
-def _not(value: object) -> str:
-    """'not -1', 'not true': the value as it was written in the TOML file."""
-    return f"not {str(value).lower() if isinstance(value, bool) else repr(value)}"
 
 
 def seconds_range(accepted: tuple[float, float]) -> str:
