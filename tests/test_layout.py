@@ -1,0 +1,205 @@
+"""`cli/layout.py` writes byte for byte what rich's Console writes, at a terminal.
+
+Every check prints the same table or text twice: through rich (`rich.table.Table(box=None,
+pad_edge=False, header_style="bold")`, `Console(force_terminal=True, ...)`) and through the
+layout module, and compares the two strings. Hypothesis draws the columns' options, the cells
+(ASCII, CJK, emoji, combining marks, empty, long, several lines, several styles), the width and
+the colour mode; casedesk's own case table is compared on the demo store at the widths people
+use.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from casedesk.cli import layout
+
+MODES = [(None, False), ("standard", False), ("256", False), ("truecolor", False),
+         ("truecolor", True), ("standard", True)]  # fmt: skip
+STYLES = ["", "bold", "dim", "red", "yellow", "cyan", "green", "bold red", "bold magenta",
+          "italic", "dim yellow", "bold reverse cyan"]  # fmt: skip
+
+
+def rich_console(
+    width: int, color_system: str | None, no_color: bool
+) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=True,
+        color_system=color_system,
+        no_color=no_color,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+    )
+    return console, out
+
+
+def as_text(item: object) -> Text:
+    """The rich Text a styled text of the layout module stands for."""
+    if isinstance(item, str):
+        return Text(item)
+    base, runs = item if isinstance(item, tuple) else ("", item)
+    text = Text(style=base)
+    for words, style in runs:  # type: ignore[union-attr]
+        text.append(words, style)
+    return text
+
+
+def by_rich_table(columns, rows, width, color_system, no_color) -> str:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for header, options in columns:
+        table.add_column(as_text(header), **options)
+    for row in rows:
+        table.add_row(*(as_text(cell) for cell in row))
+    console, out = rich_console(width, color_system, no_color)
+    console.print(table)
+    return out.getvalue()
+
+
+def by_rich_text(items, width, color_system, no_color, style="") -> str:
+    console, out = rich_console(width, color_system, no_color)
+    console.print(Group(*(as_text(item) for item in items)), style=style or None)
+    return out.getvalue()
+
+
+# ---- strategies ---------------------------------------------------------------------------
+
+ASCII = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+WORDY = st.lists(st.sampled_from(["a", "to", "the", "printer", "  ", " ", "x" * 25, "#12"]),
+                 max_size=12).map(" ".join)  # fmt: skip
+WIDE = st.lists(
+    st.sampled_from(["東京", "顧客", "🎉", "👍🏽", "e\u0301", "ñ", "Ä", "😀", "é", "中", " ", "a",
+                     "\u2764\ufe0f", "👨\u200d👩\u200d👧", "ｗ", "\u0301"]),
+    max_size=12,
+).map("".join)  # fmt: skip
+WORDS = st.one_of(ASCII, WORDY, WIDE, st.just(""), st.just("x" * 90))
+LINES = st.one_of(WORDS, st.lists(WORDS, min_size=2, max_size=3).map("\n".join))
+STYLE = st.sampled_from(STYLES)
+RUNS = st.lists(st.tuples(WORDS, STYLE), max_size=4)
+STYLED = st.one_of(WORDS, RUNS, st.tuples(STYLE, RUNS))
+CELL = st.one_of(STYLED, st.lists(st.tuples(LINES, STYLE), max_size=2))
+OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "justify": st.sampled_from(["left", "right"]),
+        "no_wrap": st.booleans(),
+        "overflow": st.sampled_from(["ellipsis", "crop", "fold"]),
+        "min_width": st.integers(0, 30),
+        "max_width": st.integers(1, 40),
+        "ratio": st.integers(1, 3),
+    },
+)
+MODE = st.sampled_from(MODES)
+
+
+@st.composite
+def tables(draw):
+    columns = draw(st.lists(st.tuples(st.one_of(WORDS, RUNS), OPTIONS), min_size=1, max_size=8))
+    rows = draw(st.lists(st.lists(CELL, min_size=len(columns), max_size=len(columns)), max_size=6))
+    return columns, rows
+
+
+def _same_table(columns, rows, width, mode) -> None:
+    ours = layout.table(columns, rows, width, *mode)
+    assert ours is not None
+    assert ours == by_rich_table(columns, rows, width, *mode)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.integers(20, 250), MODE)
+def test_random_tables_match_rich(table, width, mode) -> None:
+    _same_table(*table, width, mode)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.integers(1, 40), MODE)
+def test_random_tables_squeezed_match_rich(table, width, mode) -> None:
+    """Narrow widths: every column shrinks, some to nothing; min_width overrides the width."""
+    _same_table(*table, width, mode)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(STYLED, st.lists(st.tuples(LINES, STYLE), max_size=3)), max_size=4),
+       st.integers(1, 120), MODE, st.sampled_from(["", "dim", "bold red"]))  # fmt: skip
+@example([[("Customer last heard: " + "word " * 30, "bold")]], 40, ("truecolor", False), "")
+def test_random_text_matches_rich(items, width, mode, style) -> None:
+    ours = layout.text(items, width, *mode, style=style)
+    assert ours is not None
+    assert ours == by_rich_text(items, width, *mode, style=style)
+
+
+# ---- casedesk's own tables ------------------------------------------------------------------
+
+
+def styled(cell: object) -> object:
+    """A rich Text (or str) built by cli/render.py in the layout module's form."""
+    if not isinstance(cell, Text):
+        return cell
+    runs, position = [], 0
+    for start, end, style in sorted(cell.spans, key=lambda span: span.start):
+        assert start >= position, "overlapping spans"
+        if start > position:
+            runs.append((cell.plain[position:start], ""))
+        runs.append((cell.plain[start:end], str(style)))
+        position = end
+    if position < len(cell.plain):
+        runs.append((cell.plain[position:], ""))
+    return (str(cell.style), runs)
+
+
+@pytest.fixture(scope="module")
+def demo_rows(tmp_path_factory):
+    """The demo store's cases as `list` shows them, with a hostile and a wide customer."""
+    from casedesk.core import clock
+    from casedesk.core.model import Status
+    from casedesk.store import Store
+
+    path = tmp_path_factory.mktemp("layout") / "casedesk.db"
+    env = {"CASEDESK_DB": str(path), "CASEDESK_AGENT": "ann"}
+    run = [sys.executable, "-m", "casedesk"]
+    for args in (
+        ["demo", "--db", str(path), "--cases", "130", "--seed", "3", "--no-open"],
+        ["new", "--customer", "東京の顧客サポート係 🎉 e\u0301 <tokyo@example.com>",
+         "--title", "プリンターが動かない " * 4, "--owner", "ann"],
+        ["new", "--customer", "[bold red]Evil[/] :smile: <evil@example.com>",
+         "--title", "x" * 200],
+    ):  # fmt: skip
+        subprocess.run([*run, *args], check=True, capture_output=True, env={**_env(), **env})
+    store = Store.open(path)
+    try:
+        rows = store.list_cases(statuses=[s for s in Status if s is not Status.CLOSED], limit=None)
+    finally:
+        store.close()
+    return rows, clock.now()
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160, 200])
+def test_case_table_matches_rich(demo_rows, width) -> None:
+    from casedesk.cli.render import case_table
+
+    rows, now = demo_rows
+    assert len(rows) >= 100
+    table = case_table(rows, now)
+    columns = [(header, options) for header, options in table.columns]
+    cells = [[styled(cell) for cell in row] for row in table.rows]
+    for mode in MODES:
+        console, out = rich_console(width, *mode)
+        console.print(table)
+        assert layout.table(columns, cells, width, *mode) == out.getvalue(), (width, mode)
