@@ -26,14 +26,7 @@ from casedesk.mail.intake import take_all
 from casedesk.mail.settings import MailSettings
 from casedesk.mail.sources import FORMATS
 
-SETTINGS = MailSettings(
-    from_address="Help <help@example.com>",
-    tag_prefix="#",
-    outbox=None,
-    smtp=None,
-    imap=None,
-    imap_folder="INBOX",
-)
+SETTINGS = MailSettings(from_address="Help <help@example.com>")  # takes mail in, sends none
 
 
 def generate(count: int, seed: int = 7) -> list[bytes]:

@@ -228,14 +228,7 @@ def wait_for_port(port: int, seconds: float = 15.0) -> bool:
 # terminal or a JSON string raw.
 RLO = "\u202e"
 HIDDEN = ["\u202e", "\u200b", "\u2066", "\u2069", "\u200e", "\u200f", "\ufeff", "\x85", "\x9b"]
-SETTINGS = MailSettings(
-    from_address="Help <help@example.com>",
-    tag_prefix="#",
-    outbox=None,
-    smtp=None,
-    imap=None,
-    imap_folder="INBOX",
-)
+SETTINGS = MailSettings(from_address="Help <help@example.com>")  # takes mail in, sends none
 
 
 def raw_invisible(text: str) -> list[str]:

@@ -60,12 +60,15 @@ class Server:
 
 @dataclass(frozen=True, slots=True)
 class MailSettings:
+    """The mail settings; the defaults are those of a config.toml with only `[mail] from`
+    (mail taken in, none sent), which tests and benchmarks build directly."""
+
     from_address: str | None  # "Name <addr>" as configured
-    tag_prefix: str
-    outbox: Path | None
-    smtp: Server | None
-    imap: Server | None
-    imap_folder: str
+    tag_prefix: str = DEFAULT_TAG_PREFIX
+    outbox: Path | None = None
+    smtp: Server | None = None
+    imap: Server | None = None
+    imap_folder: str = "INBOX"
     imap_interval: float = 60.0  # seconds between polls/heartbeats of `fetch --watch`
     acknowledge: bool = False  # answer each new case from mail automatically (RFC 3834)
     acknowledgement_is_first_response: bool = False
