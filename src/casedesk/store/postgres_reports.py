@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from psycopg.rows import tuple_row
 
 from casedesk.store import reports
+from casedesk.store.postgres import translate
 from casedesk.store.reports import SqliteSql, recreate_steps, steps_fingerprint
 
 if TYPE_CHECKING:
@@ -84,6 +87,19 @@ class PgSql:
     @staticmethod
     def fewer_candidates(store: Store, t: int) -> str | None:
         return None
+
+    @staticmethod
+    def rows(
+        store: Store, sql: str, params: Sequence[object] | dict[str, object] = ()
+    ) -> list[Any]:
+        """Every row of a read as plain tuples, which psycopg builds in C: the Store's rows
+        (readable by name) cost a Python call each, most of a report's time on 100,000 cases."""
+        text, _ = translate(sql)
+        cursor = store.conn.raw.cursor(row_factory=tuple_row)  # type: ignore[attr-defined]
+        with cursor:
+            return cursor.execute(
+                text, params if isinstance(params, dict) else list(params)
+            ).fetchall()
 
     @staticmethod
     def fast_reads(store: Store) -> None:

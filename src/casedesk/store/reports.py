@@ -215,6 +215,11 @@ class SqliteSql:
         store.conn.executemany(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", rows)
 
     @staticmethod
+    def rows(store: Store, sql: str, params: object = ()) -> list[Any]:
+        """Every row of a read, positionally (the report's reads of one row per case)."""
+        return store.conn.execute(sql, params).fetchall()
+
+    @staticmethod
     def fast_reads(store: Store) -> None:
         """Memory-map the file: the reports read steps all over it, which the small page
         cache otherwise turns into one system call per page. Only a reading setting."""
@@ -626,11 +631,13 @@ FROM report_figures
 """
 
 
-def _column(conn: sqlite3.Connection, column: str) -> list[Any]:
+def _column(store: Store, column: str) -> list[Any]:
     """A `report_figures` column's values, NULLs left out."""
     return [
         r[0]
-        for r in conn.execute(f"SELECT {column} FROM report_figures WHERE {column} IS NOT NULL")
+        for r in _sql(store).rows(
+            store, f"SELECT {column} FROM report_figures WHERE {column} IS NOT NULL"
+        )
     ]
 
 
@@ -679,14 +686,16 @@ def case_figures(
     """Every case created before `until`, with its figures for the window (as the SQL sees it);
     with `measure`, also in working time."""
     _figures_table(store, window, None)
-    rows = store.conn.execute(
+    sql = _sql(store)
+    rows = sql.rows(
+        store,
         "SELECT case_id, customer_id, owner, created, open_s, overdue_s, told, first_response, "
         "resolution, due, res_untold, resolved_at, longest_silence, current_silence, created_in, "
-        "problem_id FROM report_figures ORDER BY case_id"
-    ).fetchall()
+        "problem_id FROM report_figures ORDER BY case_id",
+    )
     work = {}
     if measure is not None:
-        work = {r[0]: _working(window, measure, r) for r in store.conn.execute(_WORKING)}
+        work = {r[0]: _working(window, measure, r) for r in sql.rows(store, _WORKING)}
     store.conn.execute(f"DROP TABLE IF EXISTS {_sql(store).temp}report_figures")
     for row in rows:
         values = list(row)
@@ -781,19 +790,20 @@ def build_report(
     counts = ReportCounts(*(int(v or 0) for v in conn.execute(_TOTALS).fetchone()))
     by_week: list[tuple[datetime, Spread]] = []
     if weekly:
-        first_responses = conn.execute(
-            "SELECT created, first_response FROM report_figures WHERE first_response IS NOT NULL"
-        ).fetchall()
+        first_responses = sql.rows(
+            store,
+            "SELECT created, first_response FROM report_figures WHERE first_response IS NOT NULL",
+        )
         first_response = Spread.of(seconds for _, seconds in first_responses)
         by_week = weekly_spreads(window, first_responses)
     else:
-        first_response = Spread.of(_column(conn, "first_response"))
-    resolutions = _column(conn, "resolution")
+        first_response = Spread.of(_column(store, "first_response"))
+    resolutions = _column(store, "resolution")
     # Cases open in the window: updates told per case, open and overdue time per customer.
     told_cases: dict[int, int] = {}
     by_customer: dict[int, list[int]] = {}
-    for customer_id, open_s, overdue_s, told in conn.execute(
-        "SELECT customer_id, open_s, overdue_s, told FROM report_figures WHERE open_s > 0"
+    for customer_id, open_s, overdue_s, told in sql.rows(
+        store, "SELECT customer_id, open_s, overdue_s, told FROM report_figures WHERE open_s > 0"
     ):
         told_cases[told] = told_cases.get(told, 0) + 1
         totals = by_customer.get(customer_id)
@@ -804,7 +814,7 @@ def build_report(
             totals[1] += overdue_s
     told_counts = [told for told in sorted(told_cases) for _ in range(told_cases[told])]
     shares, worst, kept_waiting = customer_figures(by_customer, top)
-    silences = sorted(_column(conn, "longest_silence"))
+    silences = sorted(_column(store, "longest_silence"))
     owned = {
         r[0]: (int(r[1]), int(r[2]))
         for r in conn.execute(
@@ -833,7 +843,7 @@ def build_report(
     work = None
     if measure is not None:
         work = WorkingTotals()
-        for r in conn.execute(_WORKING):
+        for r in sql.rows(store, _WORKING):
             work.add(r[1], _working(window, measure, r), r[2] > 0)
     # The temporary table is not dropped (freeing 100,000 rows is a tenth of a report): the
     # next report on this connection replaces it, and it goes with the connection.
