@@ -116,20 +116,20 @@ def _same_table(columns, rows, width, mode) -> None:
     assert ours == by_rich_table(columns, rows, width, *mode)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(), st.integers(20, 250), MODE)
 def test_random_tables_match_rich(table, width, mode) -> None:
     _same_table(*table, width, mode)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(), st.integers(1, 40), MODE)
 def test_random_tables_squeezed_match_rich(table, width, mode) -> None:
     """Narrow widths: every column shrinks, some to nothing; min_width overrides the width."""
     _same_table(*table, width, mode)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(STYLED, st.lists(st.tuples(LINES, STYLE), max_size=3)), max_size=4),
        st.integers(1, 120), MODE, st.sampled_from(["", "dim", "bold red"]))  # fmt: skip
 @example([[("Customer last heard: " + "word " * 30, "bold")]], 40, ("truecolor", False), "")

@@ -307,8 +307,12 @@ def _wrap(text: _Text, width: int, justify: str, overflow: str, no_wrap: bool) -
         if no_wrap:
             new_lines = [line]
         else:
-            new_lines = _divide(line, _divide_line(line.plain, width, overflow == "fold"))
-            for new in new_lines:  # Text.rstrip_end
+            plain = line.plain
+            if _cell_len(plain) > width:
+                new_lines = _divide(line, _divide_line(plain, width, overflow == "fold"))
+            else:
+                new_lines = [line]  # it fits: divide_line would find no break
+            for new in new_lines:  # Text.rstrip_end (counting characters, as rich does)
                 excess = len(new.plain) - width
                 if excess > 0:
                     spaces = len(new.plain) - len(new.plain.rstrip())
@@ -325,8 +329,10 @@ def _wrap(text: _Text, width: int, justify: str, overflow: str, no_wrap: bool) -
                 if count:
                     new.plain = " " * count + new.plain
                     new.spans = [(s + count, e + count, k) for s, e, k in new.spans]
-        for new in new_lines:
-            _truncate(new, width, overflow)
+        else:
+            # (after "left" or "right" every line is exactly `width` cells: nothing to crop)
+            for new in new_lines:
+                _truncate(new, width, overflow)
         lines.extend(new_lines)
     return lines
 
@@ -560,22 +566,33 @@ def _longest_line(cell: _Text) -> int:
 
 def _cell_lines(cell: _Text, column: _Column, width: int, style: Key) -> list[list[Segment]]:
     """`console.render_lines(Padding(cell, padding), ..., style=style)` for a cell `width`
-    wide, padding included."""
-    inner = width - column.left - column.right
+    wide, padding included. (Justified lines are `width` cells exactly, so the cropping and
+    padding of `render_lines` change nothing and are left out.)"""
+    left, right = column.left, column.right
+    inner = width - left - right
     if inner < 1:
         return []  # nothing rendered in no space: Padding yields no line at all
+    plain = cell.plain
+    if (
+        column.justify == "left"
+        and len(plain) <= inner
+        and "\n" not in plain
+        and (plain.isascii() or _cell_len(plain) <= inner)
+    ):  # most cells: one line that fits, padded on the right (Text.truncate(pad=True))
+        cell.plain = plain + " " * (inner - _cell_len(plain))
+        wrapped = [cell]
+    else:
+        wrapped = _wrap(cell, inner, column.justify, column.overflow, column.no_wrap)
     lines = []
-    for line in _wrap(cell, inner, column.justify, column.overflow, column.no_wrap):
-        segments = _adjust(_segments(line), inner, None)
-        if column.left:
-            segments.insert(0, (" " * column.left, None))
-        if column.right:
-            segments.append((" " * column.right, None))
+    for line in wrapped:
+        segments = _segments(line) if line.spans else [(line.plain, line.style)]
+        if left:
+            segments.insert(0, (" " * left, None))
+        if right:
+            segments.append((" " * right, None))
         if style is not None:
             segments = [(t, _add(style, k)) for t, k in segments]
-            lines.append(_adjust(segments, width, style))
-        else:
-            lines.append(_adjust(segments, width, None))
+        lines.append(segments)
     return lines
 
 
