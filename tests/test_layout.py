@@ -10,6 +10,7 @@ use.
 
 from __future__ import annotations
 
+import ast
 import io
 import subprocess
 import sys
@@ -203,3 +204,72 @@ def test_case_table_matches_rich(demo_rows, width) -> None:
         console, out = rich_console(width, *mode)
         console.print(table)
         assert layout.table(columns, cells, width, *mode) == out.getvalue(), (width, mode)
+
+
+# ---- what the module leaves to rich, and what it loads ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows"),
+    [
+        ([("a", {})], [["tab\there"]]),  # rich expands tabs
+        ([("a", {})], [["bell\x07"]]),  # and drops some control characters
+        ([("a", {})], [["no\u00a0break"]]),  # a space other than " "
+        ([("a", {})], [[[("x", "on red")]]]),  # a background
+        ([("a", {})], [[[("x", "#ff0000")]]]),  # a colour outside the 16 named ones
+        ([("a", {})], [[("not bold", [("x", "")])]]),
+        ([("a", {})], [[[("x", "none")]]]),
+        ([("a", {"justify": "center"})], [["x"]]),
+        ([("a", {"style": "red"})], [["x"]]),
+        ([("a", {"overflow": "ignore"})], [["x"]]),
+        ([("a", {})], [["x", "one cell too many"]]),
+    ],
+)
+def test_what_it_does_not_reproduce_is_none(columns, rows) -> None:
+    assert layout.table(columns, rows, 80, "truecolor") is None
+
+
+def test_text_and_colour_systems_it_does_not_take_are_none() -> None:
+    assert layout.text(["a\tb"], 80) is None
+    assert layout.text(["a"], 80, style="on blue") is None
+    assert layout.text(["a"], 80, "windows") is None
+    assert layout.text(["a"], 0) is None
+    assert layout.supports_style("bold red") and not layout.supports_style("blink2")
+
+
+def test_styles_as_rich_writes_them() -> None:
+    """The SGR codes themselves, so a change in rich's shows here by name."""
+    cell = [("a", "bold"), ("b", "dim yellow"), ("c", "")]
+    assert layout.text([cell], 10, "256") == "\x1b[1ma\x1b[0m\x1b[2;33mb\x1b[0mc\n"
+    assert layout.text([cell], 10, "256", no_color=True) == "\x1b[1ma\x1b[0m\x1b[2mb\x1b[0mc\n"
+    assert layout.text([cell], 10, None) == "abc\n"
+    # a base style covers the padding rich adds to the cell; a run's style does not
+    table = layout.table([("h", {"min_width": 3})], [[("dim", [("x", "")])], [[("y", "dim")]]], 9)
+    assert table == "h  \nx  \ny  \n"
+    coloured = layout.table(
+        [("h", {"min_width": 3})], [[("dim", [("x", "")])], [[("y", "dim")]]], 9, "standard"
+    )
+    assert coloured == "\x1b[1mh  \x1b[0m\n\x1b[2mx  \x1b[0m\n\x1b[2my\x1b[0m  \n"
+
+
+LOADS = """
+import sys
+from casedesk.cli import layout
+columns = [("due", {"min_width": 13}), ("title", {"no_wrap": True, "max_width": 9})]
+out = layout.table(columns, [[[("! 2h", "bold red")], %r]], 30, "truecolor")
+assert out is not None
+print(sorted(m for m in sys.modules if m.startswith(("rich", "typing", "re"))))
+"""
+
+
+def test_ascii_loads_no_rich_and_wide_text_only_its_cell_widths() -> None:
+    def loaded(title: str) -> list[str]:
+        run = subprocess.run(
+            [sys.executable, "-c", LOADS % title], capture_output=True, text=True, check=True
+        )
+        return ast.literal_eval(run.stdout)
+
+    assert loaded("printer on fire") == []
+    wide = loaded("東京の顧客 🎉")
+    assert "rich.cells" in wide
+    assert not {"rich.text", "rich.segment", "rich.console", "rich.table", "rich.style"} & set(wide)
