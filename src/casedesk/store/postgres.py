@@ -466,7 +466,8 @@ class PostgresStore(Store):
         self, query: str, limit: int = 50, *, snippets: bool = True
     ) -> list[tuple[int, str]]:
         """Case ids matching the query (the CLI's forms: words, "phrases", prefix*, AND/OR/NOT,
-        parentheses), best first, each with a snippet built as on SQLite (`core.search`)."""
+        parentheses), best first and the newest case first among equal matches, each with a
+        snippet built as on SQLite (`core.search`)."""
         parsed = parse_query(query)
         sql = f"""
             SELECT case_id, max(score) AS best,
@@ -477,16 +478,16 @@ class PostgresStore(Store):
                     SELECT rowid AS case_id, ts_rank_cd(fts, q) * 2 AS score,
                            'case' AS source, rowid AS ref
                     FROM cases_fts, to_tsquery('simple', :q) AS q
-                    WHERE fts @@ q ORDER BY score DESC LIMIT :pool
+                    WHERE fts @@ q ORDER BY score DESC, rowid DESC LIMIT :pool
                 ) AS by_case
                 UNION ALL
                 SELECT * FROM (
                     SELECT case_id, ts_rank_cd({_EVENT_WORDS}, q) AS score,
                            'event' AS source, id AS ref
                     FROM events, to_tsquery('simple', :q) AS q
-                    WHERE {_EVENT_WORDS} @@ q ORDER BY score DESC LIMIT :pool
+                    WHERE {_EVENT_WORDS} @@ q ORDER BY score DESC, id DESC LIMIT :pool
                 ) AS by_event
-            ) AS hits GROUP BY case_id ORDER BY best DESC, case_id LIMIT :limit
+            ) AS hits GROUP BY case_id ORDER BY best DESC, case_id DESC LIMIT :limit
         """
         params = {"q": to_tsquery(query), "limit": limit, "pool": max(limit * 10, 200)}
         try:

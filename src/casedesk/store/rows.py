@@ -274,13 +274,14 @@ class Rows:
     def search(
         self, query: str, limit: int = 50, *, snippets: bool = True
     ) -> list[tuple[int, str]]:
-        """Case ids matching an FTS5 query, best first, each with a snippet of what matched
-        ("" when `snippets` is off).
+        """Case ids matching an FTS5 query, best first and the newest case first among equal
+        matches, each with a snippet of what matched ("" when `snippets` is off).
 
-        Only the best few hundred hits of each index are grouped into cases: grouping every
-        match of a common word over millions of events cost ~0.5 s for the same first page.
-        Snippets are built in Python from a bounded prefix of the best-matching text of each
-        case (`core.search`): SQLite's snippet() over one huge mail took minutes."""
+        Only the best few hundred hits of each index are grouped into cases (the newest among
+        equals): grouping every match of a common word over millions of events cost ~0.5 s for
+        the same first page. Snippets are built in Python from a bounded prefix of the
+        best-matching text of each case (`core.search`): SQLite's snippet() over one huge mail
+        took minutes."""
         from casedesk.core.search import parse_query
 
         parsed = parse_query(query)
@@ -288,14 +289,14 @@ class Rows:
             SELECT case_id, min(rank) AS best, source, ref FROM (
                 SELECT * FROM (
                     SELECT rowid AS case_id, rank, 'case' AS source, rowid AS ref
-                    FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank LIMIT :pool
+                    FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
                 )
                 UNION ALL
                 SELECT events.case_id, hits.rank, 'event', hits.rowid FROM (
                     SELECT rowid, rank FROM events_fts
-                    WHERE events_fts MATCH :q ORDER BY rank LIMIT :pool
+                    WHERE events_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
                 ) AS hits JOIN events ON events.id = hits.rowid
-            ) GROUP BY case_id ORDER BY best LIMIT :limit
+            ) GROUP BY case_id ORDER BY best, case_id DESC LIMIT :limit
         """
         params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
         return self._with_snippets(self._searching(query, sql, params), parsed, snippets)
