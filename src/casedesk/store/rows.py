@@ -285,6 +285,9 @@ class Rows:
         from casedesk.core.search import parse_query
 
         parsed = parse_query(query)
+        # The event index keeps no token counts (schema 11), so bm25 takes every event as
+        # equally long. A word missing from an event (an OR query) in a store whose events
+        # average exactly 3 words makes its score 0/0: NULL, read as no match at all.
         sql = """
             SELECT case_id, min(rank) AS best, source, ref FROM (
                 SELECT * FROM (
@@ -292,9 +295,9 @@ class Rows:
                     FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
                 )
                 UNION ALL
-                SELECT events.case_id, hits.rank, 'event', hits.rowid FROM (
-                    SELECT rowid, rank FROM events_fts
-                    WHERE events_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
+                SELECT events.case_id, hits.score, 'event', hits.rowid FROM (
+                    SELECT rowid, coalesce(rank, 0.0) AS score FROM events_fts
+                    WHERE events_fts MATCH :q ORDER BY score, rowid DESC LIMIT :pool
                 ) AS hits JOIN events ON events.id = hits.rowid
             ) GROUP BY case_id ORDER BY best, case_id DESC LIMIT :limit
         """

@@ -276,6 +276,20 @@ MIGRATIONS: list[str] = [
     # 10: nothing here (FTS5's unicode61 remove_diacritics 2 has always folded accents); on
     # PostgreSQL, search learns to fold them too.
     "",
+    # 11: the event index keeps no per-event token counts (columnsize=0). Ranking read one
+    # from a table of 1.9M rows for every hit: 5,400 hits of a common query cost ~20 ms of
+    # its ~30. Without them bm25 sees no event as longer than another (as PostgreSQL's
+    # ts_rank_cd never did): a long mail is not pushed below a short note for its length.
+    """
+    DROP TRIGGER events_fts_add;
+    DROP TABLE events_fts;
+    CREATE VIRTUAL TABLE events_fts USING fts5(
+        text, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER events_fts_add AFTER INSERT ON events
+        BEGIN INSERT INTO events_fts(rowid, text) VALUES (new.id, substr(new.text, 1, 65536)); END;
+    INSERT INTO events_fts(rowid, text) SELECT id, substr(text, 1, 65536) FROM events;
+    """,
 ]
 
 LATEST = len(MIGRATIONS)
