@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual import events
 from textual.app import App
 from textual.command import Provider
 from textual.notifications import SeverityLevel
@@ -20,12 +22,13 @@ from casedesk.core.rules import humanize
 from casedesk.core.safetext import one_line
 from casedesk.desk.desk import Desk
 from casedesk.screens import STYLESHEETS
-from casedesk.store import CaseRow, Store, views
+from casedesk.store import Store, views
 from casedesk.store.views import ChangeWatcher
-from casedesk.widgets.case_list import PAGE
+from casedesk.widgets.case_list import PAGE, FirstPage
 from casedesk.widgets.presence import PresenceBeacon
 
 T = TypeVar("T")
+QUIT_AT_ONCE = ("ctrl+q", "ctrl+c")  # never held back while the queue loads
 
 POLL_SECONDS = 1.0  # live refresh: another agent's change shows within 2 s
 NAG_MAX_LISTED = 5
@@ -89,24 +92,67 @@ class CasedeskApp(App[None]):
         # The first page of the queue is read while Textual starts up (SQLite lets go of the
         # GIL while it works), so a big store costs next to nothing at start.
         self._first_query = views.Query(views.View.MINE_AND_UNASSIGNED, views.Sort.DUE, agent)
-        self._prefetched: tuple[int, list[CaseRow]] | None = None
+        self._prefetched: FirstPage | None = None
         self._prefetch = threading.Thread(target=self._prefetch_queue, daemon=True)
         self._prefetch.start()
+        # Keys typed before the queue shows its first rows wait for them (`on_event`): acting
+        # on an empty list would lose them.
+        self._held_keys: list[events.Key] | None = []
 
     def _prefetch_queue(self) -> None:
         query, now = self._first_query, self.desk.now()
-        try:
-            total = self.read(lambda s: views.count(s, query, now))
-            first = self.read(lambda s: views.page(s, query, now, 0, PAGE))
-        except CasedeskError:
-            return  # the queue's own worker will try again and report it
-        self._prefetched = (total, first)
+        counted: list[int] = []
 
-    def take_prefetched(self, query: views.Query) -> tuple[int, list[CaseRow]] | None:
-        """The start-up page of `query`, once (None when it was another query)."""
-        self._prefetch.join()
+        def count() -> None:  # on the search connection, beside the page: both at once
+            # A failure is left to the queue's own worker, as below.
+            with self._search_lock, suppress(CasedeskError):
+                counted.append(views.count(self.searcher, query, now))
+
+        counter = threading.Thread(target=count, daemon=True)
+        counter.start()
+        try:
+            first = self.read(lambda s: views.page(s, query, now, 0, PAGE))
+            affected = self.read(lambda s: views.affected_counts(s, first)) if first else {}
+            counter.join()
+            if not counted:
+                return
+            total = counted[0]
+            empty = total == 0 and self.read(views.is_empty)
+        except CasedeskError:
+            counter.join()
+            return  # the queue's own worker will try again and report it
+        self._prefetched = FirstPage(total, first, affected, empty)
+
+    def take_prefetched(self, query: views.Query, wait: float | None = None) -> FirstPage | None:
+        """The start-up page of `query`, once (None when it was another query, or not read
+        within `wait` seconds)."""
+        self._prefetch.join(wait)
+        if self._prefetch.is_alive():
+            return None
         found, self._prefetched = self._prefetched, None
         return found if query == self._first_query else None
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            self._held_keys is not None
+            and isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event.key not in QUIT_AT_ONCE
+        ):
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
+
+    def stop_holding_keys(self) -> None:
+        """The queue shows its first rows (or why it cannot)."""
+        if self._held_keys is not None:
+            self.call_later(self._release_keys)
+
+    async def _release_keys(self) -> None:
+        """The queue is ready: the keys typed meanwhile act now, in the order they came."""
+        held, self._held_keys = self._held_keys or [], None
+        for key in held:
+            await super().on_event(key)
 
     # -- plumbing the screens use ---------------------------------------------------------
 
@@ -245,10 +291,12 @@ class CasedeskApp(App[None]):
     # -- the nag --------------------------------------------------------------------------
 
     def queue_shown(self) -> None:
-        """The queue has its first rows on screen: time for the start-up nag."""
+        """The queue has its first rows: keys typed meanwhile act on them, and once they are
+        painted it is time for the start-up nag."""
+        self.stop_holding_keys()
         if not self._summarized:
             self._summarized = True
-            self._nag_summary()
+            self.call_after_refresh(self._nag_summary)
 
     def _nag_summary(self) -> None:
         now = self.desk.now()

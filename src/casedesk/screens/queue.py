@@ -20,7 +20,12 @@ from casedesk.widgets.case_list import PAGE, CaseList
 from casedesk.widgets.render import Columns, counts_line, first_steps, header_row
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from casedesk.app import CasedeskApp
+
+# How long the first show waits for the page read at start before showing "loading…".
+FIRST_PAGE_WAIT = 0.25
 
 
 class QueueScreen(CaseActions, Screen[None]):
@@ -45,8 +50,22 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def on_screen_resume(self) -> None:
         """First show, or back from a case: (re)count and page in, keeping the cursor."""
-        self.reload(keep=self._loaded)
+        if self._loaded:
+            self.reload()
+            return
         self._loaded = True
+        # The first page was read while Textual started: shown now, it is in the first paint.
+        # Not read yet (a slow disk), the worker waits for it while "loading…" shows.
+        found = self.app.take_prefetched(self.query_spec, wait=FIRST_PAGE_WAIT)
+        if found is None:
+            self.reload(keep=False)
+            return
+        shown = (self.query_spec, found.total, found.rows, found.affected, False, found.empty)
+        if found.empty:  # the welcome replaces the list once the list has taken the focus
+            self.call_after_refresh(self._counted, *shown)
+        else:
+            self._counted(*shown)
+        self.call_after_refresh(self._count_header, self.query_spec)
 
     def on_resize(self) -> None:
         cases = self.query_one(CaseList)
@@ -67,22 +86,35 @@ class QueueScreen(CaseActions, Screen[None]):
             self._count_rows(query, keep)
         except CasedeskError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            self.app.call_from_thread(self.app.stop_holding_keys)
 
     def _count_rows(self, query: Query, keep: bool) -> None:
         app = self.app
         now = app.desk.now()
-        prefetched = app.take_prefetched(query)
-        if prefetched is not None and not keep:
-            total, first = prefetched
+        prefetched = None if keep else app.take_prefetched(query)
+        if prefetched is not None:
+            total, first, affected, empty = prefetched
         else:
             total = app.read(lambda store: views.count(store, query, now))
             first = None
             if not keep:
                 first = app.read(lambda store: views.page(store, query, now, 0, PAGE))
-        rows = first or []
-        affected = app.read(lambda store: views.affected_counts(store, rows)) if rows else {}
-        empty = total == 0 and app.read(views.is_empty)
+            rows = first or []
+            affected = app.read(lambda store: views.affected_counts(store, rows)) if rows else {}
+            empty = total == 0 and app.read(views.is_empty)
         app.call_from_thread(self._counted, query, total, first, affected, keep, empty)
+        self._count_header_now(query, now)
+
+    @work(thread=True, exclusive=True, group="queue-header", exit_on_error=False)
+    def _count_header(self, query: Query) -> None:
+        """The header's counts, once the first rows are painted (they read the whole store)."""
+        try:
+            self._count_header_now(query, self.app.desk.now())
+        except CasedeskError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+
+    def _count_header_now(self, query: Query, now: datetime) -> None:
+        app = self.app
         counts = app.read(lambda store: views.header_counts(store, query.agent, now))
         app.call_from_thread(self._header, query, counts)
 

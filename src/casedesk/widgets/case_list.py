@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.text import Text
@@ -34,6 +34,15 @@ PAGE = 200
 # Benchmarks set this to a file name: the moment the first rows are painted is written to it.
 FIRST_ROWS_ENV = "CASEDESK_FIRST_ROWS_FILE"
 Loader = Callable[[int, int], list[CaseRow]]
+
+
+class FirstPage(NamedTuple):
+    """A view's count and first page, with what its rows' tags need."""
+
+    total: int
+    rows: list[CaseRow]
+    affected: dict[int, int]  # problem id → its cases
+    empty: bool  # no case at all in the store
 
 
 class CaseList(ScrollView, can_focus=True):
