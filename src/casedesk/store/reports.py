@@ -170,6 +170,8 @@ class SqliteSql:
     no_limit: int | None = -1  # LIMIT :n for every row
     temp = "temp."  # where DROP finds the report's temporary tables
     in_ids = "IN (SELECT value FROM json_each(?))"  # a list of ids as one parameter
+    # Steps found in an index are read whole by joining its keys back to the table.
+    key_join = True
 
     @staticmethod
     def ids(values: Iterable[int]) -> object:
@@ -559,12 +561,12 @@ def _last_steps_before(store: Store, param: str, t: int, columns: str) -> str:
 
     Searched in whichever index holds fewer candidates (on SQLite; PostgreSQL's planner
     chooses by its statistics). Columns the indexes carry are read from them alone; others
-    from the rows found.
+    from the rows found (on SQLite by joining the keys found back to the table).
     """
     sql = _sql(store)
     index = sql.hint(sql.fewer_candidates(store, t))
     carried = {c.strip() for c in f"at, next_at, {_CARRIED}".split(",")}
-    if {c.strip() for c in columns.split(",")} <= carried:
+    if {c.strip() for c in columns.split(",")} <= carried or not sql.key_join:
         return (
             f"SELECT {columns} FROM report_steps {index} "
             f"WHERE at < :{param} AND next_at >= :{param}"
@@ -641,19 +643,21 @@ def _column(store: Store, column: str) -> list[Any]:
     ]
 
 
+def figures_statement(store: Store, window: Window) -> str:
+    """The statement that fills `report_figures` (parameters s, u and owner)."""
+    sql = _sql(store)
+    return _FIGURES.format(
+        greatest=sql.greatest,
+        until_rows=_until_rows(store, window.u),
+        since_rows=_last_steps_before(store, "s", window.s, _SINCE_COLUMNS),
+    )
+
+
 def _figures_table(store: Store, window: Window, owner: str | None) -> dict[str, object]:
     """Fill the connection's temporary `report_figures` with every case's figures."""
     params: dict[str, object] = {"s": window.s, "u": window.u, "owner": owner}
-    conn, sql = store.conn, _sql(store)
-    conn.execute(f"DROP TABLE IF EXISTS {sql.temp}report_figures")
-    conn.execute(
-        _FIGURES.format(
-            greatest=sql.greatest,
-            until_rows=_until_rows(store, window.u),
-            since_rows=_last_steps_before(store, "s", window.s, _SINCE_COLUMNS),
-        ),
-        params,
-    )
+    store.conn.execute(f"DROP TABLE IF EXISTS {_sql(store).temp}report_figures")
+    store.conn.execute(figures_statement(store, window), params)
     return params
 
 
