@@ -10,6 +10,7 @@ import pytest
 
 from casedesk.core.model import Channel
 from casedesk.store import Store, schema
+from casedesk.store.rows import SEARCH_SQL
 
 pytestmark = pytest.mark.both_engines
 
@@ -91,3 +92,16 @@ def test_a_store_at_schema_10_keeps_finding_its_events_after_the_migration(db_pa
         assert "events_fts_docsize" not in names
         assert [hit[0] for hit in store.search("bulging")] == [1]
         assert store.trigger_problems() == {}  # `casedesk check` finds the trigger as made
+
+
+@pytest.mark.sqlite_only(reason="SQLite's query plan")
+def test_search_reads_both_indexes_and_looks_each_pooled_event_up_by_id(desk) -> None:
+    """The hits come from the two FTS5 indexes and reach the events table by id, never by a
+    scan of 1.9M events."""
+    params = {"q": "battery charger", "limit": 50, "pool": 500}
+    plan = [row[3] for row in desk.store._execute("EXPLAIN QUERY PLAN " + SEARCH_SQL, params)]
+
+    assert any(step.startswith("SCAN events_fts VIRTUAL TABLE") for step in plan)
+    assert any(step.startswith("SCAN cases_fts VIRTUAL TABLE") for step in plan)
+    assert "SEARCH events USING INTEGER PRIMARY KEY (rowid=?)" in plan
+    assert not [step for step in plan if step.split()[:2] == ["SCAN", "events"]]

@@ -34,6 +34,25 @@ CASE_SELECT = """
 """
 
 
+# Search hits grouped into cases (`Rows.search`). The event index keeps no token counts
+# (schema 11), so bm25 takes every event as equally long. A word missing from an event (an OR
+# query) in a store whose events average exactly 3 words makes its score 0/0: NULL, read as
+# no match at all.
+SEARCH_SQL = """
+    SELECT case_id, min(rank) AS best, source, ref FROM (
+        SELECT * FROM (
+            SELECT rowid AS case_id, rank, 'case' AS source, rowid AS ref
+            FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
+        )
+        UNION ALL
+        SELECT events.case_id, hits.score, 'event', hits.rowid FROM (
+            SELECT rowid, coalesce(rank, 0.0) AS score FROM events_fts
+            WHERE events_fts MATCH :q ORDER BY score, rowid DESC LIMIT :pool
+        ) AS hits JOIN events ON events.id = hits.rowid
+    ) GROUP BY case_id ORDER BY best, case_id DESC LIMIT :limit
+"""
+
+
 def _too_large(params: Sequence[Any] | dict[str, Any]) -> str:
     """The user typed a number SQLite cannot hold (an id, a limit): say which."""
     values = params.values() if isinstance(params, dict) else params
@@ -285,24 +304,8 @@ class Rows:
         from casedesk.core.search import parse_query
 
         parsed = parse_query(query)
-        # The event index keeps no token counts (schema 11), so bm25 takes every event as
-        # equally long. A word missing from an event (an OR query) in a store whose events
-        # average exactly 3 words makes its score 0/0: NULL, read as no match at all.
-        sql = """
-            SELECT case_id, min(rank) AS best, source, ref FROM (
-                SELECT * FROM (
-                    SELECT rowid AS case_id, rank, 'case' AS source, rowid AS ref
-                    FROM cases_fts WHERE cases_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :pool
-                )
-                UNION ALL
-                SELECT events.case_id, hits.score, 'event', hits.rowid FROM (
-                    SELECT rowid, coalesce(rank, 0.0) AS score FROM events_fts
-                    WHERE events_fts MATCH :q ORDER BY score, rowid DESC LIMIT :pool
-                ) AS hits JOIN events ON events.id = hits.rowid
-            ) GROUP BY case_id ORDER BY best, case_id DESC LIMIT :limit
-        """
         params = {"q": query, "limit": limit, "pool": max(limit * 10, 200)}
-        return self._with_snippets(self._searching(query, sql, params), parsed, snippets)
+        return self._with_snippets(self._searching(query, SEARCH_SQL, params), parsed, snippets)
 
     def _with_snippets(
         self, rows: Sequence[Any], parsed: ParsedQuery, snippets: bool
