@@ -27,7 +27,8 @@ from casedesk.cli import layout
 MODES = [(None, False), ("standard", False), ("256", False), ("truecolor", False),
          ("truecolor", True), ("standard", True)]  # fmt: skip
 STYLES = ["", "bold", "dim", "red", "yellow", "cyan", "green", "bold red", "bold magenta",
-          "italic", "dim yellow", "bold reverse cyan"]  # fmt: skip
+          "italic", "dim yellow", "bold reverse cyan", "underline bright_blue", "strike blink",
+          "Bold White", "black", "bright_white italic"]  # fmt: skip
 
 
 def rich_console(
@@ -97,7 +98,7 @@ OPTIONS = st.fixed_dictionaries(
         "no_wrap": st.booleans(),
         "overflow": st.sampled_from(["ellipsis", "crop", "fold"]),
         "min_width": st.integers(0, 30),
-        "max_width": st.integers(1, 40),
+        "max_width": st.integers(0, 40),
         "ratio": st.integers(1, 3),
     },
 )
@@ -106,7 +107,7 @@ MODE = st.sampled_from(MODES)
 
 @st.composite
 def tables(draw):
-    columns = draw(st.lists(st.tuples(st.one_of(WORDS, RUNS), OPTIONS), min_size=1, max_size=8))
+    columns = draw(st.lists(st.tuples(CELL, OPTIONS), min_size=1, max_size=8))
     rows = draw(st.lists(st.lists(CELL, min_size=len(columns), max_size=len(columns)), max_size=6))
     return columns, rows
 
@@ -138,6 +139,19 @@ def test_random_text_matches_rich(items, width, mode, style) -> None:
     ours = layout.text(items, width, *mode, style=style)
     assert ours is not None
     assert ours == by_rich_text(items, width, *mode, style=style)
+    if len(items) == 1:  # a text printed alone (rich joins it with print's `end`) is the same
+        console, out = rich_console(width, *mode)
+        console.print(as_text(items[0]), style=style or None)
+        assert ours == out.getvalue()
+
+
+def test_short_rows_and_no_columns_as_rich_prints_them() -> None:
+    columns = [("a", {}), ("b", {"justify": "right"}), ("c", {"min_width": 4})]
+    for mode in MODES:
+        assert layout.table(columns, [["x"], [], ["y", "z"]], 30, *mode) == by_rich_table(
+            columns, [["x", "", ""], ["", "", ""], ["y", "z", ""]], 30, *mode
+        )
+        assert layout.table([], [], 30, *mode) == by_rich_table([], [], 30, *mode) == "\n"
 
 
 # ---- casedesk's own tables ------------------------------------------------------------------

@@ -636,6 +636,7 @@ def _table(
         longest = [max(n, _longest_line(cell)) for n, cell in zip(longest, cells, strict=True)]
     widths = _column_widths(specs, longest, width)
     table_width = sum(widths)
+    cells_wide = table_width if table_width <= width else None  # else print crops the lines
     bold = _style("bold")
     for row_index, cells in enumerate([header, *body]):
         style = bold if row_index == 0 else None
@@ -643,6 +644,9 @@ def _table(
             _cell_lines(cell, column, size, style)
             for cell, column, size in zip(cells, specs, widths, strict=True)
         ]
+        if all(len(lines) == 1 for lines in rendered):  # most rows: nothing to align
+            writer.line([segment for lines in rendered for segment in lines[0]], cells_wide)
+            continue
         row_height = max(len(lines) for lines in rendered)
         height = max(1, row_height)
         shaped = []
@@ -656,5 +660,5 @@ def _table(
             shaped.append(lines)
         for line_no in range(height):
             segments = [segment for lines in shaped for segment in lines[line_no]]
-            writer.line(segments, table_width if table_width <= width else None)
+            writer.line(segments, cells_wide)
     return "".join(writer.out)
