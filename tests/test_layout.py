@@ -236,6 +236,8 @@ def test_case_table_matches_rich(demo_rows, width) -> None:
         ([("a", {"justify": "center"})], [["x"]]),
         ([("a", {"style": "red"})], [["x"]]),
         ([("a", {"overflow": "ignore"})], [["x"]]),
+        ([("a", {"overflow": None})], [["x"]]),  # (rich would fold)
+        ([("a", {"justify": None})], [["x"]]),
         ([("a", {})], [["x", "one cell too many"]]),
     ],
 )

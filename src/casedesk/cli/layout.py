@@ -329,8 +329,7 @@ def _wrap(text: _Text, width: int, justify: str, overflow: str, no_wrap: bool) -
                 if count:
                     new.plain = " " * count + new.plain
                     new.spans = [(s + count, e + count, k) for s, e, k in new.spans]
-        else:
-            # (after "left" or "right" every line is exactly `width` cells: nothing to crop)
+        else:  # rich truncates every line once more; after "left" or "right" in vain
             for new in new_lines:
                 _truncate(new, width, overflow)
         lines.extend(new_lines)
@@ -464,8 +463,8 @@ class _Column:
     def __init__(self, options: dict[str, Any], left: int, right: int) -> None:
         if not _OPTIONS.issuperset(options):
             raise _Unsupported(str(set(options) - _OPTIONS))
-        self.justify = options.get("justify") or "left"
-        self.overflow = options.get("overflow") or "ellipsis"
+        self.justify = options.get("justify", "left")  # (None would be "default", unlike "left")
+        self.overflow = options.get("overflow", "ellipsis")  # (None would be "fold")
         if self.justify not in ("left", "right") or self.overflow not in (
             "ellipsis",
             "crop",
