@@ -122,11 +122,22 @@ def test_bounces_are_automatic():
         (b"Subject: hi\nMessage-ID: <a@b>\n\nno sender\n", "From"),
         (b"From: nobody\nSubject: hi\n\nbody\n", "sender address"),
         (b"From: a@b.c\x00\x01\x02\nSubject: \x00\n\n", "binary"),
+        (b"From: a@b.c\r\nSubject: \x00\r\n\r\nbody\r\n", "binary"),
     ],
 )
 def test_unreadable_mail_says_why(raw, reason):
     with pytest.raises(Unreadable, match=reason):
         parse(raw)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_a_nul_byte_in_the_body_is_no_binary_head(newline):
+    """Mail as it travels (CRLF) with a NUL in its body was quarantined as "binary data where
+    mail headers should be": the head was looked for at a bare LF blank line only."""
+    raw = make_mail(body="Hello,\nmy printer\x00 is on fire.\nBob").replace(b"\n", newline)
+    parsed = parse(raw)
+    assert parsed.from_address == "bob@example.com"
+    assert "is on fire" in parsed.text
 
 
 # -- quotes ---------------------------------------------------------------------------------

@@ -436,7 +436,7 @@ def parse(raw: bytes) -> ParsedMail:
         raise Unreadable("empty message")
     if raw.startswith(_OLE_MAGIC):
         raise Unreadable("an Outlook .msg file (OLE container), not an RFC 5322 message")
-    head = raw[:4096].split(b"\n\n", 1)[0]
+    head = _HEAD_END.split(raw[:4096], 1)[0]  # CRLF too: a NUL in the body is not the head's
     if b"\x00" in head:
         raise Unreadable("binary data where mail headers should be")
     try:
