@@ -4,14 +4,14 @@ pure rules only, never the Store."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
 from casedesk.core.errors import StoreError
 from casedesk.paths import ServerStore, file_signature, policy_file
 
+TYPE_CHECKING = False  # not `typing`'s: loading it would cost the nag more than its queries
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from datetime import datetime
+    from typing import Any
 
 _SELECT = """
     SELECT cases.id, cases.title, cases.owner, cases.due_at, cases.due_reason, cases.due_since,
