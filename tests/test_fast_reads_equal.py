@@ -1,24 +1,29 @@
 """The read verbs' fast path prints exactly what the typer path prints, byte for byte.
 
 The fast path (`cli/fast.py`, and with --json `cli/json_reads.py`, which serializes stored rows
-without building the model) is checked against the same verb run through typer and
-`cli/reads.py` on a random demo store, with hostile customer text, merged cases and customers,
-and the stores the fast JSON path leaves to the full one (a policy with `[hours]`, a changed
-policy file).
+without building the model, on PostgreSQL through libpq rather than psycopg) is checked against
+the same verb run through typer and `cli/reads.py` on a random demo store, with hostile
+customer text, merged cases and customers, and the stores the fast JSON path leaves to the full
+one (a policy with `[hours]`, a changed policy file); on both engines.
 """
 
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stderr, redirect_stdout
+import time
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casedesk import paths
 from casedesk.cli import fast
 from casedesk.core.safetext import _JSON_ESCAPES, json_text
 from casedesk.entry import main
+from conftest import T0, run_cli
+
+pytestmark = pytest.mark.both_engines
 
 READS = [
     ["list"],
@@ -48,12 +53,26 @@ ENVIRONMENTS = {
 }
 
 
-def _run(args: list[str], typer_only: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
+# On PostgreSQL, what the JSON path leaves to the full one (through psycopg): a merged case's
+# history, a problem's cases.
+FULL_ON_PURPOSE = [["list", "--problem", "P1"], ["show", "2"], ["show", "2", "--full"]]
+
+
+def _run(
+    args: list[str], typer_only: bool, monkeypatch: pytest.MonkeyPatch, connects: list | None = None
+) -> tuple:
+    """(exit code, stdout, stderr) of `casedesk ARGS`; `connects` collects each psycopg
+    connection made (a PostgreSQL store's full path)."""
     out, err = io.StringIO(), io.StringIO()
     code = 0
     with monkeypatch.context() as patch:
         if typer_only:
             patch.setattr(fast, "main", lambda args: False)
+        if connects is not None:
+            from casedesk.store.postgres import PgConnection
+
+            opened = PgConnection._connect
+            patch.setattr(PgConnection, "_connect", lambda self: connects.append(1) or opened(self))
         with redirect_stdout(out), redirect_stderr(err):
             try:
                 main(args)
@@ -62,57 +81,145 @@ def _run(args: list[str], typer_only: bool, monkeypatch: pytest.MonkeyPatch) -> 
     return code, out.getvalue(), err.getvalue()
 
 
-def _assert_same(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple:
-    quick = _run(args, False, monkeypatch)
+def _assert_same(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, fast_json: bool = False
+) -> tuple:
+    """The fast path's output is the full path's; with `fast_json` (a PostgreSQL store), the
+    JSON path answered alone, without psycopg."""
+    connects: list = []
+    quick = _run(args, False, monkeypatch, connects if fast_json else None)
     full = _run(args, True, monkeypatch)
     assert quick == full, args
+    assert not connects, f"{args}: read through psycopg"
     return quick
 
 
-@pytest.fixture
-def store(cli, clock, db_path):
-    """A random demo store, with hostile text, merged cases and a merged customer added."""
-    assert cli("demo", "--db", db_path, "--cases", "60", "--seed", "3", "--no-open").exit_code == 0
-    hostile = "[bold red]Ev\x1bil[/] \u202efdp.exe Müller\x07 \x9b2J"
-    new = cli(
+def _on_server(db_path) -> bool:
+    return isinstance(db_path, paths.ServerStore)
+
+
+def _make(run) -> str:
+    """A random demo store, with hostile text, merged cases and a merged customer added, by
+    `run(*args)`; the hostile case's id."""
+    run("demo", "--cases", "60", "--seed", "3", "--no-open")
+    hostile = "[bold red]Ev\x1bil[/] \u202efdp.exe Müller\x07 \x9b2J 東京プリンター🖨\u200d"
+    case = run(
         "new", "--customer", f"{hostile} <evil@example.com>", "--title", f"printer {hostile}",
         "--body", f"[link=x]{hostile}[/link]\r\nline two", "--owner", "ann",
-    )  # fmt: skip
-    case = new.stdout.strip()
-    assert cli("note", case, f"printer note {hostile}").exit_code == 0
-    assert cli("customer", "note", "evil@example.com", f"note {hostile}").exit_code == 0
-    assert cli("merge", "2", "3", "--reason", "one conversation").exit_code == 0
-    assert cli("customer", "merge", "5", "4").exit_code == 0
+    ).strip()  # fmt: skip
+    run("note", case, f"printer note {hostile}")
+    run("customer", "note", "evil@example.com", f"note {hostile}")
+    run("merge", "2", "3", "--reason", "one conversation")
+    run("customer", "merge", "5", "4")
+    return case
+
+
+def _runner(db):
+    def run(*args: str) -> str:
+        result = run_cli(*args, "--db", str(db))
+        assert result.exit_code == 0, (args, result.stderr)
+        return result.stdout
+
+    return run
+
+
+@contextmanager
+def _as_a_test(folder):
+    """The environment the `isolated` and `clock` fixtures give a test, for a module's fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder / "data"))
+        patch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
+        patch.setenv("CASEDESK_AGENT", "ann")
+        patch.setenv("CASEDESK_NOW", T0.isoformat())
+        patch.setenv("TZ", "UTC")
+        for name in ("CASEDESK_DB", "CASEDESK_CONFIG", "NO_COLOR", "COLUMNS"):
+            patch.delenv(name, raising=False)
+        time.tzset()
+        yield
+    time.tzset()
+
+
+@pytest.fixture(scope="module")
+def made_dump(tmp_path_factory):
+    """That store made once on a file and exported, to move to PostgreSQL as a shop would
+    (export | import): (the export, the hostile case's id)."""
+    folder = tmp_path_factory.mktemp("made")
+    with _as_a_test(folder):
+        run = _runner(folder / "casedesk.db")
+        case = _make(run)
+        run("export", str(folder / "made.jsonl"))
+    return folder / "made.jsonl", case
+
+
+@pytest.fixture(scope="module")
+def server_store(made_dump, pg_server, tmp_path_factory):
+    """The made store moved to PostgreSQL once, for the tests that only read it."""
+    url = pg_server.new_store()
+    with _as_a_test(tmp_path_factory.mktemp("moved")):
+        _runner(url)("import", "--format", "jsonl", str(made_dump[0]))
+        _runner(url)("list")  # due times follow this machine's policy
+    yield url
+    pg_server.drop_store(url)
+
+
+@pytest.fixture
+def store(cli, clock, db_path, monkeypatch, request):
+    """The store `_make` makes, on either engine (on PostgreSQL, one all tests share)."""
+    if _on_server(db_path):
+        monkeypatch.setenv("CASEDESK_DB", request.getfixturevalue("server_store"))
+        case = request.getfixturevalue("made_dump")[1]
+    else:
+        case = _make(_runner(db_path))
     clock.advance(days=2)
     return case
 
 
+@pytest.fixture
+def own_store(cli, clock, db_path, request):
+    """The store `_make` makes, for a test that changes it."""
+    if _on_server(db_path):
+        dump, case = request.getfixturevalue("made_dump")
+        assert cli("import", "--format", "jsonl", str(dump)).exit_code == 0
+        assert cli("list").exit_code == 0
+    else:
+        case = _make(_runner(db_path))
+    clock.advance(days=2)
+    return case
+
+
+def _policy_file(db_path):
+    """Where the store's agents' policy.toml is read (beside a store file)."""
+    return paths.policy_file(db_path) if _on_server(db_path) else db_path.parent / "policy.toml"
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS, ids=list(ENVIRONMENTS))
 @pytest.mark.parametrize("args", READS, ids=" ".join)
-def test_fast_path_prints_what_typer_prints(store, monkeypatch, args, environment):
+def test_fast_path_prints_what_typer_prints(store, db_path, monkeypatch, args, environment):
     for name, value in ENVIRONMENTS[environment].items():
         monkeypatch.setenv(name, value)
-    for words in (args, [*args, "--json"]):
-        _assert_same(words, monkeypatch)
+    _assert_same(args, monkeypatch)
+    libpq_alone = _on_server(db_path) and args not in FULL_ON_PURPOSE
+    _assert_same([*args, "--json"], monkeypatch, fast_json=libpq_alone)
 
 
-def test_hostile_case_by_both_paths(store, monkeypatch):
+def test_hostile_case_by_both_paths(store, db_path, monkeypatch):
     for verb in (["show", store], ["customer", "show", "evil@example.com"], ["search", "printer"]):
-        code, out, _ = _assert_same([*verb, "--json"], monkeypatch)
+        code, out, _ = _assert_same([*verb, "--json"], monkeypatch, fast_json=_on_server(db_path))
         assert code == 0 and "\x1b" not in out and "\u202e" not in out and "\x9b" not in out
         code, out, _ = _assert_same(verb, monkeypatch)
         assert code == 0 and "\x1b" not in out and "\u202e" not in out
 
 
 @pytest.mark.parametrize("setup", ["hours", "policy changed"])
-def test_stores_the_json_path_leaves_to_the_full_one(store, db_path, monkeypatch, setup):
+def test_stores_the_json_path_leaves_to_the_full_one(own_store, db_path, monkeypatch, setup):
+    _policy_file(db_path).parent.mkdir(parents=True, exist_ok=True)
     if setup == "hours":
-        (db_path.parent / "policy.toml").write_text(
+        _policy_file(db_path).write_text(
             '[hours]\ntimezone = "UTC"\nmon = "09:00-17:00"\ntue = "09:00-17:00"\n'
         )
         _run(["list"], True, monkeypatch)  # due times follow the new policy
     else:
-        (db_path.parent / "policy.toml").write_text('check_in = "2d"\n')
+        _policy_file(db_path).write_text('check_in = "2d"\n')
     for args in READS:
         _assert_same([*args, "--json"], monkeypatch)
 

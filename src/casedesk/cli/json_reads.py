@@ -3,17 +3,18 @@
 `cli/reads.py` builds the domain model (the dataclasses of `core/model.py` and the Store) before
 serializing it; generating those classes, and loading `dataclasses`, `inspect` and `typing`,
 cost more than these verbs' queries. Here the same statements (`store.rows.Rows`) feed the same
-serializer (`cli/serialize.py`) directly. Only the common case is taken: a SQLite store this
-agent may write, at the current schema, whose due times follow the current policy in calendar
-time. Anything else (a PostgreSQL store, a read-only one, a policy with `[hours]`, a changed
-policy file, merged cases or customers, `--problem`) returns False having printed nothing, and
-`cli/reads.py` answers in full.
+serializer (`cli/serialize.py`) directly; on a PostgreSQL store through libpq itself
+(`store.postgres_rows.LibpqRows`), as `casedesk nag` reads it, never loading psycopg. Only the
+common case is taken: a SQLite store this agent may write, or a server store libpq reaches, at the
+current schema, whose due times follow the current policy in calendar time. Anything else (a
+read-only file, a store to migrate, a policy with `[hours]`, a changed policy file, merged cases
+or customers, `--problem`, whatever the server refuses) returns False having printed nothing,
+and `cli/reads.py` answers in full.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from casedesk.cli.output import print_json
 from casedesk.cli.serialize import customer_json, event_json, local_time, stored_case_json
@@ -21,6 +22,7 @@ from casedesk.core.clock import now as clock_now
 
 TYPE_CHECKING = False  # not `typing`'s: this path must not load it
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from casedesk.store.rows import Rows
@@ -37,6 +39,8 @@ def run(verb: str, values: dict[str, Any]) -> bool:
         return False
     try:
         result = answer(rows, values)
+    except rows.unhandled:  # e.g. what a server said: in the full path's words
+        result = None
     finally:
         rows.close()
     if result is None:
@@ -54,33 +58,43 @@ def _open(db: str | None, as_: str | None) -> Rows | None:
     location = paths.db_path(db)
     current_agent(as_)
     if isinstance(location, paths.ServerStore):
+        from casedesk.store.postgres_rows import LibpqRows
+
+        rows = LibpqRows.open(location)
+    else:
+        rows = _file_rows(location)
+    if rows is None:
         return None
+    try:
+        plain = (
+            rows.schema_current()
+            and rows.meta("policy_signature") == paths.file_signature(paths.policy_file(location))
+            and "hours=" not in (rows.meta("policy_fingerprint") or "")
+        )
+    except rows.unhandled:
+        plain = False  # the whole path says what is wrong with the store
+    if not plain:
+        rows.close()
+        return None
+    return rows
+
+
+def _file_rows(location: Path) -> Rows | None:
+    from casedesk import paths
+
     missing = paths.missing_store(location)
     if missing:
         from casedesk.core.errors import StoreError
 
         raise StoreError(missing)
     from casedesk.safe_files import refuse_planted_links
-    from casedesk.store import schema
     from casedesk.store.connection import connect, describe_access_problem
     from casedesk.store.rows import Rows
 
     if describe_access_problem(location):  # read-only for this agent, or refused: in full
         return None
     refuse_planted_links(location)
-    rows = Rows(location, connect(location))
-    try:
-        plain = (
-            schema.version(rows.conn) == schema.LATEST
-            and rows.meta("policy_signature") == paths.file_signature(paths.policy_file(location))
-            and "hours=" not in (rows.meta("policy_fingerprint") or "")
-        )
-    except sqlite3.Error:
-        plain = False  # the whole path says what is wrong with the file
-    if not plain:
-        rows.close()
-        return None
-    return rows
+    return Rows(location, connect(location))
 
 
 def _list(rows: Rows, values: dict[str, Any]) -> Any:

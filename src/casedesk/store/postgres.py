@@ -10,19 +10,24 @@ in `PostgresStore`, here.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from functools import lru_cache
 from typing import Any
 
 from casedesk.core.clock import to_text
 from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
 from casedesk.core.model import Customer, Event
-from casedesk.core.search import INDEXED_CHARS, parse_query
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
 from casedesk.store.connection import BUSY_TIMEOUT_MS
+from casedesk.store.postgres_rows import (
+    CONNECT_TIMEOUT,
+    PgReads,
+    Row,
+    to_tsquery,
+    translate,
+    version,
+)
 from casedesk.store.store import Store
 
 try:
@@ -31,8 +36,6 @@ except ImportError:  # pragma: no cover - exercised by a test in a venv without 
     psycopg = None  # type: ignore[assignment]
 
 EXTRA_HINT = "pip install 'casedesk[postgres]'"
-# The indexed words of an event: its first INDEXED_CHARS characters (the index's expression).
-_EVENT_WORDS = f"casedesk_words(left(text, {INDEXED_CHARS}))"
 # The store-wide lock every write transaction takes first. A change to named cases takes it
 # shared (so such changes run side by side) and then locks those cases' rows; any other change
 # (mail intake, merging customers, repair, import, migrations) takes it alone, as SQLite's
@@ -43,7 +46,6 @@ _CREATE_LOCK = _WRITE_LOCK + 1
 # … and while an agent's name is remembered for the first time, so that two changes that each
 # name two new agents cannot wait on each other's uncommitted rows.
 _NEW_AGENT_LOCK = _WRITE_LOCK + 2
-_CONNECT_TIMEOUT = 10
 
 
 class ConnectionLost(StoreError):
@@ -58,101 +60,7 @@ def require_driver() -> None:
         raise StoreError(f"a PostgreSQL store needs the psycopg driver: {EXTRA_HINT}")
 
 
-# -- parameters and the few spellings that differ ---------------------------------------------
-
-_INSERT_OR = re.compile(r"^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\s+INTO\s+(\w+)", re.IGNORECASE)
-_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
-_COLUMNS = re.compile(r"INTO\s+\w+\s*\(([^)]*)\)", re.IGNORECASE)
-# The conflict target of each table the Store writes with INSERT OR REPLACE.
-_KEYS = {
-    "cases": ("id",),
-    "mail_watchers": ("name",),
-    "report_steps": ("case_id", "event_id"),
-    "report_latest": ("case_id",),
-}
-
-
-@lru_cache(maxsize=512)
-def translate(sql: str) -> tuple[str, bool]:
-    """(psycopg's SQL, whether it returns the new row's id) for one of the Store's statements."""
-    returns_id = False
-    found = _INSERT_OR.match(sql)
-    if found:
-        kind, table = found[1].upper(), found[2]
-        sql = sql[: found.start()] + f"INSERT INTO {table}" + sql[found.end() :]
-        if kind == "IGNORE":
-            sql += " ON CONFLICT DO NOTHING"
-        else:
-            columns = [c.strip() for c in _COLUMNS.search(sql)[1].split(",")]  # type: ignore[index]
-            keys = _KEYS[table]
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in keys)
-            sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
-    else:
-        inserted = _INSERT.match(sql)
-        if inserted and inserted[1] in pg_schema.IDENTITY_TABLES and "RETURNING" not in sql.upper():
-            sql += " RETURNING id"
-            returns_id = True
-    return _placeholders(sql), returns_id
-
-
-def _placeholders(sql: str) -> str:
-    """`?` → `%s`, `:name` → `%(name)s`, `%` → `%%`, leaving quoted text and `::` casts alone."""
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c in "'\"":
-            end = sql.find(c, i + 1)
-            end = n - 1 if end < 0 else end
-            out.append(sql[i : end + 1].replace("%", "%%"))
-            i = end + 1
-            continue
-        if c == "?":
-            out.append("%s")
-        elif c == "%":
-            out.append("%%")
-        elif c == ":" and i + 1 < n and sql[i + 1] == ":":
-            out.append("::")
-            i += 2
-            continue
-        elif c == ":" and i + 1 < n and (sql[i + 1].isalpha() or sql[i + 1] == "_"):
-            j = i + 1
-            while j < n and (sql[j].isalnum() or sql[j] == "_"):
-                j += 1
-            out.append(f"%({sql[i + 1 : j]})s")
-            i = j
-            continue
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
-
-
 # -- rows and cursors shaped like sqlite3's, so the Store reads both alike --------------------
-
-
-class Row:
-    """A result row readable by position and by column name, like sqlite3.Row."""
-
-    __slots__ = ("_index", "_values")
-
-    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
-        self._values = values
-        self._index = index
-
-    def __getitem__(self, key: int | str) -> Any:
-        if isinstance(key, str):
-            return self._values[self._index[key]]
-        return self._values[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def keys(self) -> list[str]:
-        return list(self._index)
 
 
 def _row_factory(cursor: Any) -> Any:
@@ -209,7 +117,7 @@ class PgConnection:
                 self.location.url,
                 autocommit=True,
                 row_factory=_row_factory,
-                connect_timeout=_CONNECT_TIMEOUT,
+                connect_timeout=CONNECT_TIMEOUT,
                 application_name="casedesk",
             )
             # A change waits for a lock as long as one waits for a SQLite file's, then says so.
@@ -260,7 +168,7 @@ class PgConnection:
         """Cancel the statement running on this connection (from another thread); the server
         ignores a cancel that finds the connection idle."""
         with suppress(psycopg.Error):
-            self._conn.cancel_safe(timeout=_CONNECT_TIMEOUT)
+            self._conn.cancel_safe(timeout=CONNECT_TIMEOUT)
 
     def close(self) -> None:
         self._conn.close()
@@ -281,11 +189,9 @@ def describe_pg_error(location: ServerStore, exc: BaseException) -> str:
 # -- the store --------------------------------------------------------------------------------
 
 
-class PostgresStore(Store):
+class PostgresStore(PgReads, Store):
     """A casedesk store in a PostgreSQL database."""
 
-    engine = "postgres"
-    _MANY_STATUSES = "cases.status"
     conn: PgConnection
     # The cases the running write transaction locked; None: the whole store (or none running).
     _locked_cases: frozenset[int] | None = None
@@ -465,34 +371,8 @@ class PostgresStore(Store):
     def search(
         self, query: str, limit: int = 50, *, snippets: bool = True
     ) -> list[tuple[int, str]]:
-        """Case ids matching the query (the CLI's forms: words, "phrases", prefix*, AND/OR/NOT,
-        parentheses), best first and the newest case first among equal matches, each with a
-        snippet built as on SQLite (`core.search`)."""
-        parsed = parse_query(query)
-        sql = f"""
-            SELECT case_id, max(score) AS best,
-                   (array_agg(source ORDER BY score DESC))[1] AS source,
-                   (array_agg(ref ORDER BY score DESC))[1] AS ref
-            FROM (
-                SELECT * FROM (
-                    SELECT rowid AS case_id, ts_rank_cd(fts, q) * 2 AS score,
-                           'case' AS source, rowid AS ref
-                    FROM cases_fts, to_tsquery('simple', :q) AS q
-                    WHERE fts @@ q ORDER BY score DESC, rowid DESC LIMIT :pool
-                ) AS by_case
-                UNION ALL
-                SELECT * FROM (
-                    SELECT case_id, ts_rank_cd({_EVENT_WORDS}, q) AS score,
-                           'event' AS source, id AS ref
-                    FROM events, to_tsquery('simple', :q) AS q
-                    WHERE {_EVENT_WORDS} @@ q ORDER BY score DESC, id DESC LIMIT :pool
-                ) AS by_event
-            ) AS hits GROUP BY case_id ORDER BY best DESC, case_id DESC LIMIT :limit
-        """
-        params = {"q": to_tsquery(query), "limit": limit, "pool": max(limit * 10, 200)}
         try:
-            rows = self._execute(sql, params).fetchall()
-            return self._with_snippets(rows, parsed, snippets)
+            return super().search(query, limit, snippets=snippets)
         except psycopg.errors.SyntaxError as exc:
             raise SearchSyntaxError(f"cannot search for {query!r}: {_first_line(exc)}") from None
         except Interrupted:
@@ -566,14 +446,6 @@ def similar_rows(store: Store, sql: str, params: dict[str, Any]) -> list[Any]:
 # -- schema -----------------------------------------------------------------------------------
 
 
-def version(conn: PgConnection) -> int:
-    row = conn.execute("SELECT to_regclass('casedesk_schema') IS NOT NULL AS known").fetchone()
-    if not row or not row[0]:
-        return 0
-    found = conn.execute("SELECT max(version) FROM casedesk_schema").fetchone()
-    return int(found[0] or 0) if found else 0
-
-
 def migrate(conn: PgConnection, target: int = pg_schema.LATEST) -> int:
     """Run every migration the database has not had, each in its own transaction; a second
     casedesk starting at the same moment waits for the first (an advisory lock)."""
@@ -605,96 +477,6 @@ def migrate(conn: PgConnection, target: int = pg_schema.LATEST) -> int:
     return current
 
 
-# -- the search syntax -----------------------------------------------------------------------
-
-_TOKEN = re.compile(r'\s*(?:(")|(\()|(\))|([^\s()"]+))')
-
-
-def to_tsquery(query: str) -> str:
-    """The CLI's search forms (SQLite FTS5's: words, "a phrase", prefix*, AND, OR, NOT,
-    parentheses; words side by side must all match) as a PostgreSQL tsquery."""
-    parts: list[str] = []
-    need_operand = True
-    depth = 0
-    pos = 0
-    text = query.strip()
-    if not text:
-        _bad(query, "nothing to search for")
-    while pos < len(text):
-        found = _TOKEN.match(text, pos)
-        if not found or found.end() == pos:
-            break
-        pos = found.end()
-        quote, opening, closing, word = found.groups()
-        if quote:
-            end = text.find('"', pos)
-            if end < 0:
-                _bad(query, "a phrase is missing its closing double quote")
-            prefix = text[end + 1 : end + 2] == "*"
-            operand = _phrase(text[pos:end], prefix)
-            pos = end + 1 + prefix
-            if operand:
-                parts += [] if need_operand else ["&"]
-                parts.append(operand)
-                need_operand = False
-        elif opening:
-            parts += [] if need_operand else ["&"]
-            parts.append("(")
-            depth += 1
-            need_operand = True
-        elif closing:
-            if depth == 0 or need_operand:
-                _bad(query, "a ')' without its '(' or with nothing before it")
-            parts.append(")")
-            depth -= 1
-        elif word in ("AND", "OR", "NOT"):
-            if need_operand:
-                _bad(query, f"{word} needs a word before it")
-            parts.append({"AND": "&", "OR": "|", "NOT": "& !"}[word])
-            need_operand = True
-        else:
-            operand = _phrase(word.rstrip("*"), word.endswith("*"))
-            if operand:
-                parts += [] if need_operand else ["&"]
-                parts.append(operand)
-                need_operand = False
-    if need_operand and parts:
-        _bad(query, "the query ends with an operator")
-    if depth:
-        _bad(query, "a '(' is missing its ')'")
-    if not parts:
-        _bad(query, "no words to search for")
-    return " ".join(parts)
-
-
-_LATIN_ACCENTS = re.compile(r"([a-z])[\u0300-\u036f]+")
-
-
-def fold_words(text: str) -> str:
-    """Text as `casedesk_words` (postgres_schema migration 10) folds it before splitting it into
-    words: lowercase, and Latin letters without their accents (café → cafe), as SQLite's
-    unicode61 remove_diacritics does; other scripts keep theirs (й is not и)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return unicodedata.normalize("NFC", _LATIN_ACCENTS.sub(r"\1", decomposed))
-
-
-def _phrase(text: str, prefix: bool = False) -> str:
-    """Words (letters and digits, as FTS5's unicode61 splits them) that must follow each other;
-    with `prefix`, the last one may go on."""
-    words = [f"'{w}'" for w in re.findall(r"[^\W_]+", fold_words(text))]
-    if not words:
-        return ""
-    if prefix:
-        words[-1] += ":*"
-    return f"({' <-> '.join(words)})" if len(words) > 1 else words[0]
-
-
-def _bad(query: str, why: str) -> None:
-    raise SearchSyntaxError(
-        f"cannot search for {query!r}: {why}. Put phrases in double quotes, e.g. '\"battery swap\"'"
-    )
-
-
 # -- live refresh -----------------------------------------------------------------------------
 
 
@@ -713,14 +495,14 @@ class Listener:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._listen, daemon=True, name="casedesk-listen")
         self._thread.start()
-        self._ready.wait(_CONNECT_TIMEOUT)
+        self._ready.wait(CONNECT_TIMEOUT)
 
     def _listen(self) -> None:
         first = True
         while not self._stop.is_set():
             try:
                 with psycopg.connect(
-                    self.location.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT
+                    self.location.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
                 ) as conn:
                     conn.execute(f"LISTEN {pg_schema.NOTIFY_CHANNEL}")
                     if not first:

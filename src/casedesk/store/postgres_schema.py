@@ -292,7 +292,7 @@ MIGRATIONS: list[str] = [
     """,
     # 10: search folds Latin accents as SQLite's unicode61 remove_diacritics does (café is
     # cafe), and lowercases every script (to_tsvector lowercases by the database's locale:
-    # under "C" only ASCII). `postgres.fold_words` folds queries the same way.
+    # under "C" only ASCII). `postgres_rows.fold_words` folds queries the same way.
     r"""
     CREATE OR REPLACE FUNCTION casedesk_words(text) RETURNS tsvector
         LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN

@@ -64,6 +64,8 @@ class Rows:
     """Reads of a store's connection, as stored rows (`sqlite3.Row` or the PostgreSQL `Row`)."""
 
     engine = "sqlite"
+    # What a read may fail with that the whole CLI path (the Store) should answer instead.
+    unhandled: tuple[type[Exception], ...] = (sqlite3.Error,)
     # Several statuses: the unary + steers SQLite to the due_at index (see `_filters`).
     _MANY_STATUSES = "+cases.status"
 
@@ -97,6 +99,12 @@ class Rows:
         from casedesk.store.connection import describe_sqlite_error
 
         return StoreError(describe_sqlite_error(self.path, exc))
+
+    def schema_current(self) -> bool:
+        """Whether the store is at this casedesk's schema (the Store migrates it when not)."""
+        from casedesk.store import schema
+
+        return schema.version(self.conn) == schema.LATEST
 
     def meta(self, key: str) -> str | None:
         row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
