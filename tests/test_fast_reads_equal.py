@@ -24,6 +24,7 @@ from casedesk.entry import main
 from conftest import T0, run_cli
 
 pytestmark = pytest.mark.both_engines
+HUGE = "9223372036854775808"  # one more than the largest integer either engine holds
 
 READS = [
     ["list"],
@@ -36,10 +37,12 @@ READS = [
     ["show", "2", "--full"],
     ["show", "3"],
     ["show", "999999"],
+    ["show", HUGE],
     ["search", "printer"],
     ["search", "battery OR charger", "--limit", "5"],
     ["search", "nothing-matches-this"],
     ["search", '"unclosed'],
+    ["search", "printer", "--limit", HUGE],
     ["customer", "show", "1"],
     ["customer", "show", "2"],
     ["customer", "show", "#3"],
@@ -54,8 +57,14 @@ ENVIRONMENTS = {
 
 
 # On PostgreSQL, what the JSON path leaves to the full one (through psycopg): a merged case's
-# history, a problem's cases.
-FULL_ON_PURPOSE = [["list", "--problem", "P1"], ["show", "2"], ["show", "2", "--full"]]
+# history, a problem's cases, a number the server refuses.
+FULL_ON_PURPOSE = [
+    ["list", "--problem", "P1"],
+    ["show", "2"],
+    ["show", "2", "--full"],
+    ["show", HUGE],
+    ["search", "printer", "--limit", HUGE],
+]
 
 
 def _run(

@@ -12,9 +12,10 @@ import threading
 
 import pytest
 
+from casedesk import paths
 from casedesk.store import postgres_schema
 from casedesk.store.postgres_rows import LibpqRows
-from test_fast_reads_equal import _run
+from test_fast_reads_equal import HUGE, _run
 
 LATEST = postgres_schema.LATEST
 
@@ -69,6 +70,32 @@ def server_store(pg_url, monkeypatch, clock, cli):
     return pg_url
 
 
+def test_a_read_only_role_reads_through_libpq(server_store, pg_server, monkeypatch) -> None:
+    """A role that may only SELECT: nothing on the way writes, so the fast path answers."""
+    schema = server_store.rpartition("search_path%3D")[2]
+    role = f"{schema}_reader"
+    _psycopg(server_store, f"CREATE ROLE {role} LOGIN")
+    _psycopg(server_store, f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    _psycopg(server_store, f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    try:
+        monkeypatch.setenv("CASEDESK_DB", server_store.replace("casedesk@", f"{role}@", 1))
+        for args in (["list", "--json"], ["show", "1", "--json"], ["search", "printer", "--json"]):
+            quick, full, connects = _both(args, monkeypatch)
+            assert quick == full and quick[0] == 0 and not connects, args
+        # A policy changed since: this role may not write the due times again, so both paths
+        # read them as they are (as on a store file it may only read).
+        policy = paths.policy_file(paths.ServerStore(server_store))
+        policy.parent.mkdir(parents=True, exist_ok=True)
+        policy.write_text('check_in = "2d"\n')
+        quick, full, connects = _both(["list", "--json"], monkeypatch)
+        assert quick == full and quick[0] == 0 and connects
+        quick, full, _ = _both(["note", "1", "hello"], monkeypatch)
+        _one_line(quick, "is read-only for you")
+    finally:
+        _psycopg(server_store, f"DROP OWNED BY {role}")
+        _psycopg(server_store, f"DROP ROLE {role}")
+
+
 def test_a_store_at_an_older_schema_is_left_to_the_full_path(server_store, monkeypatch) -> None:
     """The full path migrates it first (the fast path would read columns it may not have)."""
     older = f"UPDATE casedesk_schema SET version = {LATEST - 1}"  # the last migration can rerun
@@ -118,6 +145,24 @@ def test_a_case_that_is_not_there_is_said_without_psycopg(server_store, monkeypa
     quick, full, connects = _both(["show", "999999", "--json"], monkeypatch)
     assert quick == full and not connects
     _one_line(quick, "999999")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["show", HUGE], f"no case #{HUGE}"),  # the server compares it with every id
+        (["list", "--limit", HUGE], "too large"),
+        (["search", "printer", "--limit", HUGE], "too large"),
+    ],
+    ids=["show", "list", "search"],
+)
+def test_a_number_too_large_for_the_server_is_one_line(
+    server_store, monkeypatch, args, said
+) -> None:
+    for words in (args, [*args, "--json"]):
+        quick, full, _ = _both(words, monkeypatch)
+        assert quick == full
+        _one_line(quick, said)
 
 
 def test_a_server_that_never_answers_is_said_once_not_waited_for_twice(tmp_path) -> None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from casedesk.core.clock import to_text
-from casedesk.core.errors import Interrupted, SearchSyntaxError, StoreError
+from casedesk.core.errors import Interrupted, InvalidInput, SearchSyntaxError, StoreError
 from casedesk.core.model import Customer, Event
 from casedesk.paths import ServerStore
 from casedesk.store import postgres_schema as pg_schema
@@ -28,6 +28,7 @@ from casedesk.store.postgres_rows import (
     translate,
     version,
 )
+from casedesk.store.rows import too_large
 from casedesk.store.store import Store
 
 try:
@@ -161,8 +162,11 @@ class PgConnection:
         text, _ = translate(sql)
         if text.endswith(" RETURNING id"):
             text = text[: -len(" RETURNING id")]
-        with self._conn.cursor() as cursor:
-            cursor.executemany(text, [_params(p) for p in seq])
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(text, [_params(p) for p in seq])
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreError(describe_read_only(self.location, exc)) from None
 
     def interrupt(self) -> None:
         """Cancel the statement running on this connection (from another thread); the server
@@ -184,6 +188,11 @@ def _first_line(exc: BaseException) -> str:
 
 def describe_pg_error(location: ServerStore, exc: BaseException) -> str:
     return f"{location}: {_first_line(exc)}"
+
+
+def describe_read_only(location: ServerStore, exc: BaseException) -> str:
+    """A change refused because this role may only read (as `describe_sqlite_error` says it)."""
+    return f"{location} is read-only for you ({_first_line(exc)}); nothing was changed"
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -216,6 +225,9 @@ class PostgresStore(PgReads, Store):
         store = cls(location, conn)
         try:
             migrate(conn)
+            # A role that may only read reads the store as it is, as a read-only file is read.
+            found = conn.execute("SELECT has_table_privilege('cases', 'UPDATE')").fetchone()
+            store.read_only = not (found and found[0])
         except psycopg.Error as exc:
             conn.close()
             raise StoreError(describe_pg_error(location, exc)) from None
@@ -330,6 +342,10 @@ class PostgresStore(PgReads, Store):
         except psycopg.errors.QueryCanceled:
             # `interrupt()` from another thread (a search the agent replaced or abandoned).
             raise Interrupted("stopped before it finished") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise StoreError(describe_read_only(self.path, exc)) from None
+        except psycopg.errors.NumericValueOutOfRange:
+            raise InvalidInput(too_large(params)) from None  # as SQLite's OverflowError
         except psycopg.OperationalError as exc:
             raise StoreError(describe_pg_error(self.path, exc)) from None
 

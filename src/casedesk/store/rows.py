@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from casedesk.core.search import ParsedQuery
 
-_LARGEST = 2**63 - 1  # SQLite's largest integer
+_LARGEST = 2**63 - 1  # SQLite's largest integer, and PostgreSQL's (bigint)
 
 # A case as lists and the queue show it: its state (every column of `cases`), its customer and
 # its problem.
@@ -53,8 +53,8 @@ SEARCH_SQL = """
 """
 
 
-def _too_large(params: Sequence[Any] | dict[str, Any]) -> str:
-    """The user typed a number SQLite cannot hold (an id, a limit): say which."""
+def too_large(params: Sequence[Any] | dict[str, Any]) -> str:
+    """The user typed a number the store cannot hold (an id, a limit): say which."""
     values = params.values() if isinstance(params, dict) else params
     big = next((v for v in values if isinstance(v, int) and abs(v) > _LARGEST), None)
     return f"{big if big is not None else 'a number'} is too large (at most {_LARGEST})"
@@ -92,7 +92,7 @@ class Rows:
                 raise
             raise self._store_error(exc) from None
         except OverflowError:
-            raise InvalidInput(_too_large(params)) from None
+            raise InvalidInput(too_large(params)) from None
 
     def _store_error(self, exc: sqlite3.Error) -> Exception:
         from casedesk.core.errors import StoreError
