@@ -2,9 +2,10 @@
 
 The Store's statements are written once, in the SQL both engines share, with SQLite's `?` and
 `:name` parameters; `PgConnection` turns those into psycopg's and rewrites the two SQLite
-spellings they share the meaning of (INSERT OR IGNORE / OR REPLACE). What really differs —
-transactions and locking, search, similar-text matching, integrity, backup — is written out
-in `PostgresStore`, here.
+spellings they share the meaning of (INSERT OR IGNORE / OR REPLACE), with `translate` of
+`store/postgres_rows.py`. What really differs — transactions and locking, similar-text
+matching, integrity, backup — is written out in `PostgresStore`, here; what it reads
+differently (search) in `postgres_rows.PgReads`, which the read verbs' libpq path shares.
 """
 
 from __future__ import annotations
