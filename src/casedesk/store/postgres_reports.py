@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from psycopg.rows import tuple_row
 
 from casedesk.store import reports
-from casedesk.store.postgres import translate
+from casedesk.store.postgres_rows import translate
 from casedesk.store.reports import SqliteSql, recreate_steps, steps_fingerprint
 
 if TYPE_CHECKING:
