@@ -151,9 +151,7 @@ def _chop_cells(text: str, width: int) -> list[str]:
 def _check(text: str) -> None:
     """Refuse text rich would change or measure otherwise than its characters (controls,
     tabs, separators other than " " and line feeds)."""
-    if not text.isprintable() and not all(
-        c.isprintable() or c == "\n" or c == "\u200d" for c in text
-    ):
+    if not text.isprintable() and not text.replace("\n", "").replace("\u200d", "").isprintable():
         raise _Unsupported("unprintable text")
 
 
@@ -234,9 +232,10 @@ def _split_lines(text: _Text) -> list[_Text]:
     if "\n" not in plain:
         return [text]
     offsets = []
-    for i, c in enumerate(plain):
-        if c == "\n":
-            offsets += (i, i + 1)
+    i = plain.find("\n")
+    while i >= 0:
+        offsets += (i, i + 1)
+        i = plain.find("\n", i + 1)
     return [line for line in _divide(text, offsets) if line.plain != "\n"]
 
 
@@ -408,7 +407,8 @@ class _Writer:
     def line(self, segments: list[Segment], cells: int | None = None) -> None:
         """One line as `Console.print` writes it: cropped to the width, then a line feed."""
         if cells is None:
-            cells = sum(_cell_len(t) for t, _ in segments)
+            joined = "".join(t for t, _ in segments)
+            cells = len(joined) if joined.isascii() else sum(_cell_len(t) for t, _ in segments)
         if cells > self.width:
             segments = _adjust(segments, self.width, None, pad=False)
         out = self.out
