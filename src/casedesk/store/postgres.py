@@ -48,6 +48,7 @@ _CREATE_LOCK = _WRITE_LOCK + 1
 # … and while an agent's name is remembered for the first time, so that two changes that each
 # name two new agents cannot wait on each other's uncommitted rows.
 _NEW_AGENT_LOCK = _WRITE_LOCK + 2
+TEMP_BUFFERS = "128MB"
 
 
 class ConnectionLost(StoreError):
@@ -123,7 +124,13 @@ class PgConnection:
                 application_name="casedesk",
             )
             # A change waits for a lock as long as one waits for a SQLite file's, then says so.
-            conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            # A report's table of every case's figures (17 MB on 100,000 cases) stays in memory
+            # instead of being written out and read back at each of its reads; this can only be
+            # set before the connection's first temporary table, and is allocated as used.
+            conn.execute(
+                f"SELECT set_config('lock_timeout', '{BUSY_TIMEOUT_MS}', false), "
+                f"set_config('temp_buffers', '{TEMP_BUFFERS}', false)"
+            )
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to {self.location}: {_first_line(exc)}") from None
         return conn
