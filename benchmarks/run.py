@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import statistics
@@ -209,6 +210,35 @@ def cli_figures(db: Path | str, runs: int) -> list[Figure]:
                     base_ms=sqlite_ms,
                 )
             )
+    return figures
+
+
+def terminal_figures(db: Path, runs: int) -> list[Figure]:
+    """The read verbs' human output at a terminal (colours, 120 columns: what a person waits
+    for), in `script`'s pseudo-terminal, beside the bare interpreter run the same way."""
+    if shutil.which("script") is None:
+        return []
+
+    def at_terminal(command: list[str]) -> list[str]:
+        shell = shlex.join(["env", "-u", "NO_COLOR", "TERM=xterm-256color", "COLUMNS=120"])
+        return ["script", "-qec", f"{shell} {shlex.join(command)}", "/dev/null"]
+
+    sqlite_ms = median_ms(at_terminal(python("import sqlite3")), db, runs)
+    base = f"python -c 'import sqlite3' in script: {sqlite_ms:.0f} ms"
+    figures = []
+    for name, words in READS[:-1]:  # (nag writes one line)
+        value = median_ms(at_terminal([CASEDESK, *words]), db, runs)
+        figures.append(
+            Figure(
+                f"casedesk {name} at a terminal",
+                value,
+                "ms",
+                "≤ 4×",
+                base,
+                f"{value / sqlite_ms:.1f}× the baseline",
+                base_ms=sqlite_ms,
+            )
+        )
     return figures
 
 
@@ -728,7 +758,7 @@ def main() -> int:
     sizes = [1_000, 10_000, args.cases] if args.growth else [args.cases]
     for cases in sizes:
         db = store_for(cases, args.events or cases * 20, args.rebuild)
-        figures = cli_figures(db, args.runs)
+        figures = cli_figures(db, args.runs) + terminal_figures(db, args.runs)
         if not args.no_report:
             figures += report_figures(db, args.runs)
         if not args.no_tui:
