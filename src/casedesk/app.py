@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events
 from textual.app import App
@@ -15,17 +15,21 @@ from textual.command import Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from casedesk import keys
+from casedesk import keys, paths
+from casedesk.core import clock
 from casedesk.core.errors import CasedeskError, Interrupted
 from casedesk.core.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.core.rules import humanize
 from casedesk.core.safetext import one_line
-from casedesk.desk.desk import Desk
 from casedesk.screens import STYLESHEETS
 from casedesk.store import Store, views
 from casedesk.store.views import ChangeWatcher
 from casedesk.widgets.case_list import PAGE, FirstPage
 from casedesk.widgets.presence import PresenceBeacon
+
+if TYPE_CHECKING:
+    from casedesk.core.policy import Policy
+    from casedesk.desk.desk import Desk
 
 T = TypeVar("T")
 QUIT_AT_ONCE = ("ctrl+q", "ctrl+c")  # never held back while the queue loads
@@ -68,10 +72,18 @@ class CasedeskApp(App[None]):
         super().__init__()
         self.poll_seconds = poll_seconds
         self.db = db
-        self.desk = Desk.open(db, agent)
+        self.agent = agent
         # Workers read through their own connection (one at a time), so a slow query on a big
         # store never shares a connection with the desk's writes on the UI thread.
-        self.reader = Store.open(db)
+        self.reader = Store.open(db)  # first: it says why a user cannot use the store's folder
+        # The desk (the domain, its policy: ~20 ms of imports) opens once the first rows are
+        # painted, unless the stored due times must follow a changed policy before the queue
+        # reads them, or the rows need its working hours.
+        self._desk: Desk | None = None
+        self._desk_lock = threading.Lock()
+        self.desk_failed: CasedeskError | None = None
+        if not self._due_times_current():
+            self.desk  # noqa: B018 - opened now
         self._read_lock = threading.Lock()
         # Searches have a connection of their own, so a search that is replaced or abandoned
         # can be interrupted without touching the queue's reads.
@@ -99,8 +111,39 @@ class CasedeskApp(App[None]):
         # on an empty list would lose them.
         self._held_keys: list[events.Key] | None = []
 
+    def _due_times_current(self) -> bool:
+        """The stored due times follow the policy file as it is, without working hours."""
+        try:
+            signature = paths.file_signature(paths.policy_file(self.db))
+            return self.reader.meta("policy_signature") == signature and "hours=" not in (
+                self.reader.meta("policy_fingerprint") or ""
+            )
+        except CasedeskError:
+            return False  # the desk says what is wrong
+
+    @property
+    def desk(self) -> Desk:
+        """Every action of the agent, opened on first use (from any thread)."""
+        if self._desk is None:
+            with self._desk_lock:
+                if self._desk is None:
+                    from casedesk.desk.desk import Desk
+
+                    self._desk = Desk.open(self.db, self.agent)
+        return self._desk
+
+    def row_policy(self) -> Policy | None:
+        """The policy the queue's rows need: only its working hours change them, and with
+        `[hours]` the desk is open from the start."""
+        return self._desk.policy if self._desk is not None else None
+
+    def now(self) -> datetime:
+        """The desk's clock, without opening the desk for it."""
+        desk = self._desk
+        return desk.now() if desk is not None else clock.now()
+
     def _prefetch_queue(self) -> None:
-        query, now = self._first_query, self.desk.now()
+        query, now = self._first_query, self.now()
         counted: list[int] = []
 
         def count() -> None:  # on the search connection, beside the page: both at once
@@ -263,7 +306,7 @@ class CasedeskApp(App[None]):
             self.set_interval(TICK_SECONDS, self.tick)
         # The start-up summary waits for the queue's first page (queue_shown): on a big store
         # it must not hold up the rows.
-        self._nag_checked = self.desk.now()
+        self._nag_checked = self.now()
         self._summarized = False
 
     def on_unmount(self) -> None:
@@ -275,7 +318,8 @@ class CasedeskApp(App[None]):
             if lock.acquire(timeout=2):
                 store.close()
                 lock.release()
-        self.desk.close()
+        if self._desk is not None:
+            self._desk.close()
 
     def poll(self) -> None:
         """Every second: did anyone write? Has time made a case overdue?"""
@@ -296,7 +340,18 @@ class CasedeskApp(App[None]):
         self.stop_holding_keys()
         if not self._summarized:
             self._summarized = True
-            self.call_after_refresh(self._nag_summary)
+            self.call_after_refresh(self._open_desk_and_nag)
+
+    def _open_desk_and_nag(self) -> None:
+        """After the first rows are painted: the desk, so the first action need not wait for
+        it, then the start-up nag (it needs the policy's working hours)."""
+        try:
+            self.desk  # noqa: B018 - opened now
+        except CasedeskError as exc:  # e.g. policy.toml became invalid since it was last read
+            self.desk_failed = exc
+            self.exit(return_code=1)
+            return
+        self._nag_summary()
 
     def _nag_summary(self) -> None:
         now = self.desk.now()

@@ -8,7 +8,6 @@ raise ConfigError.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     path = path or config_file()
     if not path.exists():
         return {}
+    import tomllib  # only for a file there is: the console starts without it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

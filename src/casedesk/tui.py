@@ -13,7 +13,10 @@ def run_console(db: Path, agent: str) -> None:
     settings = tui_settings()
     from casedesk.app import CasedeskApp
 
-    CasedeskApp(db, agent, settings=settings).run()
+    app = CasedeskApp(db, agent, settings=settings)
+    app.run()
+    if app.desk_failed is not None:
+        raise app.desk_failed
 
 
 def console_main() -> bool:

@@ -4,6 +4,8 @@ is on screen wait for it instead of acting on an empty list."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -57,3 +59,43 @@ def test_ctrl_q_quits_while_the_queue_still_loads(db_path, seeded):
             gate.set()
 
     asyncio.run(main())
+
+
+# Loaded once the first rows are painted, not before: the desk (every action, the policy and its
+# TOML parser) is not needed to show them.
+DEFERRED = ("casedesk.desk.desk", "casedesk.core.policy", "tomllib")
+PROBE = """
+import asyncio, sys
+from pathlib import Path
+import casedesk.widgets.case_list as case_list
+from casedesk.app import CasedeskApp
+
+DEFERRED = {deferred!r}
+seen = []
+case_list._note_first_rows = lambda: seen.append([m for m in DEFERRED if m in sys.modules])
+
+async def main():
+    app = CasedeskApp(Path(sys.argv[1]), "ann", settings={{}}, poll_seconds=None)
+    async with app.run_test() as pilot:
+        while not seen:
+            await pilot.pause(0.01)
+        for _ in range(500):  # the desk opens once the rows are painted
+            if app._desk is not None:
+                break
+            await pilot.pause(0.01)
+        print("AFTER", [m for m in DEFERRED if m in sys.modules])
+    print("BEFORE", seen[0])
+
+asyncio.run(main())
+"""
+
+
+def test_the_desk_is_loaded_after_the_first_rows_are_painted(db_path, seeded):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(deferred=DEFERRED), str(db_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "BEFORE []" in result.stdout, result.stdout + result.stderr
+    assert f"AFTER {list(DEFERRED)}" in result.stdout  # ready for the first action

@@ -35,7 +35,7 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_spec = Query(View.MINE_AND_UNASSIGNED, Sort.DUE, self.app.desk.actor)
+        self.query_spec = Query(View.MINE_AND_UNASSIGNED, Sort.DUE, self.app.agent)
         self.search_text = ""
         self.counts: HeaderCounts | None = None
         self.shown = 0
@@ -46,7 +46,7 @@ class QueueScreen(CaseActions, Screen[None]):
         # every widget is styled before the first paint.
         yield Static(Text("loading…"), id="counts")
         yield Static(id="columns")
-        yield CaseList(self.app.desk.now, self.app.desk.policy, id="cases")
+        yield CaseList(self.app.now, self.app.row_policy(), id="cases")
 
     def on_screen_resume(self) -> None:
         """First show, or back from a case: (re)count and page in, keeping the cursor."""
@@ -90,7 +90,7 @@ class QueueScreen(CaseActions, Screen[None]):
 
     def _count_rows(self, query: Query, keep: bool) -> None:
         app = self.app
-        now = app.desk.now()
+        now = app.now()
         prefetched = None if keep else app.take_prefetched(query)
         if prefetched is not None:
             total, first, affected, empty = prefetched
@@ -109,7 +109,7 @@ class QueueScreen(CaseActions, Screen[None]):
     def _count_header(self, query: Query) -> None:
         """The header's counts, once the first rows are painted (they read the whole store)."""
         try:
-            self._count_header_now(query, self.app.desk.now())
+            self._count_header_now(query, self.app.now())
         except CasedeskError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
 
@@ -142,7 +142,7 @@ class QueueScreen(CaseActions, Screen[None]):
         cases.display = self.query_one("#columns").display = not empty
 
         def load(offset: int, limit: int) -> list[CaseRow]:
-            now = app.desk.now()
+            now = app.now()
             rows = app.read(lambda store: views.page(store, query, now, offset, limit))
             cases.affected.update(app.read(lambda store: views.affected_counts(store, rows)))
             return rows
@@ -178,7 +178,7 @@ class QueueScreen(CaseActions, Screen[None]):
                 self.query_spec.sort.value,
                 self.shown,
                 self.search_text,
-                self.app.desk.now(),
+                self.app.now(),
             )
         )
 
@@ -268,7 +268,7 @@ class QueueScreen(CaseActions, Screen[None]):
         app = self.app
         query = self.query_spec
         try:
-            cases = views.overdue_in(app.desk.store, query, app.desk.now())
+            cases = views.overdue_in(app.desk.store, query, app.now())
         except CasedeskError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return

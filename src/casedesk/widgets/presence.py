@@ -18,10 +18,10 @@ from textual import work
 from textual.widgets import Static
 
 from casedesk.core.errors import CasedeskError
-from casedesk.desk.desk import Desk
 
 if TYPE_CHECKING:
     from casedesk.app import CasedeskApp
+    from casedesk.desk.desk import Desk
 
 HEARTBEAT_SECONDS = 10.0
 
@@ -91,8 +91,10 @@ class PresenceBeacon(Static):
                 return
             try:
                 if self._desk is None:
-                    self._desk = Desk.open(self.app.db, self.app.desk.actor)
-                    self._desk.now = self.app.desk.now
+                    from casedesk.desk.desk import Desk
+
+                    self._desk = Desk.open(self.app.db, self.app.agent)
+                    self._desk.now = self.app.now
                     self._desk.session = self.app.desk.session  # one console, one presence
                 if left is not None:
                     self._desk.leave(left, self.activity)
