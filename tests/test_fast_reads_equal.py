@@ -21,9 +21,9 @@ from casedesk import paths
 from casedesk.cli import fast
 from casedesk.core.safetext import _JSON_ESCAPES, json_text
 from casedesk.entry import main
-from conftest import T0, run_cli
 
 pytestmark = pytest.mark.both_engines
+MADE_AT = "2026-11-23T09:00:00+00:00"  # where the `clock` fixture starts (conftest.T0)
 HUGE = "9223372036854775808"  # one more than the largest integer either engine holds
 
 READS = [
@@ -125,9 +125,10 @@ def _make(run) -> str:
 
 def _runner(db):
     def run(*args: str) -> str:
-        result = run_cli(*args, "--db", str(db))
-        assert result.exit_code == 0, (args, result.stderr)
-        return result.stdout
+        with pytest.MonkeyPatch.context() as patch:
+            code, out, err = _run([*args, "--db", str(db)], True, patch)
+        assert code in (0, None), (args, err)
+        return out
 
     return run
 
@@ -139,7 +140,7 @@ def _as_a_test(folder):
         patch.setenv("XDG_DATA_HOME", str(folder / "data"))
         patch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
         patch.setenv("CASEDESK_AGENT", "ann")
-        patch.setenv("CASEDESK_NOW", T0.isoformat())
+        patch.setenv("CASEDESK_NOW", MADE_AT)
         patch.setenv("TZ", "UTC")
         for name in ("CASEDESK_DB", "CASEDESK_CONFIG", "NO_COLOR", "COLUMNS"):
             patch.delenv(name, raising=False)
