@@ -156,3 +156,26 @@ def test_count_of_many_statuses_is_the_number_listed(store, db_path):
             assert db.count_cases(**filters) == len(listed) > 0, filters
     finally:
         db.close()
+
+
+def test_the_verbs_own_words_are_one_cell_each_in_rich():
+    """`plain` measures these by count, as rich does its single-cell ranges."""
+    from rich.cells import cell_len
+
+    assert [cell_len(c) for c in plain.NARROW_WORDS] == [1] * len(plain.NARROW_WORDS)
+
+
+NARROWISH = st.text(
+    st.sampled_from([*plain.NARROW_WORDS, "a", " ", "é", "東", "🎉", "\u0301", "\u200d", "\ufe0f"])
+    | st.characters(codec="utf-8"),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=NARROWISH, total=st.integers(-2, 40))
+def test_cells_measured_and_cut_as_rich_does(text, total):
+    from rich import cells
+
+    assert plain.cell_len(text) == cells.cell_len(text)
+    assert plain.set_cell_size(text, total) == cells.set_cell_size(text, total)

@@ -222,7 +222,7 @@ def test_tag_joins_only_an_existing_case():
 
 
 def test_fold_splits_an_event_text_for_the_timeline():
-    from casedesk.mail.quote import fold
+    from casedesk.core.fold import fold
 
     text = "Yes.\n\nOn Mon, Ann wrote:\n> Did it work?\n"
     assert fold(text, quote_start(text)) == ("Yes.", "On Mon, Ann wrote:\n> Did it work?\n")

@@ -1,5 +1,5 @@
 """The read verbs' human output when rich would print it without styles (to a pipe or a file,
-no FORCE_COLOR): laid out here, byte for byte as rich lays it out, without rich's rendering.
+no FORCE_COLOR): laid out here, byte for byte as rich lays it out, without importing rich.
 
 Rich renders every table cell and every line through several passes (measure, wrap, justify,
 crop, pad, segments): ~5 ms a row, half a second for 100 rows or a 500-event timeline on a
@@ -13,13 +13,56 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len, set_cell_size
-from rich.text import Text
+from casedesk.styled import Styled
 
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' fast path loads this module
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
+
+# Characters rich measures as one cell by their count alone (`rich.cells`' single-cell ranges),
+# and the few others the verbs' own words are made of, each one cell in rich's table (a test
+# checks): text of these is measured and cut here; any other goes to `rich.cells`.
+_RICH_SINGLE = frozenset(
+    chr(code)
+    for start, end in [
+        (0x20, 0x7E),
+        (0xA0, 0xAC),
+        (0xAE, 0x2FF),
+        (0x370, 0x482),
+        (0x2500, 0x25FC),
+        (0x2800, 0x28FF),
+    ]
+    for code in range(start, end + 1)
+)
+NARROW_WORDS = "—…→←✓“”‘’•"
+_NARROW = _RICH_SINGLE | frozenset(NARROW_WORDS)
+
+
+def cell_len(text: str) -> int:
+    """`rich.cells.cell_len`."""
+    if _NARROW.issuperset(text):
+        return len(text)
+    from rich.cells import cell_len as measured
+
+    return measured(text)
+
+
+def set_cell_size(text: str, total: int) -> str:
+    """`rich.cells.set_cell_size`: cropped or padded to `total` cells."""
+    narrow = _RICH_SINGLE.issuperset(text)
+    if not narrow and _NARROW.issuperset(text):
+        if total <= 0:  # (rich's way for text beyond its single-cell ranges)
+            return ""
+        narrow = True
+    if narrow:
+        size = len(text)
+        return text + " " * (total - size) if size < total else text[:total]
+    from rich.cells import set_cell_size as sized
+
+    return sized(text, total)
 
 
 def plain_width() -> int | None:
@@ -56,17 +99,29 @@ class Printer:
             from casedesk.cli.output import console
 
             self._rich = console()
-        if isinstance(item, list):
-            from rich.console import Group
+        self._rich.print(_for_rich(item), style=style)
 
-            item = Group(*item)
-        self._rich.print(item, style=style)
+
+def _for_rich(item: Any) -> Any:
+    if isinstance(item, list):
+        from rich.console import Group
+
+        return Group(*map(_for_rich, item))
+    return item.to_text() if isinstance(item, Styled) else item
+
+
+def _rich_text(item: Any) -> Any:
+    """`item` when it is a rich Text (which it cannot be while rich.text is not loaded)."""
+    module = sys.modules.get("rich.text")
+    return item if module is not None and isinstance(item, module.Text) else None
 
 
 def _lines(item: Any, width: int) -> list[str] | None:
-    """`item` (a Text, str, list of them, or this module's Table) as rich would print it unstyled at
-    `width`, or None for rich to print it."""
-    if isinstance(item, Text):
+    """`item` (a Styled, rich Text, str, list of them, or this module's Table) as rich would print
+    it unstyled at `width`, or None for rich to print it."""
+    if isinstance(item, Styled):
+        return _text_lines(item.plain, width)
+    if _rich_text(item) is not None:
         return None if _own_layout(item) else _text_lines(item.plain, width)
     if isinstance(item, str):
         # rich reads a str as markup and :emoji: codes; only the verbs' own words come as str
@@ -84,7 +139,7 @@ def _lines(item: Any, width: int) -> list[str] | None:
     return None
 
 
-def _own_layout(text: Text) -> bool:
+def _own_layout(text: Any) -> bool:
     """Whether a Text asks for a layout of its own (justified, cropped, another end)."""
     return bool(text.justify or text.overflow or text.no_wrap is not None or text.end != "\n")
 
@@ -109,7 +164,9 @@ def _text_lines(text: str, width: int) -> list[str] | None:
 
 
 def _cell_text(cell: Any) -> str | None:
-    if isinstance(cell, Text):
+    if isinstance(cell, Styled):
+        text = cell.plain
+    elif _rich_text(cell) is not None:
         if _own_layout(cell):
             return None
         text = cell.plain
@@ -142,7 +199,7 @@ class Table:
         for header, options in self.columns:
             table.add_column(header, **options)
         for row in self.rows:
-            table.add_row(*row)
+            table.add_row(*map(_for_rich, row))
         return table
 
 

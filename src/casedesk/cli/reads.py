@@ -9,13 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from casedesk.cli.output import Reader, open_reader, print_json, say
+from casedesk.cli.output import open_reader, print_json, say
 from casedesk.cli.serialize import case_json, customer_json
 from casedesk.core.merge import timeline
 from casedesk.core.model import Status
 
 if TYPE_CHECKING:
-    from casedesk.core.model import Event
+    from datetime import datetime, timedelta
+    from typing import Any
+
+    from casedesk.cli.plain import Table
+    from casedesk.core.policy import Policy
     from casedesk.store import CaseRow
 
 
@@ -46,17 +50,10 @@ def list_cases(
             print_json([case_json(row, now, policy=reader.policy) for row in rows])
             return
         from casedesk.cli.plain import Printer
-        from casedesk.cli.render import case_table
+        from casedesk.cli.render import print_list
 
-        out = Printer()
-        if not rows:
-            out.print("no cases")
-            return
-        out.print(case_table(rows, now, reader.policy))
-        if limit and len(rows) == limit:
-            total = reader.store.count_cases(**filters)
-            if total > limit:
-                out.print(f"… {total - limit} more (use --limit 0 for all)", style="dim")
+        more = reader.store.count_cases(**filters) - limit if limit and len(rows) == limit else 0
+        print_list(Printer(), _stored(rows), now, _working(reader.policy, rows, now), more)
 
 
 def _problem_id(problem: str | None) -> int | None:
@@ -76,43 +73,58 @@ def show_case(case_id: int, full: bool, db: Path | None, as_: str | None, json_:
         row = reader.store.case_row(case_id)
         if json_:
             print_json(case_json(row, reader.now(), shown, reader.policy))
-        else:
-            from casedesk.cli.plain import Printer
-            from casedesk.cli.render import case_detail
+            return
+        from casedesk.cli.plain import Printer
+        from casedesk.cli.render import print_show
+        from casedesk.core.subtasks import subtasks_of
+        from casedesk.store.store import stored_event
 
-            Printer().print(case_detail(row, shown, reader.now(), full, reader.policy))
-            _show_work(reader, row, events)
+        now = reader.now()
+        draft = None
+        if row.case.status.is_active and reader.desk.current_draft(row.case.id) is not None:
+            from casedesk.paths import command
 
-
-def _show_work(reader: Reader, row: CaseRow, events: list[Event]) -> None:
-    """Sub-task progress, the problem link and a pending drafted update, under the case."""
-    from rich.text import Text
-
-    from casedesk.cli.plain import Printer
-    from casedesk.cli.render import plain
-    from casedesk.core.subtasks import subtasks_of
-
-    out = Printer()
-    if row.problem is not None:
-        out.print(
-            Text(f"problem P{row.problem.id}: ")
-            .append(plain(row.problem.title, 60))
-            .append(f" — {row.problem.affected} case(s) affected")
+            draft = command(f"draft show {row.case.id}")
+        working = _working(reader.policy, [row], now)
+        print_show(
+            Printer(),
+            _stored([row])[0],
+            [(stored_event(e), e.data) for e in shown],
+            now,
+            full,
+            working.get(case_id) if working else None,
+            subtasks_of(events),
+            draft,
         )
-    subtasks = subtasks_of(events)
-    if subtasks:
-        out.print(f"sub-tasks: {row.case.subtasks_done} of {row.case.subtasks_total} done")
-        for s in subtasks:
-            out.print(
-                Text(f"  {'✓' if s.done else '·'} {s.number}. ")
-                .append(plain(s.title, 50))
-                .append(" — ")
-                .append(plain(s.who, 30))
-            )
-    if row.case.status.is_active and reader.desk.current_draft(row.case.id) is not None:
-        from casedesk.paths import command
 
-        out.print(f"a drafted update waits: {command(f'draft show {row.case.id}')}")
+
+def case_table_of(rows: list[CaseRow], now: datetime, policy: Policy | None) -> Table:
+    """`render.case_table` of cases the model holds."""
+    from casedesk.cli.render import case_table
+
+    return case_table(_stored(rows), now, _working(policy, rows, now))
+
+
+def _stored(rows: list[CaseRow]) -> list[dict[str, Any]]:
+    """Cases as `store.rows.CASE_SELECT` reads them: what `cli/render.py` shows."""
+    from casedesk.store.store import stored_values
+
+    return [stored_values(row) for row in rows]
+
+
+def _working(
+    policy: Policy | None, rows: list[CaseRow], now: datetime
+) -> dict[int, timedelta | None]:
+    """The working time left until each case's due time, where it counts it (`[hours]`)."""
+    from casedesk.core.rules import working_left
+
+    if policy is None:
+        return {}
+    return {
+        row.case.id: working_left(row.due, row.case.priority, policy, now)
+        for row in rows
+        if row.due is not None
+    }
 
 
 def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_: bool) -> None:
@@ -133,26 +145,10 @@ def search_cases(query: str, limit: int, db: Path | None, as_: str | None, json_
             )
             return
         from casedesk.cli.plain import Printer
+        from casedesk.cli.render import print_search
+        from casedesk.store.store import stored_values
 
-        if not hits:
-            Printer().print("no matches")
-            return
-        from casedesk.cli.plain import Table
-        from casedesk.cli.render import plain
-
-        table = Table()
-        for name in ("id", "status", "customer", "title", "match"):
-            table.add_column(name, overflow="ellipsis")
-        for case_id, snippet in hits:
-            row = rows[case_id]
-            table.add_row(
-                f"#{case_id}",
-                row.case.status.value,
-                plain(row.customer.name, 24),
-                plain(row.case.title, 40),
-                plain(snippet, 60),
-            )
-        Printer().print(table)
+        print_search(Printer(), hits, {i: stored_values(row) for i, row in rows.items()})
 
 
 def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> None:
@@ -181,48 +177,19 @@ def show_customer(key: str, db: Path | None, as_: str | None, json_: bool) -> No
                 }
             )
             return
-        from rich.text import Text
-
-        from casedesk.cli.plain import Printer, Table
-        from casedesk.cli.render import case_table, plain
-        from casedesk.core.rules import humanize
+        from casedesk.cli.plain import Printer
+        from casedesk.cli.render import print_customer
+        from casedesk.core.clock import to_text
 
         if asked.id != who.id:
             say(f"customer #{asked.id} was merged into #{who.id}")
-        out = Printer()
-        line = Text(f"Customer #{who.id}: ", style="bold").append(plain(who.name))
-        if who.email:
-            line.append(" <").append(plain(who.email)).append(">")
-        out.print(line)
-        open_count = sum(1 for r in rows if r.case.status is not Status.CLOSED)
-        out.print(f"{len(rows)} cases, {open_count} not closed")
-        for m in merged:
-            out.print(Text(f"merged in: #{m.id} ", style="dim").append(plain(m.name)))
-        legacy = store.customer_notes(who.id)
-        if legacy or notes:
-            out.print(Text("Notes", style="bold"))
-        if legacy:
-            out.print(plain(legacy))
-        for n in notes:
-            out.print(Text(f"  {to_local_text(n.at)[:16]} {n.actor}: ").append(plain(n.text)))
-        if rows:
-            out.print(case_table(rows, now, reader.policy))
-            heard = Table()
-            for name in ("id", "last heard from them", "last told"):
-                heard.add_column(name, overflow="ellipsis")
-            for row in rows:
-                case = row.case
-                inbound = (
-                    Text(f"{humanize(now - case.inbound_at)} ago: ").append(
-                        plain(case.inbound_text, 50)
-                    )
-                    if case.inbound_at
-                    else Text("—")
-                )
-                told = (
-                    Text(f"{humanize(now - case.told_at)} ago by ").append(plain(case.told_by))
-                    if case.told_at
-                    else Text("never", style="yellow")
-                )
-                heard.add_row(f"#{case.id}", inbound, told)
-            out.print(heard)
+        print_customer(
+            Printer(),
+            customer_json(who.id, who.name, who.email),
+            _stored(rows),
+            [customer_json(m.id, m.name, m.email) for m in merged],
+            store.customer_notes(who.id),
+            [{"at": to_text(n.at), "actor": n.actor, "text": n.text} for n in notes],
+            now,
+            _working(reader.policy, rows, now),
+        )

@@ -1,53 +1,65 @@
-"""Rich renderings for the terminal. Customer text always goes in as Text, never as markup."""
+"""The read verbs' human output, written once for both ways of reading a case.
+
+Everything here takes stored rows (a case as `store.rows.CASE_SELECT` reads it, an event as
+stored with its data read): `cli/human_reads.py` passes what it read, `cli/reads.py` passes the
+model's values through `store.stored_values` and `stored_event`. Customer text only ever enters
+a `Styled` as plain content after `safetext`, never as markup. Standard library only at import:
+rich is loaded by `cli/plain.Printer` when it prints to a terminal.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-from rich.text import Text
-
-from casedesk.core.clock import from_text
-from casedesk.core.describe import describe_event, signed
-from casedesk.core.model import Event
-from casedesk.core.rules import due_cell_words, humanize, working_left
+from casedesk.cli.plain import Table
+from casedesk.core.clock import from_text, to_local_text
+from casedesk.core.describe import describe, signed_by
+from casedesk.core.fold import fold
 from casedesk.core.safetext import one_line, printable
-from casedesk.mail.quote import fold
-from casedesk.store import CaseRow
-from casedesk.widgets.render import OVERDUE_MARK, last_heard_line, next_due_line
+from casedesk.core.wording import direction, due_cell_words, humanize
+from casedesk.styled import OVERDUE_MARK, Styled, last_heard_line, next_due_line
 
-# rich.console and rich.table are imported when used: plain output needs neither.
+TYPE_CHECKING = False  # not `typing`'s: the read verbs' fast path loads this module
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime, timedelta
+    from typing import Any
 
-    from casedesk.cli.plain import Table
-    from casedesk.core.policy import Policy
+    from rich.text import Text
+
+    from casedesk.cli.plain import Printer
+
+    Row = Mapping[str, Any]
+    # The working time left until each case's due time, by case id, where it counts ([hours]).
+    Working = Mapping[int, timedelta | None] | None
 
 
-def plain(value: object, width: int | None = None) -> Text:
+def plain(value: object, width: int | None = None) -> Styled:
     """Untrusted text, made printable and shown literally."""
-    return Text(one_line(str(value), width) if value is not None else "")
+    return Styled(one_line(str(value), width) if value is not None else "")
 
 
-def due_cell(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
-    """The due column; with `[hours]` in `policy`, in working time."""
-    if row.due is None:
-        return Text("—", style="dim")
-    words = due_cell_words(row.due.at, now, working_left(row.due, row.case.priority, policy, now))
-    if row.due.at <= now:
-        return Text(f"{OVERDUE_MARK} {words}", style="bold red")
-    return Text(words)
+def plain_text(value: object, width: int | None = None) -> Text:
+    """`plain` as a rich Text, for the verbs that build rich renderables."""
+    return plain(value, width).to_text()
 
 
-def told_cell(row: CaseRow, now: datetime) -> Text:
-    if row.case.told_at is None:
-        return Text("never told", style="yellow")
-    return Text(f"told {humanize(now - row.case.told_at)} ago")
+def due_cell(row: Row, now: datetime, working: timedelta | None = None) -> Styled:
+    """The due column; `working`, the working time left when the due time counts it."""
+    if row["due_at"] is None:
+        return Styled("—", style="dim")
+    at = from_text(row["due_at"])
+    words = due_cell_words(at, now, working)
+    if at <= now:
+        return Styled(f"{OVERDUE_MARK} {words}", style="bold red")
+    return Styled(words)
 
 
-def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None) -> Table:
-    from casedesk.cli.plain import Table
+def told_cell(row: Row, now: datetime) -> Styled:
+    if row["told_at"] is None:
+        return Styled("never told", style="yellow")
+    return Styled(f"told {humanize(now - from_text(row['told_at']))} ago")
 
+
+def case_table(rows: Sequence[Row], now: datetime, working: Working = None) -> Table:
     table = Table()
     for name, kwargs in [
         ("due", {"min_width": 13}),
@@ -61,33 +73,48 @@ def case_table(rows: list[CaseRow], now: datetime, policy: Policy | None = None)
         table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
     for row in rows:
         table.add_row(
-            due_cell(row, now, policy),
-            f"#{row.case.id}",
-            plain(row.customer.name, 24),
-            plain(row.case.title, 60),
-            row.case.status.value,
-            plain(row.case.owner or "—"),
+            due_cell(row, now, working.get(row["id"]) if working else None),
+            f"#{row['id']}",
+            plain(row["cu_name"], 24),
+            plain(row["title"], 60),
+            row["status"],
+            plain(row["owner"] or "—"),
             told_cell(row, now),
         )
     return table
 
 
+def print_list(
+    out: Printer, rows: Sequence[Row], now: datetime, working: Working, more: int
+) -> None:
+    """`list`: the cases, and how many more the limit left out."""
+    if not rows:
+        out.print("no cases")
+        return
+    out.print(case_table(rows, now, working))
+    if more > 0:
+        out.print(f"… {more} more (use --limit 0 for all)", style="dim")
+
+
+_STYLES = {"inbound": "cyan", "outbound": "green", "internal": "yellow", "system": "dim"}
+_ARROWS = {"inbound": "→ in ", "outbound": "← out", "internal": "· note", "system": "· sys"}
+
+
 def event_lines(
-    event: Event, now: datetime, full: bool = False, case_id: int | None = None
-) -> Text:
+    event: Row, data: dict[str, Any], full: bool = False, case_id: int | None = None
+) -> Styled:
     """One timeline entry; one of a case merged into `case_id` says which it came from."""
-    styles = {"inbound": "cyan", "outbound": "green", "internal": "yellow", "system": "dim"}
-    arrows = {"inbound": "→ in ", "outbound": "← out", "internal": "· note", "system": "· sys"}
-    direction = event.kind.direction
-    head = Text(f"{event.at.astimezone():%Y-%m-%d %H:%M}  ", style="dim")
-    head.append(f"{arrows[direction]:<6} ", style=styles[direction])
-    head.append(f"{event.kind.value}", style="bold")
-    if event.channel:
-        head.append(f" [{event.channel.value}]")
-    head.append(" by ").append(signed(event))
-    if case_id is not None and event.case_id != case_id:
-        head.append(f"  (on #{event.case_id}, merged in)", style="dim")
-    words, quoted = fold(event.text, event.data.get("quote_at"))
+    kind, channel, text = event["kind"], event["channel"] or None, event["text"]
+    way = direction(kind)
+    head = Styled(f"{from_text(event['at']).astimezone():%Y-%m-%d %H:%M}  ", style="dim")
+    head.append(f"{_ARROWS[way]:<6} ", style=_STYLES[way])
+    head.append(kind, style="bold")
+    if channel:
+        head.append(f" [{channel}]")
+    head.append(" by ").append(signed_by(event["actor"], event["os_user"]))
+    if case_id is not None and event["case_id"] != case_id:
+        head.append(f"  (on #{event['case_id']}, merged in)", style="dim")
+    words, quoted = fold(text, data.get("quote_at"))
     body = printable(words).strip()
     if quoted:
         lines = quoted.strip().count("\n") + 1
@@ -96,19 +123,19 @@ def event_lines(
             if full
             else f"\n[… {lines} quoted line{'s' if lines > 1 else ''} folded: show --full]"
         )
-    if event.kind.value == "status":
-        body = f"{event.data.get('from')} → {event.data.get('to')}" + (f" ({body})" if body else "")
-    elif event.kind.value == "assigned":
-        body = f"owner → {event.data.get('owner') or 'nobody'}"
-    elif event.kind.value == "snoozed":
-        body = f"until {_local(event.data.get('until'))}: {body}"
-    elif event.kind.value == "told" and event.data.get("promise"):
-        body += f"\n(promised next update by {_local(event.data['promise'])})"
-    elif event.kind.value in ("merged-into", "merged-from"):
-        body = printable(describe_event(event))
+    if kind == "status":
+        body = f"{data.get('from')} → {data.get('to')}" + (f" ({body})" if body else "")
+    elif kind == "assigned":
+        body = f"owner → {data.get('owner') or 'nobody'}"
+    elif kind == "snoozed":
+        body = f"until {_local(data.get('until'))}: {body}"
+    elif kind == "told" and data.get("promise"):
+        body += f"\n(promised next update by {_local(data['promise'])})"
+    elif kind in ("merged-into", "merged-from"):
+        body = printable(describe(kind, channel, text, data))
     if body:
         head.append("\n")
-        head.append(Text("    " + body.replace("\n", "\n    ")))
+        head.append("    " + body.replace("\n", "\n    "))
     return head
 
 
@@ -116,38 +143,151 @@ def _local(stored: object) -> str:
     return f"{from_text(str(stored)).astimezone():%a %Y-%m-%d %H:%M}" if stored else "?"
 
 
+def _time(row: Row, name: str) -> datetime | None:
+    return from_text(row[name]) if row[name] else None
+
+
 def case_detail(
-    row: CaseRow,
-    events: list[Event],
+    row: Row,
+    events: Sequence[tuple[Row, dict[str, Any]]],
     now: datetime,
     full: bool = False,
-    policy: Policy | None = None,
-) -> list[RenderableType]:
-    """The case and its timeline, one renderable a paragraph (`cli.plain.Printer` prints them)."""
-    case, customer = row.case, row.customer
-    title = Text(f"#{case.id} ", style="bold").append(printable(case.title), style="bold")
-    who = Text("Customer: ").append(printable(customer.name))
-    if customer.email:
-        who.append(f" <{printable(customer.email)}>")
-    facts = Text(
-        f"Owner: {printable(case.owner or 'unassigned')}   Status: {case.status}   "
-        f"Priority: {case.priority}   Customer urgency: {case.urgency}   Via: {case.channel}"
+    working: timedelta | None = None,
+) -> list[Styled]:
+    """The case and its timeline (events with their data), one Styled a paragraph."""
+    title = Styled(f"#{row['id']} ", style="bold").append(printable(row["title"]), style="bold")
+    who = Styled("Customer: ").append(printable(row["cu_name"]))
+    if row["cu_email"]:
+        who.append(f" <{printable(row['cu_email'])}>")
+    facts = Styled(
+        f"Owner: {printable(row['owner'] or 'unassigned')}   Status: {row['status']}   "
+        f"Priority: {row['priority']}   Customer urgency: {row['urgency']}   "
+        f"Via: {row['channel']}"
     )
-    parts: list[RenderableType] = [
+    told_at, due_at = _time(row, "told_at"), _time(row, "due_at")
+    parts = [
         title,
         who,
         facts,
-        last_heard_line(row, now),
-        next_due_line(row, now, policy),
+        last_heard_line(told_at, row["told_channel"], row["told_by"], row["told_text"], now),
+        next_due_line(
+            due_at,
+            from_text(row["due_since"]) if due_at else now,
+            row["due_reason"] or "",
+            row["due_detail"] or "",
+            now,
+            working,
+        ),
     ]
-    if case.resolution_summary:
-        parts.append(Text("Resolution: ").append(printable(case.resolution_summary)))
-    parts.append(Text(""))
-    parts.append(Text("In the customer's words:", style="bold"))
-    opening = events[0].data.get("quote_at") if events else None
-    words = case.body if full else fold(case.body, opening)[0]
-    parts.append(Text("    " + printable(words or case.title).replace("\n", "\n    ")))
-    parts.append(Text(""))
-    parts.append(Text(f"Timeline ({len(events)} events):", style="bold"))
-    parts.extend(event_lines(e, now, full, case.id) for e in events)
+    if row["resolution_summary"]:
+        parts.append(Styled("Resolution: ").append(printable(row["resolution_summary"])))
+    parts.append(Styled(""))
+    parts.append(Styled("In the customer's words:", style="bold"))
+    opening = events[0][1].get("quote_at") if events else None
+    words = row["body"] if full else fold(row["body"], opening)[0]
+    parts.append(Styled("    " + printable(words or row["title"]).replace("\n", "\n    ")))
+    parts.append(Styled(""))
+    parts.append(Styled(f"Timeline ({len(events)} events):", style="bold"))
+    parts.extend(event_lines(event, data, full, row["id"]) for event, data in events)
     return parts
+
+
+def print_show(
+    out: Printer,
+    row: Row,
+    events: Sequence[tuple[Row, dict[str, Any]]],
+    now: datetime,
+    full: bool,
+    working: timedelta | None = None,
+    subtasks: Sequence[Any] = (),
+    draft: str | None = None,
+) -> None:
+    """`show`: the case, its timeline, then its sub-tasks (`core.subtasks.Subtask`s), problem
+    and `draft`, the command that shows a drafted update waiting to be sent."""
+    out.print(case_detail(row, events, now, full, working))
+    if row["problem_id"] is not None:
+        out.print(
+            Styled(f"problem P{row['problem_id']}: ")
+            .append(plain(row["pr_title"] or "", 60))
+            .append(f" — {row['pr_affected']} case(s) affected")
+        )
+    if subtasks:
+        out.print(f"sub-tasks: {row['subtasks_done']} of {row['subtasks_total']} done")
+        for s in subtasks:
+            out.print(
+                Styled(f"  {'✓' if s.done else '·'} {s.number}. ")
+                .append(plain(s.title, 50))
+                .append(" — ")
+                .append(plain(s.who, 30))
+            )
+    if draft is not None:
+        out.print(f"a drafted update waits: {draft}")
+
+
+def print_search(out: Printer, hits: Sequence[tuple[int, str]], rows: Mapping[int, Row]) -> None:
+    """`search`: the matching cases (`rows`, by id), best first, with what matched."""
+    if not hits:
+        out.print("no matches")
+        return
+    table = Table()
+    for name in ("id", "status", "customer", "title", "match"):
+        table.add_column(name, overflow="ellipsis")
+    for case_id, snippet in hits:
+        row = rows[case_id]
+        table.add_row(
+            f"#{case_id}",
+            row["status"],
+            plain(row["cu_name"], 24),
+            plain(row["title"], 40),
+            plain(snippet, 60),
+        )
+    out.print(table)
+
+
+def print_customer(
+    out: Printer,
+    who: Row,
+    rows: Sequence[Row],
+    merged: Sequence[Row],
+    legacy: str,
+    notes: Sequence[Row],
+    now: datetime,
+    working: Working = None,
+) -> None:
+    """`customer show`: who (id, name, email), the customers `merged` into them, their notes
+    (the old free text, then each note as stored), their cases and what each last heard."""
+    line = Styled(f"Customer #{who['id']}: ", style="bold").append(plain(who["name"]))
+    if who["email"]:
+        line.append(" <").append(plain(who["email"])).append(">")
+    out.print(line)
+    open_count = sum(1 for row in rows if row["status"] != "closed")
+    out.print(f"{len(rows)} cases, {open_count} not closed")
+    for m in merged:
+        out.print(Styled(f"merged in: #{m['id']} ", style="dim").append(plain(m["name"])))
+    if legacy or notes:
+        out.print(Styled("Notes", style="bold"))
+    if legacy:
+        out.print(plain(legacy))
+    for n in notes:
+        at = to_local_text(from_text(n["at"]))[:16]
+        out.print(Styled(f"  {at} {n['actor']}: ").append(plain(n["text"])))
+    if not rows:
+        return
+    out.print(case_table(rows, now, working))
+    heard = Table()
+    for name in ("id", "last heard from them", "last told"):
+        heard.add_column(name, overflow="ellipsis")
+    for row in rows:
+        inbound_at, told_at = _time(row, "inbound_at"), _time(row, "told_at")
+        inbound = (
+            Styled(f"{humanize(now - inbound_at)} ago: ").append(plain(row["inbound_text"], 50))
+            if inbound_at
+            else Styled("—")
+        )
+        told = (
+            Styled(f"{humanize(now - told_at)} ago by ").append(plain(row["told_by"]))
+            if told_at
+            else Styled("never", style="yellow")
+        )
+        heard.add_row(f"#{row['id']}", inbound, told)
+    out.print(heard)

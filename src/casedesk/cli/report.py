@@ -15,7 +15,7 @@ from rich.text import Text
 
 from casedesk.cli.app import app
 from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_desk, print_json
-from casedesk.cli.render import plain
+from casedesk.cli.render import plain_text as plain
 from casedesk.core.clock import to_local_text
 from casedesk.core.errors import InvalidInput
 from casedesk.core.reports import Report, Spread, Window

@@ -22,7 +22,8 @@ from casedesk.cli.common import (
     print_json,
     say,
 )
-from casedesk.cli.render import case_table, plain
+from casedesk.cli.reads import case_table_of
+from casedesk.cli.render import plain_text as plain
 from casedesk.cli.serialize import case_json
 from casedesk.core.clock import to_local_text
 from casedesk.core.model import TELL_CHANNELS, Channel, Status
@@ -337,7 +338,7 @@ def problem_show(
             f"{found.open_cases} still being worked on; first report {first}, latest {latest}"
         )
         if rows:
-            out.print(case_table(rows, now, desk.policy))
+            out.print(case_table_of(rows, now, desk.policy))
 
 
 @problem_app.command("resolve")
@@ -493,6 +494,6 @@ def checkin_list(db: DbOption = None, as_: AsOption = None, json_: JsonOption = 
         if json_:
             print_json([case_json(r, now, policy=desk.policy) for r in rows])
         elif rows:
-            console().print(case_table(rows, now, desk.policy))
+            console().print(case_table_of(rows, now, desk.policy))
         else:
             console().print("no check-ins due")

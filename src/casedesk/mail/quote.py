@@ -1,6 +1,7 @@
 """Where a reply's own words end and the quoted earlier mail begins. Pure text in, offset out.
 
-The full text is always kept; the offset only lets the timeline fold the quote away.
+The full text is always kept; the offset only lets the timeline fold the quote away
+(`core/fold.py`).
 """
 
 from __future__ import annotations
@@ -172,13 +173,3 @@ def _trailing_quote(lines: list[str]) -> int | None:
         else:
             break
     return start
-
-
-def fold(text: str, quote_at: int | None) -> tuple[str, str]:
-    """(the new words, the quoted rest) of a mail event, for a timeline that folds quotes.
-
-    `quote_at` is the event's `data["quote_at"]`; the event's text always holds both parts.
-    """
-    if quote_at is None or not 0 < quote_at < len(text):
-        return text, ""
-    return text[:quote_at].rstrip(), text[quote_at:]

@@ -13,27 +13,23 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from casedesk import styled
 from casedesk.core.describe import describe_event, signed
 from casedesk.core.model import CaseState, Customer, Event, EventKind, Status
 from casedesk.core.rules import (
-    describe_reason,
     due_cell_words,
-    due_words,
-    explain,
     humanize,
     is_overdue,
-    relative,
     working_left,
 )
 from casedesk.core.safetext import one_line, printable
 from casedesk.store import CaseRow
+from casedesk.styled import LOUD, OVERDUE_MARK
 
 if TYPE_CHECKING:  # the CLI renders with this module and needs no console queries
     from casedesk.core.policy import Policy
     from casedesk.store.views import HeaderCounts
 
-OVERDUE_MARK = "!"
-LOUD = "bold red"
 
 STATUS_SHORT = {
     Status.NEW: "new",
@@ -233,30 +229,17 @@ def counts_line(
 
 def last_heard_line(row: CaseRow, now: datetime) -> Text:
     case = row.case
-    line = Text("Customer last heard: ", style="bold")
-    if case.told_at is None:
-        return line.append("nothing yet", style="yellow")
-    line.append(f"{humanize(now - case.told_at)} ago, by {case.told_channel}, from ")
-    line.append(printable(case.told_by or "?"))
-    line.append(" — ")
-    return line.append(f"“{one_line(case.told_text or '', 70)}”")
+    return styled.last_heard_line(
+        case.told_at, case.told_channel, case.told_by, case.told_text, now
+    ).to_text()
 
 
 def next_due_line(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
-    line = Text("Next update due: ", style="bold")
-    if row.due is None:
-        return line.append("nothing due")
-    working = working_left(row.due, row.case.priority, policy, now)
-    if working is not None:
-        words = due_words(row.due.at, row.due.since, now, working).removeprefix("due ")
-        words += f" ({describe_reason(row.due.reason)})"
-        if is_overdue(row.due, now):  # "overdue 2h working time, waiting 2d 18h (…)"
-            return line.append(f"{OVERDUE_MARK} {words.replace('overdue', 'OVERDUE', 1)}", LOUD)
-        return line.append(words)
-    if is_overdue(row.due, now):
-        text = f"{OVERDUE_MARK} OVERDUE {humanize(now - row.due.at)} — {explain(row.due, now)}"
-        return line.append(text, style=LOUD)
-    return line.append(f"{relative(row.due.at, now)} ({explain(row.due, now)})")
+    due = row.due
+    if due is None:
+        return styled.next_due_line(None, now, "", "", now).to_text()
+    working = working_left(due, row.case.priority, policy, now)
+    return styled.next_due_line(due.at, due.since, due.reason, due.detail, now, working).to_text()
 
 
 def case_header(row: CaseRow, now: datetime, policy: Policy | None = None) -> Text:
