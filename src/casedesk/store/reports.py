@@ -661,6 +661,15 @@ def _figures_table(store: Store, window: Window, owner: str | None) -> dict[str,
     return params
 
 
+_TOLD_PER_OPEN_CASE = (
+    "SELECT told, count(*) FROM report_figures WHERE open_s > 0 GROUP BY told ORDER BY told"
+)
+# The sums cast back to integers: PostgreSQL sums BIGINT as NUMERIC.
+_OPEN_PER_CUSTOMER = (
+    "SELECT customer_id, CAST(sum(open_s) AS BIGINT), CAST(sum(overdue_s) AS BIGINT) "
+    "FROM report_figures WHERE open_s > 0 GROUP BY customer_id"
+)
+
 _WORKING = (
     "SELECT case_id, created, open_s, first_response, resolution, first_told_at, resolved_at, "
     "due, u_at, u_wopen, u_wover, s_at, s_due, s_wopen, s_wover FROM report_figures"
@@ -803,20 +812,12 @@ def build_report(
     else:
         first_response = Spread.of(_column(store, "first_response"))
     resolutions = _column(store, "resolution")
-    # Cases open in the window: updates told per case, open and overdue time per customer.
-    told_cases: dict[int, int] = {}
-    by_customer: dict[int, list[int]] = {}
-    for customer_id, open_s, overdue_s, told in sql.rows(
-        store, "SELECT customer_id, open_s, overdue_s, told FROM report_figures WHERE open_s > 0"
-    ):
-        told_cases[told] = told_cases.get(told, 0) + 1
-        totals = by_customer.get(customer_id)
-        if totals is None:
-            by_customer[customer_id] = [open_s, overdue_s]
-        else:
-            totals[0] += open_s
-            totals[1] += overdue_s
-    told_counts = [told for told in sorted(told_cases) for _ in range(told_cases[told])]
+    # Cases open in the window: updates told per case, open and overdue time per customer
+    # (summed in SQL: a row per customer reaches Python, not one per case).
+    told_counts = [
+        told for told, cases in sql.rows(store, _TOLD_PER_OPEN_CASE) for _ in range(cases)
+    ]
+    by_customer = {row[0]: (row[1], row[2]) for row in sql.rows(store, _OPEN_PER_CUSTOMER)}
     shares, worst, kept_waiting = customer_figures(by_customer, top)
     silences = sorted(_column(store, "longest_silence"))
     owned = {
