@@ -12,6 +12,7 @@ import pytest
 from casedesk.cli import options, reads, run
 from casedesk.cli.options import VERBS, NotForUs, parse
 from casedesk.core.model import Status
+from casedesk.paths import ServerStore
 
 pytestmark = pytest.mark.both_engines
 
@@ -65,11 +66,25 @@ def test_json_reads_import_no_typer_rich_textual_or_sqlite_utils(cli, clock, db_
     assert result.stdout.rstrip().endswith("HEAVY []"), result.stdout + result.stderr
 
 
-def test_human_reads_import_no_typer(cli, db_path):
-    cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams")
-    result = _loaded_by(["list"], db_path)
-    assert "printer jams" in result.stdout
-    assert "'typer'" not in result.stdout and "'click'" not in result.stdout
+HUMAN_READS = [
+    ["list", "--overdue"],
+    ["show", "1"],
+    ["search", "printer"],
+    ["customer", "show", "ann@example.com"],
+]
+
+
+@pytest.mark.parametrize("args", HUMAN_READS, ids=" ".join)
+def test_human_reads_import_no_typer_rich_or_model(cli, clock, db_path, args):
+    """On SQLite the human output too comes from stored rows (`cli/human_reads.py`), printed
+    without rich when piped; elsewhere it is printed in full, still without typer."""
+    cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams", "--owner", "ann")
+    clock.advance(days=3)
+    sqlite = not isinstance(db_path, ServerStore)
+    result = _loaded_by(args, db_path, NOT_FOR_JSON if sqlite else ("typer", "click"))
+    assert result.returncode == 0, result.stderr
+    assert "#1" in result.stdout or "Customer #1" in result.stdout
+    assert result.stdout.rstrip().endswith("HEAVY []"), result.stdout + result.stderr
 
 
 def _typer_help(words: list[str]) -> str:

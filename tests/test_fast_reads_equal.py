@@ -1,10 +1,11 @@
 """The read verbs' fast path prints exactly what the typer path prints, byte for byte.
 
-The fast path (`cli/fast.py`, and with --json `cli/json_reads.py`, which serializes stored rows
-without building the model, on PostgreSQL through libpq rather than psycopg) is checked against
-the same verb run through typer and `cli/reads.py` on a random demo store, with hostile
-customer text, merged cases and customers, and the stores the fast JSON path leaves to the full
-one (a policy with `[hours]`, a changed policy file); on both engines.
+The fast path (`cli/fast.py`, and `cli/json_reads.py` / `cli/human_reads.py`, which print stored
+rows without building the model; JSON on PostgreSQL through libpq rather than psycopg) is checked
+against the same verb run through typer and `cli/reads.py` on a random demo store, with hostile
+customer text (markup, escapes, bidi overrides, wide CJK, emoji, a 10 MB mail), merged cases and
+customers, sub-tasks, and the stores the fast paths leave to the full one (a policy with
+`[hours]`, a changed policy file); on both engines.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casedesk import paths
-from casedesk.cli import fast
+from casedesk.cli import fast, reads
 from casedesk.core.safetext import _JSON_ESCAPES, json_text
 from casedesk.entry import main
 
@@ -47,6 +48,9 @@ READS = [
     ["customer", "show", "2"],
     ["customer", "show", "#3"],
     ["customer", "show", "nobody@example.com"],
+    ["customer", "show", "4"],
+    ["customer", "show", "5"],
+    ["show", "6"],
 ]
 ENVIRONMENTS = {
     "plain": {},
@@ -120,6 +124,7 @@ def _make(run) -> str:
     run("customer", "note", "evil@example.com", f"note {hostile}")
     run("merge", "2", "3", "--reason", "one conversation")
     run("customer", "merge", "5", "4")
+    run("subtask", "add", "6", f"order a part {hostile}", "--team", "parts")
     return case
 
 
@@ -221,7 +226,7 @@ def test_hostile_case_by_both_paths(store, db_path, monkeypatch):
 
 
 @pytest.mark.parametrize("setup", ["hours", "policy changed"])
-def test_stores_the_json_path_leaves_to_the_full_one(own_store, db_path, monkeypatch, setup):
+def test_stores_the_fast_paths_leave_to_the_full_one(own_store, db_path, monkeypatch, setup):
     _policy_file(db_path).parent.mkdir(parents=True, exist_ok=True)
     if setup == "hours":
         _policy_file(db_path).write_text(
@@ -232,6 +237,50 @@ def test_stores_the_json_path_leaves_to_the_full_one(own_store, db_path, monkeyp
         _policy_file(db_path).write_text('check_in = "2d"\n')
     for args in READS:
         _assert_same([*args, "--json"], monkeypatch)
+        _assert_same(args, monkeypatch)
+
+
+# Which way each read goes: from stored rows, or (merges, --problem; sub-tasks in human output)
+# in full.
+FROM_ROWS = [["list", "--overdue"], ["show", "1"], ["show", "3"], ["search", "printer"],
+             ["customer", "show", "1"], ["list", "--status", "closed", "--limit", "2"]]  # fmt: skip
+IN_FULL = [["show", "2"], ["show", "6"], ["customer", "show", "4"], ["customer", "show", "5"],
+           ["list", "--problem", "P1"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("words", FROM_ROWS + IN_FULL, ids=" ".join)
+def test_human_reads_come_from_rows_where_the_json_ones_do(store, db_path, monkeypatch, words):
+    if _on_server(db_path):
+        pytest.skip("on PostgreSQL the human output is read in full (psycopg)")
+    called: list[str] = []
+    for name in ("list_cases", "show_case", "search_cases", "show_customer"):
+        whole = getattr(reads, name)
+        monkeypatch.setattr(reads, name, lambda *a, _f=whole, **k: called.append(1) or _f(*a, **k))
+    for args in (words, [*words, "--json"]):
+        called.clear()
+        _run(args, False, monkeypatch)
+        json_subtasks = args == ["show", "6", "--json"]  # sub-tasks are only data in JSON
+        assert bool(called) is (words in IN_FULL and not json_subtasks), args
+
+
+def test_a_ten_megabyte_mail_by_both_paths(cli, clock, db_path, tmp_path, monkeypatch):
+    """A huge body with a quoted earlier mail: folded alike, and in full alike with --full."""
+    if _on_server(db_path):
+        pytest.skip("the file store's row path; PostgreSQL reads in full")
+    words = ("printer " + "lorem ipsum 東京 🎉 " * 600_000)[:10_000_000]
+    mail = tmp_path / "big.eml"
+    mail.write_text(
+        "From: Big <big@example.com>\nTo: help@example.com\nSubject: huge [bold]body[/]\n"
+        "Date: Mon, 23 Nov 2026 09:00:00 +0000\nMessage-ID: <big1@example.com>\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        f"{words}\n\nOn Mon, 23 Nov 2026, Ann <ann@example.com> wrote:\n> quoted\n> more\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(mail)).exit_code == 0
+    clock.advance(hours=5)
+    for args in (["show", "1"], ["show", "1", "--full"], ["list"], ["search", "printer"]):
+        code, out, _ = _assert_same(args, monkeypatch)
+        assert code == 0 and "huge [bold]body[/]" in out
 
 
 JSON_VALUES = st.recursive(

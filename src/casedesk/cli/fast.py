@@ -2,7 +2,8 @@
 
 Parsed with the options table (`cli/options.py`) and run by the same functions as the typer
 commands (`cli/reads.py`). Loading typer and building a command cost more than these verbs'
-queries; with --json nothing of typer or rich is imported at all. `--help` and any arguments
+queries; on a plain SQLite store nothing of typer or rich is imported at all (`cli/json_reads.py`,
+`cli/human_reads.py`). `--help` and any arguments
 the table's parser does not take as they are go to typer, whose help and errors are the only
 ones, so the two ways cannot disagree.
 """
@@ -23,9 +24,10 @@ def main(args: list[str]) -> bool:
         return False
     if values.get("json_"):
         from casedesk.cli.json_reads import run
-
-        if run(verb.run, values):
-            return True
+    else:
+        from casedesk.cli.human_reads import run
+    if run(verb.run, values):
+        return True
     from casedesk.cli import reads
 
     getattr(reads, verb.run)(**values)  # a user's mistake: one line, by the entry point

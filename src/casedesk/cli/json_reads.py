@@ -22,6 +22,7 @@ from casedesk.core.clock import now as clock_now
 
 TYPE_CHECKING = False  # not `typing`'s: this path must not load it
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
     from typing import Any
 
@@ -34,7 +35,7 @@ def run(verb: str, values: dict[str, Any]) -> bool:
     answer = _VERBS.get(verb)
     if answer is None:
         return False
-    rows = _open(values["db"], values["as_"])
+    rows = open_rows(values["db"], values["as_"])
     if rows is None:
         return False
     try:
@@ -49,7 +50,7 @@ def run(verb: str, values: dict[str, Any]) -> bool:
     return True
 
 
-def _open(db: str | None, as_: str | None) -> Rows | None:
+def open_rows(db: str | None, as_: str | None) -> Rows | None:
     """The store's rows when this path may read them, None when the whole path must; the same
     checks in the same order as `output.open_reader`, so a mistake gets the same message."""
     from casedesk import paths
@@ -97,51 +98,80 @@ def _file_rows(location: Path) -> Rows | None:
     return Rows(location, connect(location))
 
 
-def _list(rows: Rows, values: dict[str, Any]) -> Any:
+def list_filters(values: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """`list`'s filters for `Rows.case_rows`, or None when it needs the whole path."""
     if values["problem"]:
         return None
     from casedesk.core.kinds import Status
 
+    return {
+        "statuses": values["status"] or [s for s in Status if s is not Status.CLOSED],
+        "owner": values["owner"],
+        "unassigned": values["unassigned"],
+        "due_before": now if values["overdue"] else None,
+        "closed_when_due": not values["status"],
+        "problem_id": None,
+    }
+
+
+def _list(rows: Rows, values: dict[str, Any]) -> Any:
     now = clock_now()
-    found = rows.case_rows(
-        statuses=values["status"] or [s for s in Status if s is not Status.CLOSED],
-        owner=values["owner"],
-        unassigned=values["unassigned"],
-        due_before=now if values["overdue"] else None,
-        closed_when_due=not values["status"],
-        problem_id=None,
-        limit=values["limit"] or None,
-    )
+    filters = list_filters(values, now)
+    if filters is None:
+        return None
+    found = rows.case_rows(**filters, limit=values["limit"] or None)
     return [stored_case_json(row, now) for row in found]
 
 
-def _show(rows: Rows, values: dict[str, Any]) -> Any:
-    case = rows.case_select_row(values["case_id"])
-    events = rows.event_rows(values["case_id"])
+def case_and_events(rows: Rows, case_id: int) -> tuple[Any, list[Any]] | None:
+    """A case and its events as stored, or None when its timeline holds another case's events
+    (merged into it: `core.merge` joins them, on the whole path)."""
+    case = rows.case_select_row(case_id)
+    events = rows.event_rows(case_id)
     if any(event["kind"] == "merged-from" for event in events):
-        return None  # one timeline with the merged cases' events: core.merge
+        return None
+    return case, events
+
+
+def _show(rows: Rows, values: dict[str, Any]) -> Any:
+    found = case_and_events(rows, values["case_id"])
+    if found is None:
+        return None
+    case, events = found
     return {
         **stored_case_json(case, clock_now()),
         "events": [event_json(event, json.loads(event["data"])) for event in events],
     }
 
 
-def _search(rows: Rows, values: dict[str, Any]) -> Any:
+def search_hits(rows: Rows, values: dict[str, Any]) -> tuple[list[tuple[int, str]], dict]:
+    """The hits (case id, snippet), best first, and the cases they are in, by id."""
     hits = rows.search(values["query"], values["limit"])
-    found = {
-        row["id"]: row
-        for row in rows.case_rows(ids=[i for i, _ in hits], statuses=None, limit=None)
-    }
+    found = rows.case_rows(ids=[i for i, _ in hits], statuses=None, limit=None)
+    return hits, {row["id"]: row for row in found}
+
+
+def _search(rows: Rows, values: dict[str, Any]) -> Any:
+    hits, found = search_hits(rows, values)
     now = clock_now()
     return [
         {**stored_case_json(found[i], now), "match": snippet} for i, snippet in hits if i in found
     ]
 
 
-def _customer(rows: Rows, values: dict[str, Any]) -> Any:
-    who = rows.find_customer_row(values["key"])
+def unmerged_customer(rows: Rows, key: str) -> Any:
+    """The customer `key` names, or None when merges are involved: the customer it stands for,
+    and those merged into it, are found on the whole path."""
+    who = rows.find_customer_row(key)
     if rows.merged_into_id(who["id"]) is not None or rows.merged_ids(who["id"]):
-        return None  # the customer it stands for, and those merged in: in full
+        return None
+    return who
+
+
+def _customer(rows: Rows, values: dict[str, Any]) -> Any:
+    who = unmerged_customer(rows, values["key"])
+    if who is None:
+        return None
     found = rows.case_rows(customer_id=who["id"], statuses=None, limit=None)
     notes = rows.note_rows([who["id"]])
     now = clock_now()
