@@ -207,13 +207,17 @@ def _env() -> dict[str, str]:
 
 @pytest.mark.parametrize("width", [60, 80, 100, 120, 160, 200])
 def test_case_table_matches_rich(demo_rows, width) -> None:
-    from casedesk.cli.render import case_table
+    from casedesk.cli.reads import case_table_of
+    from casedesk.styled import Styled
 
     rows, now = demo_rows
     assert len(rows) >= 100
-    table = case_table(rows, now)
+    table = case_table_of(rows, now, None)
     columns = [(header, options) for header, options in table.columns]
-    cells = [[styled(cell) for cell in row] for row in table.rows]
+    cells = [
+        [styled(cell.to_text() if isinstance(cell, Styled) else cell) for cell in row]
+        for row in table.rows
+    ]
     for mode in MODES:
         console, out = rich_console(width, *mode)
         console.print(table)

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.text import Text
 
+from casedesk.cli import cells as ours
 from casedesk.cli import output, plain
 from casedesk.cli.output import console
 from casedesk.entry import main
@@ -81,6 +82,78 @@ def test_verbs_print_what_rich_prints(store, monkeypatch, columns):
             assert not by_rich, args  # laid out here, not a test of rich against itself
         if args == ["show", "61"]:
             assert by_rich, args  # the hostile case's tab and over-long line go to rich
+
+
+TERMINALS = {
+    "xterm": {"TERM": "xterm"},
+    "256 colours": {"TERM": "xterm-256color"},
+    "truecolor": {"TERM": "xterm", "COLORTERM": "truecolor"},
+    "NO_COLOR": {"TERM": "xterm-256color", "NO_COLOR": "1"},
+    "COLUMNS=70": {"TERM": "xterm", "COLUMNS": "70"},
+    "dumb": {"TERM": "dumb"},
+}
+ON_A_TERMINAL = "\n".join([
+    "import sys",
+    "from casedesk.cli import plain",
+    "if sys.argv[1] == 'rich':",
+    "    plain.terminal = lambda: None",
+    "from casedesk.entry import main",
+    "try:",
+    "    main(sys.argv[2:])",
+    "finally:",
+    "    sys.stderr.write(f'RICH CONSOLE {\"rich.console\" in sys.modules}')",
+])  # fmt: skip
+
+
+def _at_a_terminal(args: list[str], env: dict[str, str], way: str) -> tuple[bytes, str]:
+    """What `casedesk ARGS` writes to a 100-column terminal (cli/layout.py's way, or rich's)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ON_A_TERMINAL, way, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # Linux: EIO once the process closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.wait(timeout=120) == 0, err
+    os.close(primary)
+    return b"".join(chunks), err
+
+
+@pytest.mark.parametrize("terminal", TERMINALS, ids=list(TERMINALS))
+def test_verbs_at_a_terminal_write_what_rich_writes(store, db_path, terminal):
+    """At a terminal the read verbs lay out with cli/layout.py: the same bytes, colours and
+    all, as rich, without rich's console (which a dumb terminal still gets)."""
+    import os
+
+    env = {**os.environ, "CASEDESK_DB": str(db_path), **TERMINALS[terminal]}
+    for args in VERBS:
+        ours, our_log = _at_a_terminal(args, env, "layout")
+        theirs, _ = _at_a_terminal(args, env, "rich")
+        assert ours == theirs, args
+        assert b"\x1b[" in ours or terminal in ("NO_COLOR", "dumb"), args
+        if args in (["list"], ["show", "1"], ["search", "printer"]) and terminal != "dumb":
+            assert our_log.endswith("RICH CONSOLE False"), (args, our_log)
 
 
 def test_hostile_text_is_shown_literally(store, monkeypatch):
@@ -159,14 +232,14 @@ def test_count_of_many_statuses_is_the_number_listed(store, db_path):
 
 
 def test_the_verbs_own_words_are_one_cell_each_in_rich():
-    """`plain` measures these by count, as rich does its single-cell ranges."""
+    """`cli/cells.py` measures these by count, as rich does its single-cell ranges."""
     from rich.cells import cell_len
 
-    assert [cell_len(c) for c in plain.NARROW_WORDS] == [1] * len(plain.NARROW_WORDS)
+    assert [cell_len(c) for c in ours.NARROW_WORDS] == [1] * len(ours.NARROW_WORDS)
 
 
 NARROWISH = st.text(
-    st.sampled_from([*plain.NARROW_WORDS, "a", " ", "é", "東", "🎉", "\u0301", "\u200d", "\ufe0f"])
+    st.sampled_from([*ours.NARROW_WORDS, "a", " ", "é", "東", "🎉", "\u0301", "\u200d", "\ufe0f"])
     | st.characters(codec="utf-8"),
     max_size=30,
 )
@@ -177,5 +250,7 @@ NARROWISH = st.text(
 def test_cells_measured_and_cut_as_rich_does(text, total):
     from rich import cells
 
-    assert plain.cell_len(text) == cells.cell_len(text)
-    assert plain.set_cell_size(text, total) == cells.set_cell_size(text, total)
+    assert ours.cell_len(text) == cells.cell_len(text)
+    assert ours.set_cell_size(text, total) == cells.set_cell_size(text, total)
+    if total > 0:
+        assert ours.chop_cells(text, total) == cells.chop_cells(text, total)

@@ -3,8 +3,8 @@
 `rich.table.Table` renders each cell through measure, Padding, wrap, justify, crop, pad and
 segment passes: ~3 ms a row at a terminal, a third of a second for `list --overdue`'s 100 rows,
 where the query takes a few milliseconds. This module computes the same characters and SGR
-sequences directly (standard library only; `rich.cells` is imported only for text that is not
-printable ASCII, to measure it as rich does). Its code follows rich's own steps one by one
+sequences directly (standard library only; `rich.cells` is imported only for text of characters
+`cli/cells.py` does not measure itself). Its code follows rich's own steps one by one
 (`Table._calculate_column_widths`, `_collapse_widths`, `ratio_reduce`, `Text.wrap`,
 `Segment.split_and_crop_lines`, `Console._render_buffer`), because byte equality depends on
 where rich splits its segments: each styled segment is written as its own
@@ -52,6 +52,10 @@ not listed, a row with more cells than columns, and a width below 1.
 from __future__ import annotations
 
 from itertools import pairwise
+
+from casedesk.cli.cells import cell_len as _cell_len
+from casedesk.cli.cells import chop_cells as _chop_cells
+from casedesk.cli.cells import set_cell_size as _set_cell_size
 
 TYPE_CHECKING = False  # not `typing`'s: this module loads nothing beyond the standard library
 if TYPE_CHECKING:
@@ -115,37 +119,6 @@ def _add(first: Key, second: Key) -> Key:
     if second is None:
         return first
     return (first[0] | second[0], second[1] or first[1])
-
-
-# ---- cell widths: rich.cells for anything but printable ASCII ----------------------------
-
-_rich_cells: Any = None
-
-
-def _cells_module() -> Any:
-    global _rich_cells
-    if _rich_cells is None:
-        import rich.cells
-
-        _rich_cells = rich.cells
-    return _rich_cells
-
-
-def _cell_len(text: str) -> int:
-    return len(text) if text.isascii() else _cells_module().cell_len(text)
-
-
-def _set_cell_size(text: str, total: int) -> str:
-    if text.isascii():
-        size = len(text)
-        return text + " " * (total - size) if size < total else text[:total]
-    return _cells_module().set_cell_size(text, total)
-
-
-def _chop_cells(text: str, width: int) -> list[str]:
-    if text.isascii():
-        return [text[i : i + width] for i in range(0, len(text), width)]
-    return _cells_module().chop_cells(text, width)
 
 
 def _check(text: str) -> None:

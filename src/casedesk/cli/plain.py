@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
+from casedesk.cli.cells import cell_len, set_cell_size
 from casedesk.styled import Styled
 
 TYPE_CHECKING = False  # not `typing`'s: the read verbs' fast path loads this module
@@ -21,48 +22,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from rich.console import Console
-
-# Characters rich measures as one cell by their count alone (`rich.cells`' single-cell ranges),
-# and the few others the verbs' own words are made of, each one cell in rich's table (a test
-# checks): text of these is measured and cut here; any other goes to `rich.cells`.
-_RICH_SINGLE = frozenset(
-    chr(code)
-    for start, end in [
-        (0x20, 0x7E),
-        (0xA0, 0xAC),
-        (0xAE, 0x2FF),
-        (0x370, 0x482),
-        (0x2500, 0x25FC),
-        (0x2800, 0x28FF),
-    ]
-    for code in range(start, end + 1)
-)
-NARROW_WORDS = "—…→←✓“”‘’•"
-_NARROW = _RICH_SINGLE | frozenset(NARROW_WORDS)
-
-
-def cell_len(text: str) -> int:
-    """`rich.cells.cell_len`."""
-    if _NARROW.issuperset(text):
-        return len(text)
-    from rich.cells import cell_len as measured
-
-    return measured(text)
-
-
-def set_cell_size(text: str, total: int) -> str:
-    """`rich.cells.set_cell_size`: cropped or padded to `total` cells."""
-    narrow = _RICH_SINGLE.issuperset(text)
-    if not narrow and _NARROW.issuperset(text):
-        if total <= 0:  # (rich's way for text beyond its single-cell ranges)
-            return ""
-        narrow = True
-    if narrow:
-        size = len(text)
-        return text + " " * (total - size) if size < total else text[:total]
-    from rich.cells import set_cell_size as sized
-
-    return sized(text, total)
 
 
 def plain_width() -> int | None:
@@ -83,11 +42,49 @@ def plain_width() -> int | None:
     return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
+def terminal() -> tuple[int, str, bool] | None:
+    """The width, colour system and no-colour mode of `output.console()` on stdout when it is a
+    terminal that rich detects the plain way (no FORCE_COLOR or TTY_COMPATIBLE, not a dumb
+    one), as `cli/layout.py` takes them; else None. rich's Console.size and
+    _detect_color_system, step by step."""
+    environ = os.environ
+    if sys.platform == "win32" or "FORCE_COLOR" in environ or environ.get("TTY_COMPATIBLE"):
+        return None
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        if isatty is None or not isatty():
+            return None
+    except ValueError:
+        return None
+    term = environ.get("TERM", "").strip().lower()
+    if term in ("dumb", "unknown") or environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return None
+    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
+        colours = "truecolor"
+    else:
+        colours = {"kitty": "256", "256color": "256"}.get(term.rpartition("-")[2], "standard")
+    columns = environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+    else:
+        width = 0
+        for stream in (sys.__stdin__, sys.__stdout__, sys.__stderr__):
+            try:
+                width = os.get_terminal_size(stream.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                continue
+            break
+        width = width or 80
+    return (width, colours, environ.get("NO_COLOR", "") != "") if width > 0 else None
+
+
 class Printer:
-    """`console().print` for the read verbs, plain where rich's output would be plain."""
+    """`console().print` for the read verbs, without rich where the layout is our own: plain
+    where rich's output would be plain, `cli/layout.py` at a terminal."""
 
     def __init__(self) -> None:
         self.width = plain_width()
+        self.terminal = terminal() if self.width is None else None
         self._rich: Console | None = None
 
     def print(self, item: Any, style: str | None = None) -> None:
@@ -95,6 +92,11 @@ class Printer:
         if lines is not None:
             sys.stdout.write("".join(line + "\n" for line in lines))
             return
+        if self.terminal is not None:
+            written = _laid_out(item, style or "", *self.terminal)
+            if written is not None:
+                sys.stdout.write(written)
+                return
         if self._rich is None:
             from casedesk.cli.output import console
 
@@ -108,6 +110,33 @@ def _for_rich(item: Any) -> Any:
 
         return Group(*map(_for_rich, item))
     return item.to_text() if isinstance(item, Styled) else item
+
+
+def _laid_out(item: Any, style: str, width: int, colours: str | None, no_color: bool) -> str | None:
+    """`item` as rich prints it at a terminal, by `cli/layout.py`; None where it cannot."""
+    from casedesk.cli import layout
+
+    if isinstance(item, Table):
+        if style:
+            return None
+        rows = [[_layout_form(cell) for cell in row] for row in item.rows]
+        if any(None in row for row in rows):
+            return None
+        return layout.table(item.columns, rows, width, colours, no_color)  # type: ignore[arg-type]
+    forms = [_layout_form(part) for part in (item if isinstance(item, list) else [item])]
+    if None in forms:
+        return None
+    return layout.text(forms, width, colours, no_color, style)  # type: ignore[arg-type]
+
+
+def _layout_form(item: Any) -> Any:
+    """A Styled or a str as `cli/layout.py` takes styled text; None for anything else (a str
+    rich would read markup or emoji codes in, a rich Text)."""
+    if isinstance(item, Styled):
+        return (item.style, item.parts) if item.style else item.parts
+    if isinstance(item, str) and "[" not in item and ":" not in item:
+        return item
+    return None
 
 
 def _rich_text(item: Any) -> Any:
