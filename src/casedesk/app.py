@@ -21,7 +21,7 @@ from casedesk.core.errors import CasedeskError, Interrupted
 from casedesk.core.model import INTAKE_CHANNELS, Channel, Priority, Urgency
 from casedesk.core.rules import humanize
 from casedesk.core.safetext import one_line
-from casedesk.screens import STYLESHEETS
+from casedesk.screens import FIRST_STYLESHEETS, LATER_STYLESHEETS
 from casedesk.store import Store, views
 from casedesk.store.views import ChangeWatcher
 from casedesk.widgets.case_list import PAGE, FirstPage
@@ -56,7 +56,7 @@ class CasedeskApp(App[None]):
     TITLE = "casedesk"
     BINDINGS = keys.APP
     COMMANDS = App.COMMANDS | {_action_commands, _case_jump_commands}
-    CSS_PATH = STYLESHEETS
+    CSS_PATH = FIRST_STYLESHEETS
     CSS = """
     Toast { max-width: 70; }
     """
@@ -110,6 +110,7 @@ class CasedeskApp(App[None]):
         # Keys typed before the queue shows its first rows wait for them (`on_event`): acting
         # on an empty list would lose them.
         self._held_keys: list[events.Key] | None = []
+        self._later_css_read = False
 
     def _due_times_current(self) -> bool:
         """The stored due times follow the policy file as it is, without working hours."""
@@ -342,9 +343,22 @@ class CasedeskApp(App[None]):
             self._summarized = True
             self.call_after_refresh(self._open_desk_and_nag)
 
+    def _read_later_stylesheets(self) -> None:
+        """The other screens' rules, parsed once (Textual parses only the new sources)."""
+        if self._later_css_read:
+            return
+        self._later_css_read = True
+        self.stylesheet.read_all(LATER_STYLESHEETS)
+        self.stylesheet.parse()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        self._read_later_stylesheets()
+        return super().push_screen(screen, *args, **kwargs)
+
     def _open_desk_and_nag(self) -> None:
         """After the first rows are painted: the desk, so the first action need not wait for
         it, then the start-up nag (it needs the policy's working hours)."""
+        self._read_later_stylesheets()
         try:
             self.desk  # noqa: B018 - opened now
         except CasedeskError as exc:  # e.g. policy.toml became invalid since it was last read

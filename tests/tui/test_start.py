@@ -7,19 +7,23 @@ import asyncio
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from tui_helpers import settle
+from textual.css.stylesheet import Stylesheet
+from tui_helpers import drive, settle
 
 from casedesk.app import CasedeskApp
+from casedesk.screens import LATER_STYLESHEETS
 from casedesk.widgets.case_list import CaseList
 
 
 class SlowDisk(CasedeskApp):
     """The console on a store whose first page takes until `gate` opens (a cold disk)."""
 
-    def __init__(self, db: Path, gate: threading.Event) -> None:
-        self.gate = gate
+    def __init__(self, db: Path) -> None:
+        self.gate = threading.Event()
         super().__init__(db, "ann", settings={}, poll_seconds=None)
 
     def _prefetch_queue(self) -> None:
@@ -27,38 +31,43 @@ class SlowDisk(CasedeskApp):
         super()._prefetch_queue()
 
 
-def test_keys_typed_before_the_first_rows_act_on_them(db_path, seeded):
-    gate = threading.Event()
-    app = SlowDisk(db_path, gate)
+def while_loading(db: Path, scenario: Callable[[SlowDisk, Any], Awaitable[None]]) -> None:
+    """Play `scenario(app, pilot)` while the queue still waits for its first page; the page
+    comes when the scenario opens the gate (or ends)."""
+    app = SlowDisk(db)
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            cases = app.screen.query_one(CaseList)
-            await pilot.press("j", "j")
-            await pilot.pause(0.3)  # longer than the first show waits for the page
-            assert cases.total == 0  # still loading
-            gate.set()
-            await settle(pilot)
-            assert cases.total == 4
-            assert cases.cursor == 2  # both presses moved down the rows that came
+            try:
+                await scenario(app, pilot)
+            finally:
+                app.gate.set()
 
     asyncio.run(main())
+
+
+def test_keys_typed_before_the_first_rows_act_on_them(db_path, seeded):
+    async def scenario(app: SlowDisk, pilot: Any) -> None:
+        cases = app.screen.query_one(CaseList)
+        await pilot.press("j", "j")
+        await pilot.pause(0.3)  # longer than the first show waits for the page
+        assert cases.total == 0  # still loading
+        app.gate.set()
+        await settle(pilot)
+        assert cases.total == 4
+        assert cases.cursor == 2  # both presses moved down the rows that came
+
+    while_loading(db_path, scenario)
 
 
 def test_ctrl_q_quits_while_the_queue_still_loads(db_path, seeded):
-    gate = threading.Event()
-    app = SlowDisk(db_path, gate)
+    async def scenario(app: SlowDisk, pilot: Any) -> None:
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert app._exit
 
-    async def main() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            await pilot.press("ctrl+q")
-            await pilot.pause(0.2)
-            assert app._exit
-            gate.set()
-
-    asyncio.run(main())
+    while_loading(db_path, scenario)
 
 
 # Loaded once the first rows are painted, not before: the desk (every action, the policy and its
@@ -66,13 +75,25 @@ def test_ctrl_q_quits_while_the_queue_still_loads(db_path, seeded):
 DEFERRED = ("casedesk.desk.desk", "casedesk.core.policy", "tomllib")
 PROBE = """
 import asyncio, sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 import casedesk.widgets.case_list as case_list
 from casedesk.app import CasedeskApp
 
 DEFERRED = {deferred!r}
 seen = []
-case_list._note_first_rows = lambda: seen.append([m for m in DEFERRED if m in sys.modules])
+
+
+def first_rows():
+    from textual._context import active_app
+
+    sources = active_app.get().stylesheet.source
+    sheets = sorted(Path(path).name for path, _ in sources if path.endswith(".tcss"))
+    seen.append(([m for m in DEFERRED if m in sys.modules], sheets))
+
+
+case_list._note_first_rows = first_rows
 
 async def main():
     app = CasedeskApp(Path(sys.argv[1]), "ann", settings={{}}, poll_seconds=None)
@@ -84,7 +105,8 @@ async def main():
                 break
             await pilot.pause(0.01)
         print("AFTER", [m for m in DEFERRED if m in sys.modules])
-    print("BEFORE", seen[0])
+    print("BEFORE", seen[0][0])
+    print("STYLESHEETS", seen[0][1])
 
 asyncio.run(main())
 """
@@ -99,3 +121,32 @@ def test_the_desk_is_loaded_after_the_first_rows_are_painted(db_path, seeded):
     )
     assert "BEFORE []" in result.stdout, result.stdout + result.stderr
     assert f"AFTER {list(DEFERRED)}" in result.stdout  # ready for the first action
+    assert "STYLESHEETS ['queue.tcss']" in result.stdout  # the other screens' come later
+
+
+def test_no_rule_read_after_the_first_rows_restyles_the_queue(make_app, seeded):
+    """The other screens' stylesheets are read while the queue is on screen: none of their
+    rules may match a widget of it, or it would change look a moment after it shows."""
+    app = make_app()
+
+    async def scenario(pilot) -> None:
+        later = Stylesheet(variables=app.get_css_variables())
+        later.read_all(LATER_STYLESHEETS)
+        later.parse()
+        selectors = [s.strip() for rules in later.rules for s in rules.selectors.split(",")]
+        assert "#case-header" in selectors
+        await pilot.press("slash")  # the search box too
+        await settle(pilot)
+        for selector in selectors:
+            assert not app.query(selector), selector
+
+    drive(app, scenario)
+
+
+def test_a_case_opened_before_the_first_rows_has_its_screens_style(db_path, seeded):
+    async def scenario(app: SlowDisk, pilot: Any) -> None:
+        app.open_case(seeded["printer"])  # case.tcss: read as the screen is pushed
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#case-header").styles.border_bottom[0] == "solid"
+
+    while_loading(db_path, scenario)
