@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ DEFERRED = ("casedesk.desk.desk", "casedesk.core.policy", "tomllib")
 PROBE = """
 import asyncio, sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 import casedesk.widgets.case_list as case_list
@@ -150,3 +152,22 @@ def test_a_case_opened_before_the_first_rows_has_its_screens_style(db_path, seed
         assert app.screen.query_one("#case-header").styles.border_bottom[0] == "solid"
 
     while_loading(db_path, scenario)
+
+
+def test_an_edited_policy_moves_the_due_times_before_the_first_rows(
+    make_app, seeded, db_path, clock
+):
+    """The desk waits for the first paint only while the stored due times follow the policy
+    file as it is: edited since, it opens first and the first rows show the new due times."""
+    (db_path.parent / "policy.toml").write_text('[first_response]\nnormal = "30m"\n')
+    app = make_app()
+    assert app._desk is not None  # opened at start, before the page was read
+
+    async def scenario(pilot) -> None:
+        cases = app.screen.query_one(CaseList)
+        rows = [cases.row_at(i) for i in range(cases.total)]
+        nobody = next(row for row in rows if row and row.case.id == seeded["nobody"])
+        assert nobody.due is not None
+        assert nobody.due.at == nobody.case.created_at + timedelta(minutes=30)  # was 8 h
+
+    drive(app, scenario)
