@@ -176,8 +176,10 @@ def _own_layout(text: Any) -> bool:
 def _raw_controls(text: str) -> bool:
     """Whether `text` holds a control character (rich drops some); the verbs' text never
     does, being made printable first."""
-    return not text.isprintable() and any(
-        c != "\n" and (c < " " or "\x7f" <= c < "\xa0") for c in text
+    return (
+        not text.isprintable()
+        and not text.replace("\n", "").isprintable()  # (lines alone: scanned in C)
+        and any(c != "\n" and (c < " " or "\x7f" <= c < "\xa0") for c in text)
     )
 
 
