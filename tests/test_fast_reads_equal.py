@@ -61,11 +61,13 @@ ENVIRONMENTS = {
 
 
 # On PostgreSQL, what the JSON path leaves to the full one (through psycopg): a merged case's
-# history, a problem's cases, a number the server refuses.
+# history, merged customers, a problem's cases, a number the server refuses.
 FULL_ON_PURPOSE = [
     ["list", "--problem", "P1"],
     ["show", "2"],
     ["show", "2", "--full"],
+    ["customer", "show", "4"],
+    ["customer", "show", "5"],
     ["show", HUGE],
     ["search", "printer", "--limit", HUGE],
 ]
