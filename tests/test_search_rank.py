@@ -11,6 +11,7 @@ import pytest
 from casedesk.core.model import Channel
 from casedesk.store import Store, schema
 from casedesk.store.rows import SEARCH_SQL
+from old_stores import store_at
 
 pytestmark = pytest.mark.both_engines
 
@@ -68,21 +69,7 @@ def _tables_after(migrations: list[str]) -> set[str]:
 
 @pytest.mark.sqlite_only(reason="FTS5 tables and SQLite schema numbers")
 def test_a_store_at_schema_10_keeps_finding_its_events_after_the_migration(db_path) -> None:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    schema.migrate(conn, target=10)
-    conn.executescript("""
-        INSERT INTO customers(id, name, email, created_at)
-            VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00+00:00');
-        INSERT INTO cases(id, title, customer_id, owner, status, priority, urgency, channel,
-                          created_at, updated_at, version)
-            VALUES (1, 'Laptop', 1, 'bob', 'open', 'high', 'normal', 'email',
-                    '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1);
-        INSERT INTO events(case_id, at, actor, kind, channel, text, data)
-            VALUES (1, '2026-01-01T00:00:00+00:00', 'bob', 'created', 'email',
-                    'the battery is bulging', '{"title": "Laptop", "customer_id": 1,
-                    "priority": "high", "owner": "bob"}');
-    """)
+    conn = store_at(db_path, 10)
     assert "events_fts_docsize" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
 

@@ -13,6 +13,7 @@ from casedesk.core.errors import CaseNotFound, Conflict, Refused, StoreError
 from casedesk.core.model import Channel, Status
 from casedesk.desk.desk import Desk
 from casedesk.store import Store, schema
+from old_stores import store_at
 
 
 def test_a_new_store_uses_wal_foreign_keys_and_a_busy_timeout(db_path):
@@ -64,21 +65,7 @@ def test_unknown_case_ids_are_a_clear_error(desk):
 
 
 def test_a_store_made_at_version_1_is_migrated_with_its_data_kept(db_path):
-    db_path.parent.mkdir(parents=True)
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    schema.migrate(conn, target=1)
-    conn.executescript("""
-        INSERT INTO customers(id, name, email, created_at)
-            VALUES (1, 'Ann', 'ann@example.com', '2026-01-01T00:00:00+00:00');
-        INSERT INTO cases(id, title, customer_id, owner, status, priority, urgency, channel,
-                          created_at, updated_at, version)
-            VALUES (1, 'Laptop battery swollen', 1, 'bob', 'open', 'high', 'normal', 'email',
-                    '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 1);
-        INSERT INTO events(case_id, at, actor, kind, channel, text, data)
-            VALUES (1, '2026-01-01T00:00:00+00:00', 'bob', 'created', 'email',
-                    'the battery is bulging', '{"title": "Laptop battery swollen", "customer_id": 1,
-                    "priority": "high", "owner": "bob"}');
-    """)
+    conn = store_at(db_path, 1)
     assert schema.version(conn) == 1
     conn.close()
 
