@@ -5,8 +5,9 @@ Rich renders every table cell and every line through several passes (measure, wr
 crop, pad, segments): ~5 ms a row, half a second for 100 rows or a 500-event timeline on a
 loaded machine, where the query takes milliseconds. Here a Text is its `.plain` and a table's
 columns are sized by rich's own rule for a table that fits its width. Anything else (a line
-longer than the width, a tab, a table that must shrink, a terminal, colours) goes to rich as
-before. tests/test_plain_output.py holds the two ways equal on hostile stores.
+longer than the width, a table that must shrink, a terminal, colours) goes to `cli/layout.py`,
+and what that does not reproduce (a tab, a control character) to rich as before.
+tests/test_plain_output.py holds the two ways equal on hostile stores.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def plain_width() -> int | None:
     return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
-def terminal() -> tuple[int, str, bool] | None:
+def terminal() -> tuple[int, str | None, bool] | None:
     """The width, colour system and no-colour mode of `output.console()` on stdout when it is a
     terminal that rich detects the plain way (no FORCE_COLOR or TTY_COMPATIBLE, not a dumb
     one), as `cli/layout.py` takes them; else None. rich's Console.size and
@@ -80,11 +81,14 @@ def terminal() -> tuple[int, str, bool] | None:
 
 class Printer:
     """`console().print` for the read verbs, without rich where the layout is our own: plain
-    where rich's output would be plain, `cli/layout.py` at a terminal."""
+    where rich's output would be plain, `cli/layout.py` at a terminal and for what the plain
+    lines do not take."""
 
     def __init__(self) -> None:
         self.width = plain_width()
-        self.terminal = terminal() if self.width is None else None
+        # piped, what the plain lines do not take (a long line, a table that must shrink) is
+        # still laid out without rich: cli/layout.py with no colour system is rich's plain output
+        self.terminal = terminal() if self.width is None else (self.width, None, False)
         self._rich: Console | None = None
 
     def print(self, item: Any, style: str | None = None) -> None:
