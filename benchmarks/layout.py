@@ -32,13 +32,13 @@ def main() -> None:
     args = parser.parse_args()
 
     from rich.console import Console
-    from rich.text import Text
 
     from casedesk.cli import layout
-    from casedesk.cli.render import case_table
+    from casedesk.cli.reads import case_table_of
     from casedesk.core import clock
     from casedesk.core.model import Status
     from casedesk.store import Store
+    from casedesk.styled import Styled
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "casedesk.db"
@@ -52,15 +52,13 @@ def main() -> None:
         rows = store.list_cases(statuses=active, closed_when_due=True, limit=args.rows)
         store.close()
     now = clock.now()
+    table = case_table_of(rows, now, None)
 
     def styled(cell: object) -> object:
-        if not isinstance(cell, Text):
+        """A cell as cli/plain.py hands it to the layout module."""
+        if not isinstance(cell, Styled):
             return cell
-        runs, at = [], 0
-        for start, end, style in cell.spans:
-            runs += [(cell.plain[at:start], ""), (cell.plain[start:end], str(style))]
-            at = end
-        return (str(cell.style), [*runs, (cell.plain[at:], "")])
+        return (cell.style, cell.parts) if cell.style else cell.parts
 
     def by_rich() -> str:
         out = io.StringIO()
@@ -68,10 +66,9 @@ def main() -> None:
             file=out, force_terminal=True, color_system=args.color_system, width=args.width,
             highlight=False, soft_wrap=False,
         )  # fmt: skip
-        console.print(case_table(rows, now))
+        console.print(table)  # (cli/plain.Table becomes a rich Table here)
         return out.getvalue()
 
-    table = case_table(rows, now)
     cells = [[styled(cell) for cell in row] for row in table.rows]
 
     def by_layout() -> str | None:
