@@ -726,24 +726,31 @@ def agent_events(store: Store, window: Window) -> dict[str, tuple[int, int]]:
         edges = [(s, u)]
     else:
         edges = [(s, first * _DAY), (last * _DAY, u)]
-    conn, hint = store.conn, _sql(store).hint("report_steps_actor")
-    result: dict[str, tuple[int, int]] = {}
-    for agent in store.agents():
-        acted, told = conn.execute(
-            "SELECT coalesce(sum(acted), 0), coalesce(sum(told), 0) FROM report_acts "
-            "WHERE actor = ? AND day >= ? AND day < ?",
-            (agent, first, last),
-        ).fetchone()
-        for start, end in edges:
-            if start < end:
-                more, more_told = conn.execute(
-                    "SELECT count(*), count(CASE WHEN kind = 'told' THEN 1 END) "
-                    f"FROM report_steps {hint} WHERE actor = ? AND at >= ? AND at < ?",
-                    (agent, start, end),
-                ).fetchone()
-                acted, told = acted + more, told + more_told
-        result[agent] = (int(acted), int(told))
-    return result
+    # A statement for every agent's whole days and one for each partial day: a round trip
+    # each, not three per agent.
+    conn, sql = store.conn, _sql(store)
+    agents = store.agents()
+    if not agents:  # nothing written yet: maybe no step tables either
+        return {}
+    totals = dict.fromkeys(agents, (0, 0))
+    for actor, acted, told in conn.execute(
+        "SELECT actor, sum(acted), sum(told) FROM report_acts "
+        "WHERE day >= ? AND day < ? GROUP BY actor",
+        (first, last),
+    ):
+        if actor in totals:
+            totals[actor] = (int(acted), int(told))
+    for start, end in edges:
+        if start < end:
+            for actor, more, more_told in conn.execute(
+                "SELECT actor, count(*), count(CASE WHEN kind = 'told' THEN 1 END) "
+                f"FROM report_steps {sql.hint('report_steps_actor')} "
+                f"WHERE actor {sql.in_ids} AND at >= ? AND at < ? GROUP BY actor",
+                (sql.ids(agents), start, end),
+            ):
+                acted, told = totals[actor]
+                totals[actor] = (acted + int(more), told + int(more_told))
+    return totals
 
 
 def customer_names(store: Store, ids: Iterable[int]) -> dict[int, str]:
