@@ -107,6 +107,17 @@ def test_a_store_at_an_older_schema_is_left_to_the_full_path(server_store, monke
     assert quick == _run(["list", "--json"], True, monkeypatch) and quick[0] == 0
 
 
+def test_without_a_libpq_to_load_psycopg_answers(server_store, monkeypatch) -> None:
+    """No libpq.so.5 and no wheel's copy: the verbs still answer, through psycopg."""
+    from casedesk.store import libpq
+
+    monkeypatch.setattr(libpq, "load", lambda: None)
+    tried = _tried_libpq(monkeypatch)
+    quick, full, connects = _both(["list", "--overdue", "--json"], monkeypatch)
+    assert quick == full and quick[0] == 0 and '"id": 1' in quick[1]
+    assert tried and connects
+
+
 # -- what it cannot answer, said as the full path says it -------------------------------------
 
 
