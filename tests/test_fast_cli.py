@@ -12,7 +12,6 @@ import pytest
 from casedesk.cli import options, reads, run
 from casedesk.cli.options import VERBS, NotForUs, parse
 from casedesk.core.model import Status
-from casedesk.paths import ServerStore
 
 pytestmark = pytest.mark.both_engines
 
@@ -76,12 +75,11 @@ HUMAN_READS = [
 
 @pytest.mark.parametrize("args", HUMAN_READS, ids=" ".join)
 def test_human_reads_import_no_typer_rich_or_model(cli, clock, db_path, args):
-    """On SQLite the human output too comes from stored rows (`cli/human_reads.py`), printed
-    without rich when piped; elsewhere it is printed in full, still without typer."""
+    """The human output too comes from stored rows (`cli/human_reads.py`), printed without rich
+    when piped; on PostgreSQL through libpq (no psycopg, no asyncio)."""
     cli("new", "--customer", "Ann <ann@example.com>", "--title", "printer jams", "--owner", "ann")
     clock.advance(days=3)
-    sqlite = not isinstance(db_path, ServerStore)
-    result = _loaded_by(args, db_path, NOT_FOR_JSON if sqlite else ("typer", "click"))
+    result = _loaded_by(args, db_path, NOT_FOR_JSON)
     assert result.returncode == 0, result.stderr
     assert "#1" in result.stdout or "Customer #1" in result.stdout
     assert result.stdout.rstrip().endswith("HEAVY []"), result.stdout + result.stderr

@@ -1,10 +1,11 @@
 """The read verbs' human output straight from stored rows, as `cli/json_reads.py` does for JSON.
 
-The same stores and cases as the JSON path are taken (a SQLite store this agent may write, due
-times that follow the current policy in calendar time, no merged cases or customers, no
-`--problem`), read by the same functions, and printed by the same functions as the whole path
-(`cli/render.py`, which works on stored rows), without the domain model, typer or rich. A case
-with sub-tasks also goes to the whole path (`core.subtasks` and a pending draft need the model).
+The same stores and cases as the JSON path are taken (a SQLite store this agent may write or a
+PostgreSQL one through libpq, due times that follow the current policy in calendar time, no
+merged cases or customers, no `--problem`), read by the same functions, and printed by the same
+functions as the whole path (`cli/render.py`, which works on stored rows), without the domain
+model, typer or rich. A case with sub-tasks also goes to the whole path (`core.subtasks` and a
+pending draft need the model).
 Anything else returns False having printed nothing, and `cli/reads.py` answers in full.
 """
 
@@ -32,11 +33,10 @@ def run(verb: str, values: dict[str, Any]) -> bool:
     rows = json_reads.open_rows(values["db"], values["as_"])
     if rows is None:
         return False
-    if rows.engine != "sqlite":  # (checked against the whole path on SQLite only)
-        rows.close()
-        return False
     try:
-        return answer(rows, values)
+        return answer(rows, values)  # each reads all it prints before printing
+    except rows.unhandled:  # e.g. what a server said: in the full path's words
+        return False
     finally:
         rows.close()
 
