@@ -3,19 +3,30 @@ for output that must differ between a terminal and a pipe (colours, progress, ra
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
+import struct
 import subprocess
 import sys
+import termios
 
 
 def on_a_terminal(
-    args: list[str], env: dict[str, str], stream: str = "stdout"
+    args: list[str],
+    env: dict[str, str],
+    stream: str = "stdout",
+    code: str | None = None,
+    columns: int | None = None,
 ) -> tuple[int, bytes, bytes]:
-    """(exit code, what reached the terminal, the other stream) of `python -m casedesk ARGS`."""
+    """(exit code, what reached the terminal, the other stream) of `python -m casedesk ARGS`,
+    or of `python -c CODE ARGS`; `columns`: the terminal's width."""
     primary, secondary = pty.openpty()
+    if columns is not None:
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: secondary}
-    proc = subprocess.Popen([sys.executable, "-m", "casedesk", *args], env=env, **pipes)
+    program = ["-c", code] if code is not None else ["-m", "casedesk"]
+    proc = subprocess.Popen([sys.executable, *program, *args], env=env, **pipes)
     os.close(secondary)
     chunks = []
     while True:

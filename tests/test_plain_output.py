@@ -19,6 +19,7 @@ from casedesk.cli import cells as ours
 from casedesk.cli import output, plain
 from casedesk.cli.output import console
 from casedesk.entry import main
+from terminal import on_a_terminal
 
 HOSTILE = "[bold red]Ev\x1bil[/] \u202efdp.exe Müller\x07 \x9b2J :smile:"
 WIDE = "東京の顧客サポート係 🎉 e\u0301"
@@ -107,37 +108,9 @@ ON_A_TERMINAL = "\n".join([
 
 def _at_a_terminal(args: list[str], env: dict[str, str], way: str) -> tuple[bytes, str]:
     """What `casedesk ARGS` writes to a 100-column terminal (cli/layout.py's way, or rich's)."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import subprocess
-    import sys
-    import termios
-
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ON_A_TERMINAL, way, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=secondary,
-        stderr=subprocess.PIPE,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # Linux: EIO once the process closed its end
-            break
-        if not data:
-            break
-        chunks.append(data)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    assert proc.wait(timeout=120) == 0, err
-    os.close(primary)
-    return b"".join(chunks), err
+    code, out, err = on_a_terminal([way, *args], env, code=ON_A_TERMINAL, columns=100)
+    assert code == 0, err
+    return out, err.decode()
 
 
 @pytest.mark.parametrize("terminal", TERMINALS, ids=list(TERMINALS))

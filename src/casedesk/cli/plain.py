@@ -31,16 +31,21 @@ def plain_width() -> int | None:
     compatible = environ.get("TTY_COMPATIBLE", "")
     if sys.platform == "win32" or compatible == "1" or environ.get("FORCE_COLOR") is not None:
         return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    try:
-        if isatty is not None and isatty():
-            return None
-    except ValueError:
-        pass
+    if _a_terminal():
+        return None
     columns = environ.get("COLUMNS")
     if not columns:
         return 160  # output.console()'s width for a pipe
     return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def _a_terminal() -> bool:
+    """Whether stdout is a terminal, as rich asks (a closed stream is none)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return isatty is not None and isatty()
+    except ValueError:
+        return False
 
 
 def terminal() -> tuple[int, str | None, bool] | None:
@@ -51,11 +56,7 @@ def terminal() -> tuple[int, str | None, bool] | None:
     environ = os.environ
     if sys.platform == "win32" or "FORCE_COLOR" in environ or environ.get("TTY_COMPATIBLE"):
         return None
-    isatty = getattr(sys.stdout, "isatty", None)
-    try:
-        if isatty is None or not isatty():
-            return None
-    except ValueError:
+    if not _a_terminal():
         return None
     term = environ.get("TERM", "").strip().lower()
     if term in ("dumb", "unknown") or environ.get("TERM", "").lower() in ("dumb", "unknown"):
