@@ -4,8 +4,8 @@
     python benchmarks/layout.py --rows 500 --width 80 --color-system standard
 
 Builds a demo store (in a temporary folder), takes its first `--rows` cases as `list` shows
-them, and times, as the median of `--runs` runs each: rich printing `case_table` (what a
-terminal gets today) and `layout.table` printing the same cells (both checked equal first).
+them, and times, as the median of `--runs` runs each: rich printing `case_table` (what
+the read verbs fall back to) and `layout.table` printing the same cells (both checked equal first).
 Timed from the built rows: neither side's imports are counted (rich's are counted by
 `python -X importtime`; the layout module loads only the standard library).
 """
