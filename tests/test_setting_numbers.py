@@ -36,6 +36,7 @@ KEYS = {
     "[periodic_update] low": "[periodic_update]\nlow = {}",
 }
 EXPECTED = 'must be a duration from 1m to 520w, like "90m", "4h", "3d" or 8 (hours)'
+CHECK_IN = 'check_in must be "off", true (3 days) or a duration from 1m to 520w, like "3d"'
 
 
 def _one_line(stderr: str, *words: str) -> None:
@@ -63,7 +64,8 @@ def test_a_wrong_duration_is_one_line_naming_file_key_and_range(cli, policy, key
     for verb in (["list"], ["show", "1"], ["nag"], ["nag", "--json"], ["note", "1", "x"]):
         result = cli(*verb)
         assert result.exit_code == 1, (verb, result)
-        _one_line(result.stderr, f"{policy}: {key} {EXPECTED} (not {WRONG[value]})")
+        expected = CHECK_IN if key == "check_in" else f"{key} {EXPECTED}"
+        _one_line(result.stderr, f"{policy}: {expected} (not {WRONG[value]})")
         assert result.stdout == ""
 
 

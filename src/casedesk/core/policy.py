@@ -189,7 +189,13 @@ def _check_in(value: object) -> timedelta | None:
         return timedelta(days=CHECK_IN_DAYS)
     if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "never")):
         return None
-    return parse_duration(value, "check_in")
+    try:
+        return parse_duration(value, "check_in")
+    except PolicyError:
+        raise PolicyError(
+            f'check_in must be "off", true (3 days) or a duration from 1m to 520w, like "3d" '
+            f"({not_(value)})"
+        ) from None
 
 
 DEFAULT_POLICY = policy_from_toml(DEFAULT_POLICY_TOML, "built-in defaults")
