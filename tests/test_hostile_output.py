@@ -104,12 +104,6 @@ def test_nothing_is_lost_from_the_store(hostile, cli):
     assert {hit["id"] for hit in found} >= {1, 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="human-rows/tty-layout (cli/render.py, cli/plain.py): at 80 columns a title longer "
-    "than its share drops the id, status, owner and last-heard columns from `list` entirely, "
-    "so no row says which case it is",
-)
 def test_list_at_80_columns_keeps_each_case_id(hostile, cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     shown = cli("list").stdout

@@ -227,3 +227,27 @@ def test_cells_measured_and_cut_as_rich_does(text, total):
     assert ours.set_cell_size(text, total) == cells.set_cell_size(text, total)
     if total > 0:
         assert ours.chop_cells(text, total) == cells.chop_cells(text, total)
+
+
+GIVE_WAY = ["status", "owner", "last heard"]  # the order case_table leaves them out
+
+
+@pytest.mark.parametrize("columns", [50, 60, 80, 90, 100, 120])
+def test_a_narrow_terminal_gives_way_but_keeps_every_case_id(store, monkeypatch, columns):
+    """rich narrows every column of a no-wrap table evenly, cutting the ids to `#1…` at 80
+    columns; the case table narrows the title and customer first, then leaves out the status,
+    the owner and the last heard, in that order."""
+    import json
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown, _, _ = _print(["list", "--limit", "0"], monkeypatch, by_rich=False)
+    listed, _, _ = _print(["list", "--limit", "0", "--json"], monkeypatch, by_rich=False)
+    lines = shown.splitlines()
+    assert all(len(line) <= columns for line in lines), shown
+    assert lines[0].startswith("due ") and lines[0].split()[1:4] == ["id", "customer", "title"]
+    missing = [name for name in GIVE_WAY if name not in lines[0]]
+    assert missing == GIVE_WAY[: len(missing)]
+    assert len(missing) == {50: 3, 120: 0}.get(columns, len(missing))
+    rows = [f" {line} " for line in lines[1:]]
+    for case in json.loads(listed):
+        assert any(f" #{case['id']} " in row for row in rows), case["id"]

@@ -93,6 +93,8 @@ class Printer:
         self._rich: Console | None = None
 
     def print(self, item: Any, style: str | None = None) -> None:
+        if isinstance(item, Table):
+            item = item.fitted(self.width or (self.terminal or (self._console().width,))[0])
         lines = None if self.width is None else _lines(item, self.width)
         if lines is not None:
             sys.stdout.write("".join(line + "\n" for line in lines))
@@ -102,11 +104,14 @@ class Printer:
             if written is not None:
                 sys.stdout.write(written)
                 return
+        self._console().print(_for_rich(item), style=style)
+
+    def _console(self) -> Console:
         if self._rich is None:
             from casedesk.cli.output import console
 
             self._rich = console()
-        self._rich.print(_for_rich(item), style=style)
+        return self._rich
 
 
 def _for_rich(item: Any) -> Any:
@@ -221,12 +226,60 @@ class Table:
     def __init__(self) -> None:
         self.columns: list[tuple[str, dict[str, Any]]] = []
         self.rows: list[tuple[Any, ...]] = []
+        self._gives: list[tuple[int, int]] = []
 
-    def add_column(self, header: str, **options: Any) -> None:
+    def add_column(self, header: str, *, narrows: int = 0, goes: int = 0, **options: Any) -> None:
+        """`narrows` and `goes`: the order in which this column gives way to a narrow terminal,
+        narrowed to its min_width, then left out (1 first; 0 never)."""
         self.columns.append((header, options))
+        self._gives.append((narrows, goes))
 
     def add_row(self, *cells: Any) -> None:
         self.rows.append(cells)
+
+    def fitted(self, width: int) -> Table:
+        """This table within `width`, giving way as its columns say: at each step from leaving
+        none out, the narrowing columns narrow in turn; if that is not enough, the next column
+        that may go goes. rich would cut every column of a no-wrap table evenly, the case ids
+        to `#8…` at 80 columns."""
+        natural = [self._natural_width(i) for i in range(len(self.columns))]
+        narrowing = sorted((n, i) for i, (n, _) in enumerate(self._gives) if n)
+        going = [i for _, i in sorted((g, i) for i, (_, g) in enumerate(self._gives) if g)]
+        for left_out in range(len(going) + 1):
+            kept = [i for i in range(len(natural)) if i not in going[:left_out]]
+            widths = {i: natural[i] for i in kept}
+            over = sum(widths.values()) + 2 * (len(kept) - 1) - width
+            for _, i in narrowing:
+                if over <= 0:
+                    break
+                if i in widths:
+                    least = self.columns[i][1].get("min_width") or 1
+                    narrower = max(least, widths[i] - over)
+                    over -= widths[i] - narrower
+                    widths[i] = narrower
+            if over <= 0:
+                break
+        if over > 0 or (len(kept) == len(natural) and widths == dict(enumerate(natural))):
+            return self  # it fits as it is, or nothing makes it fit: as rich lays it out
+        table = Table()
+        for i in kept:
+            header, options = self.columns[i]
+            if widths[i] < natural[i]:
+                options = {**options, "max_width": widths[i]}
+            table.add_column(header, **options)
+        for row in self.rows:
+            table.add_row(*(row[i] for i in kept))
+        return table
+
+    def _natural_width(self, i: int) -> int:
+        """Column `i`'s width when nothing has to give: its widest cell within its limits."""
+        header, options = self.columns[i]
+        cells = [header, *(row[i] for row in self.rows)]
+        most = max(cell_len(getattr(cell, "plain", cell)) for cell in cells)
+        most = max(most, options.get("min_width") or 0)
+        if options.get("max_width") is not None:
+            most = min(most, options["max_width"])
+        return most
 
     def __rich__(self) -> Any:
         from rich.table import Table as RichTable

@@ -61,14 +61,16 @@ def told_cell(row: Row, now: datetime) -> Styled:
 
 def case_table(rows: Sequence[Row], now: datetime, working: Working = None) -> Table:
     table = Table()
+    # At a narrow terminal the title narrows first, then the customer; then the status, the
+    # owner and the last heard go, so the due time, the id and who it is for always show.
     for name, kwargs in [
         ("due", {"min_width": 13}),
         ("id", {"justify": "right", "min_width": 5}),
-        ("customer", {"max_width": 22, "min_width": 10}),
-        ("title", {"ratio": 1, "min_width": 12}),
-        ("status", {"min_width": 8}),
-        ("owner", {"max_width": 12, "min_width": 6}),
-        ("last heard", {"min_width": 14}),
+        ("customer", {"max_width": 22, "min_width": 10, "narrows": 2}),
+        ("title", {"ratio": 1, "min_width": 12, "narrows": 1}),
+        ("status", {"min_width": 8, "goes": 1}),
+        ("owner", {"max_width": 12, "min_width": 6, "goes": 2}),
+        ("last heard", {"min_width": 14, "goes": 3}),
     ]:
         table.add_column(name, overflow="ellipsis", no_wrap=True, **kwargs)
     for row in rows:

@@ -22,6 +22,7 @@ from casedesk.cli.common import (
     print_json,
     say,
 )
+from casedesk.cli.plain import Printer
 from casedesk.cli.reads import case_table_of
 from casedesk.cli.render import plain_text as plain
 from casedesk.cli.serialize import case_json
@@ -338,7 +339,7 @@ def problem_show(
             f"{found.open_cases} still being worked on; first report {first}, latest {latest}"
         )
         if rows:
-            out.print(case_table_of(rows, now, desk.policy))
+            Printer().print(case_table_of(rows, now, desk.policy))  # fitted to the width
 
 
 @problem_app.command("resolve")
@@ -494,6 +495,6 @@ def checkin_list(db: DbOption = None, as_: AsOption = None, json_: JsonOption = 
         if json_:
             print_json([case_json(r, now, policy=desk.policy) for r in rows])
         elif rows:
-            console().print(case_table_of(rows, now, desk.policy))
+            Printer().print(case_table_of(rows, now, desk.policy))
         else:
             console().print("no check-ins due")
