@@ -170,6 +170,14 @@ def test_customer_show_lists_every_case(cli):
     assert cli("customer", "show", "nobody@example.com").exit_code == 1
 
 
+def test_counts_of_one_are_singular(cli):
+    cli("new", "--customer", "Ann <ann@example.com>", "--title", "one")
+    assert "Timeline (1 event):" in cli("show", "1").stdout
+    assert "1 case, 1 not closed" in cli("customer", "show", "ann@example.com").stdout
+    cli("note", "1", "a second event")
+    assert "Timeline (2 events):" in cli("show", "1").stdout
+
+
 def test_assign_me_and_nobody(cli):
     cli("new", "--customer", "a@example.com", "--title", "t")
     assert cli("assign", "1", "me").exit_code == 0

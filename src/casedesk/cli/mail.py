@@ -16,6 +16,7 @@ from casedesk.cli.common import AsOption, DbOption, JsonOption, console, open_de
 from casedesk.core.clock import to_local_text
 from casedesk.core.errors import InvalidInput
 from casedesk.core.safetext import one_line, printable
+from casedesk.core.wording import counted
 
 # Import formats that are not mail (e.g. a store's jsonl export) register a handler here:
 # name → handler(paths, db, as_, json_). Mail formats come from casedesk.mail.sources.FORMATS.
@@ -465,7 +466,7 @@ def digest(
             sys.stdout.write(printable(message.get_content()) + "\n")
         sent_via = None if dry_run else deliver(message, settings, store_path)
         if sent_via is not None and not json_:
-            say(f"digest for {one.agent}: {len(one.rows)} cases, sent to {one.address}")
+            say(f"digest for {one.agent}: {counted(len(one.rows), 'case')}, sent to {one.address}")
         results.append(
             {
                 "agent": one.agent,

@@ -14,7 +14,7 @@ from casedesk.core.clock import from_text, to_local_text
 from casedesk.core.describe import describe, signed_by
 from casedesk.core.fold import fold
 from casedesk.core.safetext import one_line, printable
-from casedesk.core.wording import direction, due_cell_words, humanize
+from casedesk.core.wording import counted, direction, due_cell_words, humanize
 from casedesk.styled import OVERDUE_MARK, Styled, last_heard_line, next_due_line
 
 TYPE_CHECKING = False  # not `typing`'s: the read verbs' fast path loads this module
@@ -189,7 +189,7 @@ def case_detail(
     words = row["body"] if full else fold(row["body"], opening)[0]
     parts.append(Styled("    " + printable(words or row["title"]).replace("\n", "\n    ")))
     parts.append(Styled(""))
-    parts.append(Styled(f"Timeline ({len(events)} events):", style="bold"))
+    parts.append(Styled(f"Timeline ({counted(len(events), 'event')}):", style="bold"))
     parts.extend(event_lines(event, data, full, row["id"]) for event, data in events)
     return parts
 
@@ -211,7 +211,7 @@ def print_show(
         out.print(
             Styled(f"problem P{row['problem_id']}: ")
             .append(plain(row["pr_title"] or "", 60))
-            .append(f" — {row['pr_affected']} case(s) affected")
+            .append(f" — {counted(row['pr_affected'], 'case')} affected")
         )
     if subtasks:
         out.print(f"sub-tasks: {row['subtasks_done']} of {row['subtasks_total']} done")
@@ -263,7 +263,7 @@ def print_customer(
         line.append(" <").append(plain(who["email"])).append(">")
     out.print(line)
     open_count = sum(1 for row in rows if row["status"] != "closed")
-    out.print(f"{len(rows)} cases, {open_count} not closed")
+    out.print(f"{counted(len(rows), 'case')}, {open_count} not closed")
     for m in merged:
         out.print(Styled(f"merged in: #{m['id']} ", style="dim").append(plain(m["name"])))
     if legacy or notes:
