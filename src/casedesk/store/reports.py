@@ -218,8 +218,11 @@ class SqliteSql:
 
     @staticmethod
     def rows(store: Store, sql: str, params: object = ()) -> list[Any]:
-        """Every row of a read, positionally (the report's reads of one row per case)."""
-        return store.conn.execute(sql, params).fetchall()
+        """Every row of a read, positionally (the report's reads of one row per case), as plain
+        tuples: a `sqlite3.Row` a row cost as much as the read itself."""
+        cursor = store.conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
 
     @staticmethod
     def fast_reads(store: Store) -> None:
