@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -116,6 +117,8 @@ SAME = [
     ["show", "--json", "3", "--no-full"],
     ["search", "battery charger", "--limit", "5"],
     ["search", '"a phrase" OR b*', "--json", "--db=/tmp/y.db"],
+    ["search", "battery", "charger", "light"],
+    ["search", "battery", "--limit", "2", "charger light", "--json"],
     ["customer", "show", "ann@example.com", "--as", "ann"],
 ]
 
@@ -131,6 +134,22 @@ def test_fast_parser_agrees_with_typer(monkeypatch, args):
     assert parse(verb, args[len(verb.path) :]) == called
 
 
+def test_search_words_unquoted_are_one_query(cli):
+    """`casedesk search battery charger light` finds what the quoted words find (typer refused
+    the second word as an extra argument)."""
+    assert parse(options.SEARCH, ["battery", "charger", "light"])["query"] == (
+        "battery charger light"
+    )
+    cli(
+        "new", "--customer", "a@example.com", "--title", "Laptop", "--body", "battery charger light"
+    )
+    cli("new", "--customer", "b@example.com", "--title", "Printer", "--body", "light only")
+    quoted = cli("search", "battery charger light", "--json")
+    unquoted = cli("search", "battery", "charger", "light", "--json")
+    assert unquoted.exit_code == 0 and unquoted.stdout == quoted.stdout
+    assert [case["id"] for case in json.loads(unquoted.stdout)] == [1]
+
+
 REFUSED = [
     ["list", "--status", "bogus"],
     ["list", "--limit", "-1"],
@@ -144,6 +163,7 @@ REFUSED = [
     ["show", "1", "2"],
     ["show", "-1"],
     ["search", "--limit", "0", "x"],
+    ["search", "--json"],
     ["customer", "show"],
     ["show", "1", "--help"],
 ]

@@ -39,7 +39,11 @@ def table_command(group: typer.Typer, verb: Verb, module: str) -> None:
     """Register a verb of the options table on `group`: typer reads the signature built here,
     and the work is the same function the fast path calls."""
 
+    words = [p.name for p in verb.params if p.argument and p.multiple]
+
     def command(**values: Any) -> None:
+        for name in words:  # `search battery charger light` is one query
+            values[name] = " ".join(values[name])
         getattr(reads, verb.run)(**values)
 
     parameters = [

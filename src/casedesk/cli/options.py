@@ -38,7 +38,8 @@ class Param:
         flags: tuple[str, ...] = (),  # the option's names; () for a positional argument
         default: Any = None,
         minimum: int | None = None,
-        multiple: bool = False,  # repeatable; collects a list (None when not given)
+        multiple: bool = False,  # repeatable; collects a list (None when not given); for a
+        # positional argument: every word left, joined by spaces
         show_default: bool = True,
         argument: bool = False,  # a positional argument (always required)
     ) -> None:
@@ -142,6 +143,7 @@ SEARCH = Verb(
             "filters; at most 32 words and 8 prefixes). Only the first 64 KiB characters of "
             "each message are searched.",
             argument=True,
+            multiple=True,
         ),
         Param("limit", "At most this many cases.", type="int", default=50, minimum=1),
         *COMMON,
@@ -195,6 +197,8 @@ def parse(verb: Verb, args: list[str]) -> dict[str, Any]:
                 values[param.name] = converted
         else:
             given.append(arg)
+    if positional and positional[-1].multiple and len(given) > len(positional):
+        given[len(positional) - 1 :] = [" ".join(given[len(positional) - 1 :])]
     if len(given) != len(positional):
         raise NotForUs("arguments")
     for param, value in zip(positional, given, strict=True):
