@@ -92,6 +92,7 @@ class CasedeskApp(App[None]):
         self._search_state = threading.Lock()
         self._search_turn = 0
         self._searching = False
+        self._closed = False  # quitting: the connections close, no thread may read on them
         self.watcher = ChangeWatcher(db)
         if settings is None:
             from casedesk.config import tui_settings
@@ -150,7 +151,8 @@ class CasedeskApp(App[None]):
         def count() -> None:  # on the search connection, beside the page: both at once
             # A failure is left to the queue's own worker, as below.
             with self._search_lock, suppress(CasedeskError):
-                counted.append(views.count(self.searcher, query, now))
+                if not self._closed:
+                    counted.append(views.count(self.searcher, query, now))
 
         counter = threading.Thread(target=count, daemon=True)
         counter.start()
@@ -203,6 +205,8 @@ class CasedeskApp(App[None]):
     def read(self, query: Callable[[Store], T]) -> T:
         """Run a read on the worker connection (from any thread)."""
         with self._read_lock:
+            if self._closed:  # a thread still reading as the console quits
+                raise Interrupted("the console is closing")
             return query(self.reader)
 
     def search(
@@ -217,7 +221,7 @@ class CasedeskApp(App[None]):
                 self.searcher.interrupt()
         with self._search_lock:
             with self._search_state:
-                if turn != self._search_turn:
+                if turn != self._search_turn or self._closed:
                     return None
                 self._searching = True
             try:
@@ -311,7 +315,9 @@ class CasedeskApp(App[None]):
         self._summarized = False
 
     def on_unmount(self) -> None:
-        # A worker may still be reading: stop it, so quitting never waits for a slow query.
+        # A worker may still be reading: stop it, so quitting never waits for a slow query;
+        # one that comes to read after this finds the console closing, not a closed store.
+        self._closed = True
         self.stop_search()
         self.reader.interrupt()
         self.watcher.close()
