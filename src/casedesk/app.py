@@ -207,7 +207,12 @@ class CasedeskApp(App[None]):
         with self._read_lock:
             if self._closed:  # a thread still reading as the console quits
                 raise Interrupted("the console is closing")
-            return query(self.reader)
+            try:
+                return query(self.reader)
+            except Exception:
+                if self._closed:  # cut short by quitting (SQLite says so as it steps the rows)
+                    raise Interrupted("the console is closing") from None
+                raise
 
     def search(
         self, query: str, limit: int, *, snippets: bool = True

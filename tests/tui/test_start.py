@@ -17,6 +17,7 @@ from textual.css.stylesheet import Stylesheet
 from tui_helpers import drive, settle
 
 from casedesk.app import CasedeskApp
+from casedesk.core.errors import Interrupted
 from casedesk.screens import LATER_STYLESHEETS
 from casedesk.widgets.case_list import CaseList
 
@@ -178,3 +179,28 @@ def test_an_edited_policy_moves_the_due_times_before_the_first_rows(
         assert nobody.due.at == nobody.case.created_at + timedelta(minutes=30)  # was 8 h
 
     drive(app, scenario)
+
+
+def test_a_read_cut_short_by_quitting_ends_as_interrupted(db_path, seeded):
+    """Quitting interrupts the read in progress; SQLite reports that as it steps the rows, past
+    the store's own wording, so a start-up read printed a traceback from its thread."""
+    app = CasedeskApp(db_path, "ann", settings={}, poll_seconds=None)
+    app._prefetch.join(5)
+
+    def quit_meanwhile() -> None:
+        app._closed = True  # as on_unmount does, before it interrupts the reader
+        app.reader.interrupt()
+
+    def endless(store: Any) -> Any:
+        threading.Timer(0.2, quit_meanwhile).start()
+        return store.conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+        ).fetchall()
+
+    try:
+        with pytest.raises(Interrupted):
+            app.read(endless)
+        with pytest.raises(Interrupted):  # and any read after it
+            app.read(lambda store: store.conn.execute("SELECT 1").fetchall())
+    finally:
+        app.on_unmount()
