@@ -93,8 +93,8 @@ class Printer:
         self._rich: Console | None = None
 
     def print(self, item: Any, style: str | None = None) -> None:
-        if isinstance(item, Table):
-            item = item.fitted(self.width or (self.terminal or (self._console().width,))[0])
+        if isinstance(item, Table):  # (piped, `terminal` holds the plain width)
+            item = item.fitted(self.terminal[0] if self.terminal else self._console().width)
         lines = None if self.width is None else _lines(item, self.width)
         if lines is not None:
             sys.stdout.write("".join(line + "\n" for line in lines))
@@ -320,11 +320,7 @@ def _table_lines(table: Table, width: int) -> list[str] | None:
             return None
         padding = (i > 0) + (i < last)
         # rich's measurement's maximum, clamped to the column's min_width and max_width
-        most = max(cell_len(row[i]) for row in rows) + padding
-        if column.get("min_width") is not None:
-            most = max(most, column["min_width"] + padding)
-        if column.get("max_width") is not None:
-            most = min(most, column["max_width"] + padding)
+        most = table._natural_width(i) + padding
         widths.append((most or 1) - padding)
     if sum(widths) + 2 * last > width:
         return None
