@@ -116,10 +116,7 @@ class CasedeskApp(App[None]):
     def _due_times_current(self) -> bool:
         """The stored due times follow the policy file as it is, without working hours."""
         try:
-            signature = paths.file_signature(paths.policy_file(self.db))
-            return self.reader.meta("policy_signature") == signature and "hours=" not in (
-                self.reader.meta("policy_fingerprint") or ""
-            )
+            return self.reader.due_times_follow(paths.file_signature(paths.policy_file(self.db)))
         except CasedeskError:
             return False  # the desk says what is wrong
 

@@ -67,10 +67,8 @@ def open_rows(db: str | None, as_: str | None) -> Rows | None:
     if rows is None:
         return None
     try:
-        plain = (
-            rows.schema_current()
-            and rows.meta("policy_signature") == paths.file_signature(paths.policy_file(location))
-            and "hours=" not in (rows.meta("policy_fingerprint") or "")
+        plain = rows.schema_current() and rows.due_times_follow(
+            paths.file_signature(paths.policy_file(location))
         )
     except rows.unhandled:
         plain = False  # the whole path says what is wrong with the store

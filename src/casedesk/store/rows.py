@@ -110,6 +110,13 @@ class Rows:
         row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def due_times_follow(self, policy_signature: str) -> bool:
+        """Whether the stored due times follow the policy file of this signature as it is, in
+        calendar time (a policy with `[hours]` counts working time left at each read)."""
+        return self.meta("policy_signature") == policy_signature and "hours=" not in (
+            self.meta("policy_fingerprint") or ""
+        )
+
     # -- customers ------------------------------------------------------------------------
 
     def customer_row(self, customer_id: int) -> Any:
